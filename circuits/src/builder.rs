@@ -1,0 +1,214 @@
+//! The step constraint builder: gadgets *declare* what a step does — memory accesses, lane
+//! lookups, the public-table lookup and the state transition — and [`crate::execution`] turns
+//! the declarations of all gadgets into gates. Anything a gadget does not declare is pinned:
+//! `pc` advances by one, `sp` and `depth` stay, unused slots are disabled, unused lanes are zero.
+use crate::columns::{ExecColumns, NUM_AUX, NUM_LANES, NUM_SLOTS};
+use halo2_proofs::plonk::Expression;
+use halo2curves::bn256::Fr;
+use halowasm_vm::Space;
+
+pub(crate) type Expr = Expression<Fr>;
+
+pub(crate) fn c(v: u64) -> Expr {
+    Expression::Constant(Fr::from(v))
+}
+
+pub(crate) fn cf(v: Fr) -> Expr {
+    Expression::Constant(v)
+}
+
+/// `2^n` as a field constant.
+pub(crate) fn pow2(n: u32) -> Fr {
+    Fr::from(2).pow_vartime([n as u64])
+}
+
+use ff::Field;
+
+/// Key of an address in the VM memory: `space * 2^32 + addr`.
+pub(crate) fn key(space: Space, addr: Expr) -> Expr {
+    cf(pow2(32) * Fr::from(space as u64)) + addr
+}
+
+/// Tags of the lane lookup table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub(crate) enum LaneTag {
+    /// `(x, x >> 7, 0)` with `x` a byte.
+    Byte = 1,
+    And = 2,
+    Or = 3,
+    Xor = 4,
+}
+
+/// A lane's cells as expressions.
+#[derive(Clone)]
+pub(crate) struct LaneExpr {
+    pub x: Expr,
+    pub y: Expr,
+    pub z: Expr,
+}
+
+/// What a gadget declared for one memory slot.
+#[derive(Clone)]
+pub(crate) struct SlotDecl {
+    pub enable: Expr,
+    pub key: Expr,
+}
+
+/// Declarations of one gadget.
+pub(crate) struct StepBuilder<'a> {
+    pub cols: &'a ExecColumns,
+    /// This gadget's selector cell.
+    pub sel: Expr,
+    pub constraints: Vec<(&'static str, Expr)>,
+    pub slots: [Option<SlotDecl>; NUM_SLOTS],
+    pub lane_tags: [Option<Expr>; NUM_LANES],
+    /// Next `pc` (default `pc + 1`).
+    pub next_pc: Option<Expr>,
+    pub sp_delta: Option<Expr>,
+    pub depth_delta: Option<Expr>,
+    /// `(tag, index, value)` looked up in the public table.
+    pub public: Option<[Expr; 3]>,
+    /// The run ends at this step (no transition).
+    pub halts: bool,
+    pub aux_used: [bool; NUM_AUX],
+}
+
+impl<'a> StepBuilder<'a> {
+    pub fn new(cols: &'a ExecColumns, sel: Expr) -> Self {
+        StepBuilder {
+            cols,
+            sel,
+            constraints: Vec::new(),
+            slots: Default::default(),
+            lane_tags: Default::default(),
+            next_pc: None,
+            sp_delta: None,
+            depth_delta: None,
+            public: None,
+            halts: false,
+            aux_used: [false; NUM_AUX],
+        }
+    }
+
+    pub fn pc(&self) -> Expr {
+        self.cols.pc.cur()
+    }
+    pub fn sp(&self) -> Expr {
+        self.cols.sp.cur()
+    }
+    pub fn depth(&self) -> Expr {
+        self.cols.depth.cur()
+    }
+    pub fn imm(&self, i: usize) -> Expr {
+        self.cols.imm[i].cur()
+    }
+    /// Auxiliary cell `i` of this row (marks it used by this gadget).
+    pub fn aux(&mut self, i: usize) -> Expr {
+        self.aux_used[i] = true;
+        self.cols.aux[i].cur()
+    }
+    pub fn lane(&self, l: usize) -> LaneExpr {
+        let ln = &self.cols.lanes[l];
+        LaneExpr { x: ln.x.cur(), y: ln.y.cur(), z: ln.z.cur() }
+    }
+    /// The lane of the next row (for two-row steps, e.g. a store and its tail).
+    pub fn lane_next(&self, l: usize) -> LaneExpr {
+        let ln = &self.cols.lanes[l];
+        LaneExpr { x: ln.x.next(), y: ln.y.next(), z: ln.z.next() }
+    }
+    fn slot_values(&self, s: usize) -> (Expr, Expr) {
+        (self.cols.slots[s].v_old.cur(), self.cols.slots[s].v_new.cur())
+    }
+
+    /// Require `e == 0` on rows of this gadget.
+    pub fn require(&mut self, name: &'static str, e: Expr) {
+        self.constraints.push((name, self.sel.clone() * e));
+    }
+    pub fn require_bool(&mut self, name: &'static str, e: Expr) {
+        self.require(name, e.clone() * (c(1) - e));
+    }
+
+    fn declare_slot(&mut self, s: usize, enable: Expr, space: Space, addr: Expr) {
+        assert!(self.slots[s].is_none(), "slot {s} declared twice");
+        self.slots[s] = Some(SlotDecl { enable, key: key(space, addr) });
+    }
+
+    /// Read `space[addr]` through slot `s`; returns the value.
+    pub fn read(&mut self, s: usize, space: Space, addr: Expr) -> Expr {
+        self.read_if(s, c(1), space, addr)
+    }
+    /// A read enabled by the boolean `enable`.
+    pub fn read_if(&mut self, s: usize, enable: Expr, space: Space, addr: Expr) -> Expr {
+        self.declare_slot(s, enable, space, addr);
+        let (old, new) = self.slot_values(s);
+        self.require("read leaves the value", new - old.clone());
+        old
+    }
+    /// Write `value` to `space[addr]` through slot `s`; returns the previous value.
+    pub fn write(&mut self, s: usize, space: Space, addr: Expr, value: Expr) -> Expr {
+        self.write_if(s, c(1), space, addr, value)
+    }
+    pub fn write_if(&mut self, s: usize, enable: Expr, space: Space, addr: Expr, value: Expr) -> Expr {
+        self.declare_slot(s, enable, space, addr);
+        let (old, new) = self.slot_values(s);
+        self.require("write stores the value", new - value);
+        old
+    }
+
+    /// Declare slot `s` without constraining its values; returns `(old, new)`.
+    pub fn access(&mut self, s: usize, enable: Expr, space: Space, addr: Expr) -> (Expr, Expr) {
+        self.declare_slot(s, enable, space, addr);
+        self.slot_values(s)
+    }
+    /// The value slot `s` holds before the step (to use before declaring the slot).
+    pub fn slot_old(&self, s: usize) -> Expr {
+        self.cols.slots[s].v_old.cur()
+    }
+
+    /// Lane `l` is looked up with tag `tag` (an expression of degree <= 1).
+    pub fn lane_tag(&mut self, l: usize, tag: Expr) {
+        self.lane_tags[l] = Some(tag);
+    }
+    /// Lanes `range` hold bytes.
+    pub fn byte_lanes(&mut self, range: std::ops::Range<usize>) {
+        for l in range {
+            self.lane_tag(l, c(LaneTag::Byte as u64));
+        }
+    }
+    /// `Σ lane[from + j].x · 256^j` for `j < n` (a little-endian byte sum).
+    pub fn bytes_value(&self, from: usize, n: usize, next_row: bool) -> Expr {
+        (0..n).fold(c(0), |acc, j| {
+            let x = if next_row { self.lane_next(from + j).x } else { self.lane(from + j).x };
+            acc + x * cf(pow2(8 * j as u32))
+        })
+    }
+
+    pub fn jump(&mut self, pc: Expr) {
+        self.next_pc = Some(pc);
+    }
+    pub fn sp_delta(&mut self, d: Expr) {
+        self.sp_delta = Some(d);
+    }
+    pub fn depth_delta(&mut self, d: Expr) {
+        self.depth_delta = Some(d);
+    }
+    pub fn public_lookup(&mut self, tag: u64, index: Expr, value: Expr) {
+        self.public = Some([c(tag), index, value]);
+    }
+
+    /// `1` when `value == 0`, else `0`, with aux cell `inv` holding the inverse witness.
+    pub fn is_zero(&mut self, value: Expr, inv: usize) -> Expr {
+        let inv = self.aux(inv);
+        let is_zero = c(1) - value.clone() * inv.clone();
+        self.require("is_zero: value · (1 - value · inv) = 0", value * is_zero.clone());
+        // Pin the inverse when the value is zero.
+        self.require("is_zero: inv = 0 when value = 0", inv * is_zero.clone());
+        is_zero
+    }
+
+    /// `2^32` or `2^64` by the width flag `w64` (a 0/1 immediate).
+    pub fn modulus(&self, w64: Expr) -> Expr {
+        cf(pow2(32)) + w64 * cf(pow2(64) - pow2(32))
+    }
+}

@@ -1,0 +1,58 @@
+//! Branches: `br`, `br_if` (jump when non-zero), `br_if_eqz` (lowers `if`). A taken branch
+//! moves the `keep` (0 or 1) top value down by `drop` slots and lowers `sp` by `drop`.
+use super::Gadget;
+use crate::builder::{c, Expr, StepBuilder};
+use crate::witness::StepWitness;
+use halowasm_vm::Space;
+
+pub(crate) const BR: Gadget = Gadget { name: "br", configure: br, assign: |_| Ok(()) };
+pub(crate) const BR_IF: Gadget = Gadget { name: "br_if", configure: br_if, assign: assign_br_if };
+pub(crate) const BR_IF_EQZ: Gadget = Gadget { name: "br_if_eqz", configure: br_if_eqz, assign: assign_br_if_eqz };
+
+/// Move the top value (at `top`) down by `drop` through slots `s`, `s + 1` when `enable`.
+pub(crate) fn keep_value(cb: &mut StepBuilder, s: usize, enable: Expr, top: Expr, drop: Expr) {
+    let v = cb.read_if(s, enable.clone(), Space::Stack, top.clone());
+    cb.write_if(s + 1, enable, Space::Stack, top - drop, v);
+}
+
+/// imm0 = target, imm1 = drop, imm2 = keep.
+fn br(cb: &mut StepBuilder) {
+    let (target, drop, keep) = (cb.imm(0), cb.imm(1), cb.imm(2));
+    let top = cb.sp() - c(1);
+    keep_value(cb, 0, keep, top, drop.clone());
+    cb.sp_delta(-drop);
+    cb.jump(target);
+}
+
+/// imm0 = target, imm1 = drop, imm2 = keep; aux0 = inverse of the condition.
+fn br_if(cb: &mut StepBuilder) {
+    let (target, drop, keep) = (cb.imm(0), cb.imm(1), cb.imm(2));
+    let sp = cb.sp();
+    let cond = cb.read(0, Space::Stack, sp.clone() - c(1));
+    let taken = c(1) - cb.is_zero(cond, 0);
+    keep_value(cb, 1, taken.clone() * keep, sp - c(2), drop.clone());
+    cb.sp_delta(-c(1) - taken.clone() * drop);
+    let next = cb.pc() + c(1);
+    cb.jump(next.clone() + taken * (target - next));
+}
+
+fn assign_br_if(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+    w.set_inverse(0, w.acc[0].old);
+    Ok(())
+}
+
+/// imm0 = target; aux0 = inverse of the condition.
+fn br_if_eqz(cb: &mut StepBuilder) {
+    let target = cb.imm(0);
+    let sp = cb.sp();
+    let cond = cb.read(0, Space::Stack, sp - c(1));
+    let zero = cb.is_zero(cond, 0);
+    cb.sp_delta(-c(1));
+    let next = cb.pc() + c(1);
+    cb.jump(next.clone() + zero * (target - next));
+}
+
+fn assign_br_if_eqz(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+    w.set_inverse(0, w.acc[0].old);
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Loads and stores over 64-bit heap words. An access of `n` bytes at effective address
+//! `ea = addr + offset` touches word `ea / 8` and, when `ea % 8 + n > 8`, word `ea / 8 + 1`.
+//! The 16 bytes of the two words sit in the lanes; one-hot offset flags `f_o` (aux 0..8) and
+//! width flags (aux 8..12, widths 1, 2, 4, 8) select the window. A store takes two rows: the
+//! old bytes here and the new bytes in the lanes of the following `store.tail` row.
+//! An address past the end of memory names a word outside the memory table, which no
+//! assignment can satisfy: out-of-bounds accesses cannot be proven.
+use super::Gadget;
+use crate::builder::{c, cf, Expr, StepBuilder};
+use crate::witness::StepWitness;
+use ff::Field;
+use halo2curves::bn256::Fr;
+use halowasm_vm::Space;
+
+pub(crate) const LOAD: Gadget = Gadget { name: "load", configure: load, assign: assign_load };
+pub(crate) const STORE: Gadget = Gadget { name: "store", configure: store, assign: assign_store };
+pub(crate) const STORE_TAIL: Gadget = Gadget { name: "store.tail", configure: tail, assign: |_| Ok(()) };
+
+const WIDTHS: [u64; 4] = [1, 2, 4, 8];
+
+/// The window: flags, the word address and the crossing flag.
+struct Window {
+    /// `f_o · w_n` for every offset `o` and width index `n`.
+    pairs: Vec<(usize, usize, Expr)>,
+    word: Expr,
+    crosses: Expr,
+}
+
+impl Window {
+    /// `Σ pairs where pred(o, width)`.
+    fn sum(&self, pred: impl Fn(usize, u64) -> bool) -> Expr {
+        self.pairs.iter().filter(|(o, n, _)| pred(*o, WIDTHS[*n])).fold(c(0), |acc, (_, _, p)| acc + p.clone())
+    }
+
+    /// The `width` bytes at offset `o` of the 16 lanes, selected by the flags.
+    fn value(&self, cb: &StepBuilder, next_row: bool) -> Expr {
+        self.pairs.iter().fold(c(0), |acc, (o, n, p)| {
+            acc + p.clone() * cb.bytes_value(*o, WIDTHS[*n] as usize, next_row)
+        })
+    }
+}
+
+/// imm0 = offset, imm1 = width in bytes. `addr` is the address operand.
+fn window(cb: &mut StepBuilder, addr: Expr) -> Window {
+    let flags: Vec<Expr> = (0..8).map(|o| cb.aux(o)).collect();
+    let widths: Vec<Expr> = (0..4).map(|n| cb.aux(8 + n)).collect();
+    for f in flags.iter().chain(&widths) {
+        cb.require_bool("window flag is a bit", f.clone());
+    }
+    let one_hot = |v: &[Expr]| v.iter().fold(c(0), |a, f| a + f.clone());
+    cb.require("one offset", c(1) - one_hot(&flags));
+    cb.require("one width", c(1) - one_hot(&widths));
+    let width = widths.iter().zip(WIDTHS).fold(c(0), |a, (f, w)| a + f.clone() * c(w));
+    cb.require("width flag matches the instruction", width - cb.imm(1));
+    let offset = flags.iter().enumerate().fold(c(0), |a, (o, f)| a + f.clone() * c(o as u64));
+    let ea = addr + cb.imm(0);
+    let word = (ea - offset) * cf(Fr::from(8).invert().expect("8 is invertible"));
+    let mut pairs = Vec::new();
+    for (o, f) in flags.iter().enumerate() {
+        for (n, w) in widths.iter().enumerate() {
+            pairs.push((o, n, f.clone() * w.clone()));
+        }
+    }
+    let mut win = Window { pairs, word, crosses: c(0) };
+    win.crosses = win.sum(|o, w| o as u64 + w > 8);
+    cb.byte_lanes(0..16);
+    win
+}
+
+/// The two words in lanes (this row or the next) and slots `s` (word 0) and `s + 1` (word 1,
+/// only when the access crosses into it).
+fn words_match_lanes(cb: &mut StepBuilder, win: &Window, w0: Expr, w1: Expr, next_row: bool) {
+    cb.require("word 0 = Σ bytes 0..8", w0 - cb.bytes_value(0, 8, next_row));
+    let hi = cb.bytes_value(8, 8, next_row);
+    cb.require("word 1 = Σ bytes 8..16 when crossing", win.crosses.clone() * (w1 - hi));
+    for l in 8..16 {
+        let x = if next_row { cb.lane_next(l).x } else { cb.lane(l).x };
+        cb.require("bytes 8..16 are zero when not crossing", (c(1) - win.crosses.clone()) * x);
+    }
+}
+
+/// imm0 = offset, imm1 = bytes. `[addr] -> [value]` (zero-extended).
+fn load(cb: &mut StepBuilder) {
+    let sp = cb.sp();
+    let addr = cb.slot_old(0);
+    let win = window(cb, addr);
+    let w0 = cb.read(1, Space::Heap, win.word.clone());
+    let w1 = cb.read_if(2, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
+    words_match_lanes(cb, &win, w0, w1, false);
+    let value = win.value(cb, false);
+    cb.write(0, Space::Stack, sp - c(1), value);
+}
+
+fn set_window(w: &mut StepWitness, addr: u64) {
+    let ea = addr + w.imm[0];
+    let o = (ea % 8) as usize;
+    w.aux[o] = Fr::ONE;
+    let n = WIDTHS.iter().position(|x| *x == w.imm[1]).expect("encoded width");
+    w.aux[8 + n] = Fr::ONE;
+}
+
+fn assign_load(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+    set_window(w, w.acc[0].old);
+    w.set_bytes(0, w.acc[1].old, 8);
+    if w.acc.len() > 2 {
+        w.set_bytes(8, w.acc[2].old, 8);
+    }
+    Ok(())
+}
+
+/// imm0 = offset, imm1 = bytes (the full width of the value). `[addr, value] -> []`.
+fn store(cb: &mut StepBuilder) {
+    let sp = cb.sp();
+    let value = cb.read(0, Space::Stack, sp.clone() - c(1));
+    let addr = cb.read(1, Space::Stack, sp - c(2));
+    let win = window(cb, addr);
+    let (w0, new0) = cb.access(2, c(1), Space::Heap, win.word.clone());
+    let (w1, new1) = cb.access(3, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
+    words_match_lanes(cb, &win, w0, w1, false);
+    words_match_lanes(cb, &win, new0, new1, true);
+    for j in 0..16 {
+        let inside = win.sum(|o, w| (o as u64) <= j as u64 && (j as u64) < o as u64 + w);
+        let (old, new) = (cb.lane(j).x, cb.lane_next(j).x);
+        cb.require("bytes outside the window are unchanged", (c(1) - inside) * (new - old));
+    }
+    let written = win.value(cb, true);
+    cb.require("window holds the value", written - value);
+    cb.sp_delta(-c(2));
+}
+
+fn assign_store(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+    set_window(w, w.acc[1].old);
+    w.set_bytes(0, w.acc[2].old, 8);
+    let mut next = [[0u64; 3]; crate::columns::NUM_LANES];
+    fill_bytes(&mut next, 0, w.acc[2].new);
+    if w.acc.len() > 3 {
+        w.set_bytes(8, w.acc[3].old, 8);
+        fill_bytes(&mut next, 8, w.acc[3].new);
+    }
+    w.lanes_next = Some(next);
+    Ok(())
+}
+
+fn fill_bytes(lanes: &mut [[u64; 3]; crate::columns::NUM_LANES], from: usize, v: u64) {
+    for j in 0..8 {
+        let b = (v >> (8 * j)) & 0xff;
+        lanes[from + j] = [b, b >> 7, 0];
+    }
+}
+
+/// The row after a store: its lanes are the new bytes, constrained by the store.
+fn tail(cb: &mut StepBuilder) {
+    cb.byte_lanes(0..16);
+}

@@ -1,0 +1,121 @@
+//! One gadget per instruction family. Each declares its constraints and state transition
+//! through the [`StepBuilder`] and fills its cells from a trace step; [`encode`] maps every
+//! VM instruction the circuit proves to its gadget and immediates (the code-table row).
+mod arith;
+mod bitwise;
+mod compare;
+mod control;
+mod convert;
+mod frame;
+mod memory;
+mod stack;
+mod stub;
+
+use crate::builder::{LaneTag, StepBuilder};
+use crate::witness::StepWitness;
+use crate::CircuitError;
+use halowasm_vm::{BinOp, ConvOp, Instr, RelOp, UnOp, Width};
+
+/// An instruction family: its constraints and its witness.
+pub(crate) struct Gadget {
+    pub name: &'static str,
+    pub configure: fn(&mut StepBuilder),
+    pub assign: fn(&mut StepWitness) -> Result<(), CircuitError>,
+}
+
+/// All gadgets; the code table's opcode of gadget `i` is `i + 1` (0 is padding).
+pub(crate) const GADGETS: &[Gadget] = &[
+    stub::ENTRY,
+    stub::ARG,
+    stub::RESULT,
+    stub::HALT,
+    stack::CONST,
+    stack::DROP,
+    stack::SELECT,
+    stack::LOCAL_GET,
+    stack::LOCAL_SET,
+    stack::GLOBAL_GET,
+    stack::GLOBAL_SET,
+    arith::ADD_SUB,
+    arith::MUL,
+    bitwise::BITWISE,
+    compare::EQ,
+    compare::EQZ,
+    compare::LT,
+    compare::FLIP_SIGN,
+    control::BR,
+    control::BR_IF,
+    control::BR_IF_EQZ,
+    frame::CALL,
+    frame::RETURN,
+    memory::LOAD,
+    memory::STORE,
+    memory::STORE_TAIL,
+    convert::CONVERT,
+];
+
+fn index_of(name: &str) -> usize {
+    GADGETS.iter().position(|g| g.name == name).expect("gadget registered")
+}
+
+/// The encoded form of an instruction: gadget index and immediates.
+pub(crate) type Encoded = (usize, [u64; 3]);
+
+/// Encode `instr` for the code table, or say why the circuit cannot prove it.
+pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
+    use Instr::*;
+    let w64 = |w: &Width| (*w == Width::W64) as u64;
+    let g = |g: &Gadget, imm: [u64; 3]| Ok((index_of(g.name), imm));
+    let unsupported = || Err(CircuitError::Unsupported(instr.name()));
+    match instr {
+        Entry { nargs, nresults } => g(&stub::ENTRY, [*nargs as u64 + ((*nresults as u64) << 16), 0, 0]),
+        Arg { index, ty } => g(&stub::ARG, [*index as u64, w64(&ty.width()), 0]),
+        Result { index } => g(&stub::RESULT, [*index as u64, 0, 0]),
+        Halt => g(&stub::HALT, [0; 3]),
+        Const(v) => g(&stack::CONST, [*v, 0, 0]),
+        Drop => g(&stack::DROP, [0; 3]),
+        Select => g(&stack::SELECT, [0; 3]),
+        LocalGet(d) => g(&stack::LOCAL_GET, [*d as u64, 0, 0]),
+        LocalSet(d) => g(&stack::LOCAL_SET, [*d as u64, 1, 0]),
+        LocalTee(d) => g(&stack::LOCAL_SET, [*d as u64, 0, 0]),
+        GlobalGet(i) => g(&stack::GLOBAL_GET, [*i as u64, 0, 0]),
+        GlobalSet(i) => g(&stack::GLOBAL_SET, [*i as u64, 0, 0]),
+        Bin { op, w } => match op {
+            BinOp::Add => g(&arith::ADD_SUB, [w64(w), 0, 0]),
+            BinOp::Sub => g(&arith::ADD_SUB, [w64(w), 1, 0]),
+            BinOp::Mul => g(&arith::MUL, [w64(w), 0, 0]),
+            BinOp::And => g(&bitwise::BITWISE, [w64(w), LaneTag::And as u64, 0]),
+            BinOp::Or => g(&bitwise::BITWISE, [w64(w), LaneTag::Or as u64, 0]),
+            BinOp::Xor => g(&bitwise::BITWISE, [w64(w), LaneTag::Xor as u64, 0]),
+            _ => unsupported(),
+        },
+        Rel { op, w } => match op {
+            RelOp::Eq => g(&compare::EQ, [w64(w), 0, 0]),
+            RelOp::Ne => g(&compare::EQ, [w64(w), 1, 0]),
+            RelOp::LtU => g(&compare::LT, [w64(w), 0, 0]),
+            RelOp::GtU => g(&compare::LT, [w64(w), 1, 0]),
+            RelOp::LeU => g(&compare::LT, [w64(w), 1, 1]),
+            RelOp::GeU => g(&compare::LT, [w64(w), 0, 1]),
+            // The translator lowers signed comparisons to flip_sign2 + unsigned.
+            _ => unsupported(),
+        },
+        Un { op: UnOp::Eqz, w } => g(&compare::EQZ, [w64(w), 0, 0]),
+        FlipSign2 { w } => g(&compare::FLIP_SIGN, [w64(w), 0, 0]),
+        Br { target, drop, keep } if *keep <= 1 => g(&control::BR, [*target as u64, *drop as u64, *keep as u64]),
+        BrIfNez { target, drop, keep } if *keep <= 1 => {
+            g(&control::BR_IF, [*target as u64, *drop as u64, *keep as u64])
+        }
+        BrIfEqz { target } => g(&control::BR_IF_EQZ, [*target as u64, 0, 0]),
+        Call { target, .. } => g(&frame::CALL, [*target as u64, 0, 0]),
+        Return { drop, keep } if *keep <= 1 => g(&frame::RETURN, [0, *drop as u64, *keep as u64]),
+        Load { offset, bytes, signed, .. } if !*signed || (*bytes as u32) * 8 >= 64 => {
+            g(&memory::LOAD, [*offset as u64, *bytes as u64, 0])
+        }
+        Store { offset, bytes, w } if *bytes as u32 * 8 == w.bits() => {
+            g(&memory::STORE, [*offset as u64, *bytes as u64, 0])
+        }
+        StoreTail => g(&memory::STORE_TAIL, [0; 3]),
+        Conv(op) => g(&convert::CONVERT, [(*op == ConvOp::ExtendI32S) as u64, 0, 0]),
+        _ => unsupported(),
+    }
+}

@@ -1,0 +1,140 @@
+//! The circuit's shape for a program and a `k`: usable rows and the memory table's domain
+//! (stack, frame, global and heap addresses, each at a fixed row), and `k` chosen from a trace.
+use crate::CircuitError;
+use halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use halo2curves::bn256::Fr;
+use halowasm_vm::{Image, Space, Trace, PAGE_SIZE};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// Smallest and largest supported `k`.
+pub const MIN_K: u32 = 10;
+pub const MAX_K: u32 = 24;
+
+/// Rows of the lane table (padding + bytes + three nibble operations).
+pub(crate) const LANE_TABLE_ROWS: usize = 1 + 256 + 3 * 256;
+
+fn blinding_factors() -> usize {
+    static B: OnceLock<usize> = OnceLock::new();
+    *B.get_or_init(|| {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        crate::VmCircuit::configure(&mut cs);
+        cs.blinding_factors()
+    })
+}
+
+/// Rows where gates are checked: `2^k - (blinding factors + 1)`.
+pub fn usable_rows(k: u32) -> usize {
+    (1usize << k) - (blinding_factors() + 1)
+}
+
+/// Where everything lives for one program at one `k`. Deterministic in `(image, k)`, so keys
+/// for a program and `k` can be reused for every run that fits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    pub k: u32,
+    /// Stack slots `0..stack_cap` in the memory table.
+    pub stack_cap: u32,
+    /// Frame records for depths `0..frame_cap`.
+    pub frame_cap: u32,
+    pub globals: u32,
+    /// Heap words (8 bytes each) of the initial memory.
+    pub heap_words: u32,
+    /// Argument and result cells of the public input.
+    pub args_cap: u32,
+    pub results_cap: u32,
+}
+
+impl Layout {
+    /// The layout of `image` at `k`: the memory table takes every row not needed by the heap
+    /// and globals, a quarter of it (at most 4096) for call frames and the rest for the stack.
+    pub fn new(image: &Image, k: u32) -> Result<Self, CircuitError> {
+        let usable = usable_rows(k) as u64;
+        let heap_words = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64 / 8).unwrap_or(0);
+        let globals = image.globals.len() as u64;
+        let fixed = heap_words + globals + 1;
+        if usable <= fixed + 2 {
+            return Err(CircuitError::TooLarge(format!(
+                "the program's memory needs {fixed} rows of the memory table; k = {k} has {usable}"
+            )));
+        }
+        let rest = usable - fixed;
+        let frame_cap = (rest / 4).min(4096);
+        let stack_cap = (rest - frame_cap).min(u32::MAX as u64);
+        let cap = |f: fn(&halowasm_vm::FuncType) -> usize| {
+            image.exports.iter().map(|e| f(&image.functions[e.func as usize].ty)).max().unwrap_or(0).max(1) as u32
+        };
+        Ok(Layout {
+            k,
+            stack_cap: stack_cap as u32,
+            frame_cap: frame_cap as u32,
+            globals: globals as u32,
+            heap_words: heap_words as u32,
+            args_cap: cap(|t| t.params.len()),
+            results_cap: cap(|t| t.results.len()),
+        })
+    }
+
+    /// The smallest `k` whose layout fits the trace.
+    pub fn fit(image: &Image, trace: &Trace) -> Result<Self, CircuitError> {
+        let mut max_stack = 0u32;
+        let mut max_depth = 0u32;
+        for s in &trace.steps {
+            max_depth = max_depth.max(s.depth + 1);
+        }
+        for a in &trace.accesses {
+            match a.space {
+                Space::Stack => max_stack = max_stack.max(a.addr + 1),
+                Space::Frame => max_depth = max_depth.max(a.addr + 1),
+                _ => {}
+            }
+        }
+        let needed_rows = (trace.len() + 2).max(image.code.len() + 1).max(LANE_TABLE_ROWS + 1);
+        for k in MIN_K..=MAX_K {
+            if usable_rows(k) < needed_rows {
+                continue;
+            }
+            if let Ok(l) = Layout::new(image, k) {
+                if l.stack_cap >= max_stack && l.frame_cap >= max_depth {
+                    return Ok(l);
+                }
+            }
+        }
+        Err(CircuitError::TooLong {
+            steps: trace.len(),
+            rows_needed: needed_rows.max(max_stack as usize + max_depth as usize),
+            rows_available: usable_rows(MAX_K),
+        })
+    }
+
+    /// Rows of the memory table: `(space, address count)` in key order.
+    pub(crate) fn memory_domain(&self) -> [(Space, u32); 4] {
+        [
+            (Space::Stack, self.stack_cap),
+            (Space::Frame, self.frame_cap),
+            (Space::Global, self.globals),
+            (Space::Heap, self.heap_words),
+        ]
+    }
+
+    /// Row of the memory table holding `(space, addr)`, if it is in the domain.
+    pub(crate) fn memory_row(&self, space: Space, addr: u32) -> Option<usize> {
+        let mut base = 0usize;
+        for (s, n) in self.memory_domain() {
+            if s == space {
+                return (addr < n).then_some(base + addr as usize);
+            }
+            base += n as usize;
+        }
+        None
+    }
+
+    pub(crate) fn memory_rows(&self) -> usize {
+        self.memory_domain().iter().map(|(_, n)| *n as usize).sum()
+    }
+
+    /// Length of the public input column.
+    pub fn instance_len(&self) -> usize {
+        2 + self.args_cap as usize + self.results_cap as usize
+    }
+}

@@ -1,0 +1,332 @@
+//! # halowasm-circuits
+//!
+//! The halo2 circuit that proves a run of the halowasm VM. One row of the execution table per
+//! step; per-family gadgets declare each step's constraints and state transition; every step
+//! is looked up in the program's code table; stack, frames, globals and heap are one memory
+//! checked by offline memory checking against a table of every address's initial and final
+//! value; the last step halts at frame depth zero. See the crate's modules for each part.
+//!
+//! ```no_run
+//! use halowasm_circuits::{Layout, VmCircuit};
+//! use halowasm_vm::{load, Inputs, Instance, Limits};
+//! use std::sync::Arc;
+//! let image = Arc::new(load(br#"(module (func (export "f") (result i32) i32.const 7))"#).unwrap());
+//! let (trace, out) = Instance::new(&image, Limits::default()).invoke_traced("f", &[], Inputs::default());
+//! let out = out.unwrap();
+//! let layout = Layout::fit(&image, &trace).unwrap();
+//! let circuit = VmCircuit::new(image, layout, "f", &[], &out.results, &trace).unwrap();
+//! let _instances = circuit.instances();
+//! ```
+mod builder;
+mod columns;
+mod execution;
+mod gadgets;
+mod layout;
+mod memory_check;
+mod public;
+mod tables;
+mod witness;
+#[cfg(test)]
+mod tests;
+
+pub use layout::{usable_rows, Layout, MAX_K, MIN_K};
+pub use public::PublicStatement;
+
+use execution::ExecutionConfig;
+use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
+use halo2curves::bn256::Fr;
+use halowasm_vm::{Image, Trace};
+use memory_check::{MemoryConfig, ProductRow};
+use public::PublicConfig;
+use std::sync::Arc;
+use tables::Tables;
+use witness::Witness;
+
+/// Why a run cannot be turned into a circuit.
+#[derive(Debug, thiserror::Error)]
+pub enum CircuitError {
+    /// The run executes an instruction the circuit does not prove yet.
+    #[error("the circuit cannot prove instruction `{0}` yet")]
+    Unsupported(String),
+    /// The trace does not fit the largest supported `k`.
+    #[error("trace too long: {steps} steps need {rows_needed} rows; the largest circuit (k = {}) has {rows_available}", MAX_K)]
+    TooLong { steps: usize, rows_needed: usize, rows_available: usize },
+    /// The program or run does not fit the circuit's tables at this `k`.
+    #[error("does not fit the circuit: {0}")]
+    TooLarge(String),
+    /// The claimed statement does not match the program.
+    #[error("bad statement: {0}")]
+    BadStatement(String),
+}
+
+/// The statement a run of `export` claims.
+pub fn statement(image: &Image, export: &str, args: &[u64], results: &[u64]) -> Result<PublicStatement, CircuitError> {
+    let e = image.export(export).ok_or_else(|| CircuitError::BadStatement(format!("no exported function `{export}`")))?;
+    let ty = &image.functions[e.func as usize].ty;
+    if args.len() != ty.params.len() || results.len() != ty.results.len() {
+        return Err(CircuitError::BadStatement(format!(
+            "`{export}` has type {ty}, the statement has {} arguments and {} results",
+            args.len(),
+            results.len()
+        )));
+    }
+    Ok(PublicStatement { entry_pc: e.stub, args: args.to_vec(), results: results.to_vec() })
+}
+
+/// The circuit of one program at one `k`, with or without the witness of a run.
+#[derive(Clone)]
+pub struct VmCircuit {
+    image: Arc<Image>,
+    layout: Layout,
+    witness: Option<Arc<Witness>>,
+    instance: Option<Vec<Fr>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VmConfig {
+    exec: ExecutionConfig,
+    memory: MemoryConfig,
+    public: PublicConfig,
+    tables: Tables,
+}
+
+impl VmCircuit {
+    /// The circuit without a witness, for key generation.
+    pub fn blank(image: Arc<Image>, layout: Layout) -> Self {
+        VmCircuit { image, layout, witness: None, instance: None }
+    }
+
+    /// The circuit of a finished run of `export(args) = results` with its trace.
+    pub fn new(
+        image: Arc<Image>,
+        layout: Layout,
+        export: &str,
+        args: &[u64],
+        results: &[u64],
+        trace: &Trace,
+    ) -> Result<Self, CircuitError> {
+        tables::check_supported(&image, trace)?;
+        if trace.len() + 2 > usable_rows(layout.k) {
+            return Err(CircuitError::TooLong {
+                steps: trace.len(),
+                rows_needed: trace.len() + 2,
+                rows_available: usable_rows(layout.k),
+            });
+        }
+        let st = statement(&image, export, args, results)?;
+        let instance = st.instances(&layout)?.remove(0);
+        let witness = Witness::new(&image, &layout, trace)?;
+        Ok(VmCircuit { image, layout, witness: Some(Arc::new(witness)), instance: Some(instance) })
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub fn image(&self) -> &Arc<Image> {
+        &self.image
+    }
+
+    /// The public inputs of this run (empty for a blank circuit).
+    pub fn instances(&self) -> Vec<Vec<Fr>> {
+        vec![self.instance.clone().unwrap_or_default()]
+    }
+
+    /// Number of execution steps in the witness.
+    pub fn steps(&self) -> usize {
+        self.witness.as_ref().map(|w| w.steps).unwrap_or(0)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn witness_mut(&mut self) -> &mut Witness {
+        Arc::make_mut(self.witness.as_mut().expect("a circuit with a witness"))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn instance_mut(&mut self) -> &mut Vec<Fr> {
+        self.instance.as_mut().expect("a circuit with a witness")
+    }
+}
+
+/// Column sizes of the configured circuit, for reports.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CircuitShape {
+    pub advice_columns: usize,
+    pub fixed_columns: usize,
+    pub lookups: usize,
+    pub degree: usize,
+    pub gadgets: usize,
+}
+
+/// The configured circuit's column counts.
+pub fn shape() -> CircuitShape {
+    let mut cs = ConstraintSystem::<Fr>::default();
+    VmCircuit::configure(&mut cs);
+    CircuitShape {
+        advice_columns: cs.num_advice_columns(),
+        fixed_columns: cs.num_fixed_columns(),
+        lookups: cs.lookups().len(),
+        degree: cs.degree(),
+        gadgets: gadgets::GADGETS.len(),
+    }
+}
+
+impl Circuit<Fr> for VmCircuit {
+    type Config = VmConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = ();
+
+    fn without_witnesses(&self) -> Self {
+        VmCircuit::blank(self.image.clone(), self.layout.clone())
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> VmConfig {
+        let tables = Tables::configure(meta);
+        let public = PublicConfig::configure(meta);
+        let exec = ExecutionConfig::configure(meta, &tables, &public);
+        let memory = MemoryConfig::configure(meta, &exec.cols, exec.t_now, exec.q_active);
+        public.configure_gates(meta, exec.q_active);
+        VmConfig { exec, memory, public, tables }
+    }
+
+    fn synthesize(&self, config: VmConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        let usable = usable_rows(self.layout.k);
+        config.tables.load(&mut layouter, &self.image, usable)?;
+        let init = witness::initial_memory(&self.image, &self.layout);
+        let public_rows = public::table_rows(&self.layout);
+        let (ex, mem, pb) = (&config.exec, &config.memory, &config.public);
+        let w = self.witness.as_deref();
+        let inst = self.instance.as_deref();
+
+        let cells = layouter.assign_region(
+            || "execution, memory and public tables",
+            |mut region| {
+                ex.q_first.enable(&mut region, 0)?;
+                mem.q_first.enable(&mut region, 0)?;
+                ex.q_last.enable(&mut region, usable - 1)?;
+                mem.q_last.enable(&mut region, usable - 1)?;
+                for r in 0..usable {
+                    ex.q_active.enable(&mut region, r)?;
+                    region.assign_fixed(ex.t_now, r, Fr::from(r as u64 + 1));
+                    if r + 1 < usable {
+                        ex.q_trans.enable(&mut region, r)?;
+                        mem.q_prod.enable(&mut region, r)?;
+                    }
+                }
+                for (r, (key, v)) in init.iter().enumerate() {
+                    region.assign_fixed(mem.q_table, r, Fr::ONE);
+                    region.assign_fixed(mem.table_key, r, Fr::from(*key));
+                    region.assign_fixed(mem.table_init, r, Fr::from(*v));
+                }
+                let mut copies = Vec::new();
+                for (r, (tag, index, irow)) in public_rows.iter().enumerate() {
+                    region.assign_fixed(pb.q, r, Fr::ONE);
+                    region.assign_fixed(pb.tag, r, Fr::from(*tag));
+                    region.assign_fixed(pb.index, r, Fr::from(*index));
+                    let v = inst.map(|i| i[*irow]).map(Value::known).unwrap_or(Value::unknown());
+                    let cell = region.assign_advice(pb.value, r, v);
+                    copies.push((cell.cell(), *irow));
+                }
+                let pc0 = w.map(|w| Fr::from(w.pc.first().copied().unwrap_or(0)));
+                let pc0 = region.assign_advice(ex.cols.pc, 0, pc0.map(Value::known).unwrap_or(Value::unknown()));
+                copies.push((pc0.cell(), 0));
+                if let Some(w) = w {
+                    assign_witness(&mut region, ex, mem, w);
+                }
+                Ok(copies)
+            },
+        )?;
+        for (cell, row) in cells {
+            layouter.constrain_instance(cell, pb.instance, row);
+        }
+
+        layouter.next_phase();
+        let theta = layouter.get_challenge(mem.theta);
+        let gamma = layouter.get_challenge(mem.gamma);
+        let products = match w {
+            Some(w) => theta.zip(gamma).map(|(t, g)| {
+                let rows = product_rows(w, &init, usable);
+                memory_check::products(&rows, t, g)
+            }),
+            None => Value::unknown(),
+        };
+        layouter.assign_region(
+            || "memory product",
+            |mut region| {
+                for r in 0..usable {
+                    region.assign_advice(mem.z, r, products.as_ref().map(|p| p.0[r]));
+                    for (s, col) in mem.h.iter().enumerate() {
+                        region.assign_advice(*col, r, products.as_ref().map(|p| p.1[s][r]));
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(())
+    }
+}
+
+fn product_rows(w: &Witness, init: &[(u64, u64)], usable: usize) -> Vec<ProductRow> {
+    (0..usable)
+        .map(|r| {
+            let slots = std::array::from_fn(|s| {
+                let sv = &w.slots[s];
+                if r < w.steps && sv.enable[r] {
+                    (true, Fr::from(sv.key[r]), Fr::from(sv.v_old[r]), Fr::from(sv.t_prev[r]), Fr::from(sv.v_new[r]))
+                } else {
+                    (false, Fr::ZERO, Fr::ZERO, Fr::ZERO, Fr::ZERO)
+                }
+            });
+            let table = init.get(r).map(|(k, v)| {
+                (Fr::from(*k), Fr::from(*v), Fr::from(w.final_value[r]), Fr::from(w.final_time[r]))
+            });
+            ProductRow { slots, time: Fr::from(r as u64 + 1), table }
+        })
+        .collect()
+}
+
+fn assign_witness(
+    region: &mut halo2_proofs::circuit::Region<'_, Fr>,
+    ex: &ExecutionConfig,
+    mem: &MemoryConfig,
+    w: &Witness,
+) {
+    let cols = &ex.cols;
+    let k = |v: u64| Value::known(Fr::from(v));
+    for r in 0..w.steps {
+        region.assign_advice(cols.is_step, r, k(1));
+        if r > 0 {
+            region.assign_advice(cols.pc, r, k(w.pc[r]));
+        }
+        region.assign_advice(cols.sp, r, k(w.sp[r]));
+        region.assign_advice(cols.depth, r, k(w.depth[r]));
+        region.assign_advice(cols.sel[w.gadget[r] as usize], r, k(1));
+        for j in 0..3 {
+            region.assign_advice(cols.imm[j], r, k(w.imm[j][r]));
+        }
+        for (a, col) in cols.aux.iter().enumerate() {
+            region.assign_advice(*col, r, Value::known(w.aux[a][r]));
+        }
+        for (s, sc) in cols.slots.iter().enumerate() {
+            let sv = &w.slots[s];
+            region.assign_advice(sc.enable, r, k(sv.enable[r] as u64));
+            region.assign_advice(sc.key, r, k(sv.key[r]));
+            region.assign_advice(sc.v_old, r, k(sv.v_old[r]));
+            region.assign_advice(sc.t_prev, r, k(sv.t_prev[r]));
+            region.assign_advice(sc.v_new, r, k(sv.v_new[r]));
+        }
+        for (l, lc) in cols.lanes.iter().enumerate() {
+            let [x, y, z] = w.lanes[l][r];
+            region.assign_advice(lc.x, r, k(x));
+            region.assign_advice(lc.y, r, k(y));
+            region.assign_advice(lc.z, r, k(z));
+        }
+    }
+    for (r, (v, t)) in w.final_value.iter().zip(&w.final_time).enumerate() {
+        region.assign_advice(mem.final_value, r, k(*v));
+        region.assign_advice(mem.final_time, r, k(*t));
+    }
+}
+
+use ff::Field;

@@ -1,0 +1,82 @@
+//! Public inputs. The instance column holds `[entry pc, signature, args.., results..]`
+//! (arguments and results padded with zeros to the layout's capacity). The first step's `pc`
+//! is copied from cell 0; the rest is copied into the public table `(tag, index, value)` that
+//! `entry`, `arg` and `result` steps look up.
+use crate::layout::Layout;
+use halo2curves::bn256::Fr;
+use serde::{Deserialize, Serialize};
+
+pub(crate) const TAG_SIGNATURE: u64 = 1;
+pub(crate) const TAG_ARG: u64 = 2;
+pub(crate) const TAG_RESULT: u64 = 3;
+
+/// What a proof says: this entry (stub pc and signature) on these arguments gave these results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicStatement {
+    /// pc of the export's entry stub.
+    pub entry_pc: u32,
+    pub args: Vec<u64>,
+    pub results: Vec<u64>,
+}
+
+impl PublicStatement {
+    /// The instance columns of this statement.
+    pub fn instances(&self, layout: &Layout) -> Result<Vec<Vec<Fr>>, crate::CircuitError> {
+        if self.args.len() > layout.args_cap as usize || self.results.len() > layout.results_cap as usize {
+            return Err(crate::CircuitError::BadStatement("more arguments or results than the program's exports take".into()));
+        }
+        let mut v = vec![Fr::from(0u64); layout.instance_len()];
+        v[0] = Fr::from(self.entry_pc as u64);
+        v[1] = Fr::from(self.args.len() as u64 + ((self.results.len() as u64) << 16));
+        for (i, a) in self.args.iter().enumerate() {
+            v[2 + i] = Fr::from(*a);
+        }
+        for (i, r) in self.results.iter().enumerate() {
+            v[2 + layout.args_cap as usize + i] = Fr::from(*r);
+        }
+        Ok(vec![v])
+    }
+}
+
+/// `(tag, index)` of every public-table row, and the instance row it copies.
+pub(crate) fn table_rows(layout: &Layout) -> Vec<(u64, u64, usize)> {
+    let mut rows = vec![(TAG_SIGNATURE, 0, 1)];
+    for i in 0..layout.args_cap as usize {
+        rows.push((TAG_ARG, i as u64, 2 + i));
+    }
+    for i in 0..layout.results_cap as usize {
+        rows.push((TAG_RESULT, i as u64, 2 + layout.args_cap as usize + i));
+    }
+    rows
+}
+
+
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Fixed, Instance};
+
+/// The public table: fixed `(tag, index)`, advice `value` copied from the instance column.
+#[derive(Clone, Debug)]
+pub(crate) struct PublicConfig {
+    pub instance: Column<Instance>,
+    pub tag: Column<Fixed>,
+    pub index: Column<Fixed>,
+    /// 1 on the public table's rows.
+    pub q: Column<Fixed>,
+    pub value: Column<Advice>,
+}
+
+impl PublicConfig {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
+        let instance = meta.instance_column();
+        let value = meta.advice_column();
+        meta.enable_equality(instance);
+        meta.enable_equality(value);
+        PublicConfig { instance, tag: meta.fixed_column(), index: meta.fixed_column(), q: meta.fixed_column(), value }
+    }
+
+    pub fn configure_gates(&self, meta: &mut ConstraintSystem<Fr>, q_active: halo2_proofs::plonk::Selector) {
+        meta.create_gate("public value only on public rows", |m| {
+            let q = m.query_selector(q_active);
+            vec![q * (crate::builder::c(1) - self.q.cur()) * self.value.cur()]
+        });
+    }
+}

@@ -1,0 +1,107 @@
+//! Fixed lookup tables: the code image, the lanes (bytes and nibble operations) and a range
+//! `0..usable rows` for time differences.
+use crate::builder::LaneTag;
+use crate::gadgets::encode;
+use crate::CircuitError;
+use halo2_proofs::circuit::{Layouter, Value};
+use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
+use halo2curves::bn256::Fr;
+use halowasm_vm::Image;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Tables {
+    /// `(pc, opcode, imm0, imm1, imm2)`.
+    pub code: [TableColumn; 5],
+    /// `(tag, x, y, z)`.
+    pub lane: [TableColumn; 4],
+    pub range: TableColumn,
+}
+
+/// Code-table rows: row 0 is all zero; row `pc` encodes `image.code[pc]` (instructions the
+/// circuit cannot prove are left out, so no step can execute them).
+pub(crate) fn code_rows(image: &Image) -> Vec<[u64; 5]> {
+    let mut rows = vec![[0; 5]];
+    for (pc, instr) in image.code.iter().enumerate().skip(1) {
+        if let Ok((g, imm)) = encode(instr) {
+            rows.push([pc as u64, g as u64 + 1, imm[0], imm[1], imm[2]]);
+        }
+    }
+    rows
+}
+
+fn lane_rows() -> Vec<[u64; 4]> {
+    let mut rows = vec![[0; 4]];
+    for b in 0..256u64 {
+        rows.push([LaneTag::Byte as u64, b, b >> 7, 0]);
+    }
+    let ops: [(LaneTag, fn(u64, u64) -> u64); 3] = [(LaneTag::And, |a, b| a & b), (LaneTag::Or, |a, b| a | b), (LaneTag::Xor, |a, b| a ^ b)];
+    for (tag, f) in ops {
+        for a in 0..16u64 {
+            for b in 0..16u64 {
+                rows.push([tag as u64, a, b, f(a, b)]);
+            }
+        }
+    }
+    rows
+}
+
+impl Tables {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
+        Tables {
+            code: std::array::from_fn(|_| meta.lookup_table_column()),
+            lane: std::array::from_fn(|_| meta.lookup_table_column()),
+            range: meta.lookup_table_column(),
+        }
+    }
+
+    pub fn load(&self, layouter: &mut impl Layouter<Fr>, image: &Image, usable: usize) -> Result<(), Error> {
+        let code = code_rows(image);
+        layouter.assign_table(
+            || "code",
+            |mut t| {
+                for (r, row) in code.iter().enumerate() {
+                    for (c, v) in row.iter().enumerate() {
+                        t.assign_cell(|| "code", self.code[c], r, || Value::known(Fr::from(*v)))?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        let lanes = lane_rows();
+        layouter.assign_table(
+            || "lanes",
+            |mut t| {
+                for (r, row) in lanes.iter().enumerate() {
+                    for (c, v) in row.iter().enumerate() {
+                        t.assign_cell(|| "lane", self.lane[c], r, || Value::known(Fr::from(*v)))?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        layouter.assign_table(
+            || "range",
+            |mut t| {
+                // A table may not reach the last usable row.
+                for r in 0..usable - 1 {
+                    t.assign_cell(|| "range", self.range, r, || Value::known(Fr::from(r as u64)))?;
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+/// Check that every instruction of a trace can be proven, naming the first that cannot.
+pub(crate) fn check_supported(image: &Image, trace: &halowasm_vm::Trace) -> Result<(), CircuitError> {
+    for s in &trace.steps {
+        encode(&image.code[s.pc as usize]).map_err(|e| match e {
+            CircuitError::Unsupported(i) => {
+                let func = image.function_at(s.pc).map(|(_, f)| f.name.clone()).unwrap_or_else(|| "entry stub".into());
+                CircuitError::Unsupported(format!("{i} (in function {func})"))
+            }
+            e => e,
+        })?;
+    }
+    Ok(())
+}

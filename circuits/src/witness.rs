@@ -1,0 +1,171 @@
+//! Witness generation: trace steps → cell values of the execution and memory tables.
+use crate::columns::{NUM_AUX, NUM_LANES, NUM_SLOTS};
+use crate::gadgets::{encode, GADGETS};
+use crate::layout::Layout;
+use crate::CircuitError;
+use ff::Field;
+use halo2curves::bn256::Fr;
+use halowasm_vm::{Access, Image, Space, Step, Trace};
+use std::collections::HashMap;
+
+/// What a gadget fills for one step.
+pub(crate) struct StepWitness<'a> {
+    pub acc: &'a [Access],
+    pub imm: [u64; 3],
+    pub aux: [Fr; NUM_AUX],
+    pub lanes: [[u64; 3]; NUM_LANES],
+    /// Lanes of the next row (a store's tail).
+    pub lanes_next: Option<[[u64; 3]; NUM_LANES]>,
+}
+
+impl StepWitness<'_> {
+    /// Bytes of `v` into lanes `from..from + n` (`y` = the byte's top bit).
+    pub fn set_bytes(&mut self, from: usize, v: u64, n: usize) {
+        for j in 0..n {
+            let b = (v >> (8 * j)) & 0xff;
+            self.lanes[from + j] = [b, b >> 7, 0];
+        }
+    }
+    pub fn set_inverse(&mut self, aux: usize, v: u64) {
+        self.set_inverse_f(aux, Fr::from(v));
+    }
+    pub fn set_inverse_f(&mut self, aux: usize, v: Fr) {
+        self.aux[aux] = v.invert().unwrap_or(Fr::ZERO);
+    }
+}
+
+/// One memory-slot column set's values.
+#[derive(Clone, Default)]
+pub(crate) struct SlotValues {
+    pub enable: Vec<bool>,
+    pub key: Vec<u64>,
+    pub v_old: Vec<u64>,
+    pub t_prev: Vec<u64>,
+    pub v_new: Vec<u64>,
+}
+
+/// All values of the execution and memory tables (phase 1).
+#[derive(Clone)]
+pub(crate) struct Witness {
+    pub steps: usize,
+    pub pc: Vec<u64>,
+    pub sp: Vec<u64>,
+    pub depth: Vec<u64>,
+    pub gadget: Vec<u8>,
+    pub imm: [Vec<u64>; 3],
+    pub aux: [Vec<Fr>; NUM_AUX],
+    pub slots: [SlotValues; NUM_SLOTS],
+    /// `lanes[l][row] = (x, y, z)`.
+    pub lanes: Vec<Vec<[u64; 3]>>,
+    /// Final value and last access time of every memory-table row.
+    pub final_value: Vec<u64>,
+    pub final_time: Vec<u64>,
+}
+
+pub(crate) fn memory_key(space: Space, addr: u32) -> u64 {
+    ((space as u64) << 32) + addr as u64
+}
+
+/// Initial value of every memory-table row (stack and frames zero, globals and heap from the
+/// image).
+pub(crate) fn initial_memory(image: &Image, layout: &Layout) -> Vec<(u64, u64)> {
+    let mem = image.initial_memory();
+    let mut rows = Vec::with_capacity(layout.memory_rows());
+    for (space, n) in layout.memory_domain() {
+        for a in 0..n {
+            let v = match space {
+                Space::Global => image.globals[a as usize].init,
+                Space::Heap => u64::from_le_bytes(mem[a as usize * 8..a as usize * 8 + 8].try_into().expect("8 bytes")),
+                _ => 0,
+            };
+            rows.push((memory_key(space, a), v));
+        }
+    }
+    rows
+}
+
+impl Witness {
+    pub fn new(image: &Image, layout: &Layout, trace: &Trace) -> Result<Self, CircuitError> {
+        let n = trace.len();
+        let mut w = Witness {
+            steps: n,
+            pc: Vec::with_capacity(n),
+            sp: Vec::with_capacity(n),
+            depth: Vec::with_capacity(n),
+            gadget: Vec::with_capacity(n),
+            imm: Default::default(),
+            aux: std::array::from_fn(|_| vec![Fr::ZERO; n]),
+            slots: Default::default(),
+            lanes: vec![vec![[0; 3]; n + 1]; NUM_LANES],
+            final_value: Vec::new(),
+            final_time: Vec::new(),
+        };
+        let init = initial_memory(image, layout);
+        let mut last: HashMap<u64, (u64, u64)> = HashMap::new(); // row -> (value, time)
+        let mut pending_lanes: Option<[[u64; 3]; NUM_LANES]> = None;
+        for (i, step) in trace.steps.iter().enumerate() {
+            let t = i as u64 + 1;
+            let (g, imm) = encode(&step.instr)?;
+            w.pc.push(step.pc as u64);
+            w.sp.push(step.sp as u64);
+            w.depth.push(step.depth as u64);
+            w.gadget.push(g as u8);
+            for (j, v) in imm.iter().enumerate() {
+                w.imm[j].push(*v);
+            }
+            let acc = trace.accesses_of(step);
+            if acc.len() > NUM_SLOTS {
+                return Err(CircuitError::Unsupported(format!("{} with {} memory accesses", step.instr.name(), acc.len())));
+            }
+            for s in 0..NUM_SLOTS {
+                let sv = &mut w.slots[s];
+                match acc.get(s) {
+                    Some(a) => {
+                        let row = layout.memory_row(a.space, a.addr).ok_or_else(|| capacity(a, layout))? as u64;
+                        let (_, t_prev) = last.get(&row).copied().unwrap_or((init[row as usize].1, 0));
+                        last.insert(row, (a.new, t));
+                        sv.enable.push(true);
+                        sv.key.push(memory_key(a.space, a.addr));
+                        sv.v_old.push(a.old);
+                        sv.t_prev.push(t_prev);
+                        sv.v_new.push(a.new);
+                    }
+                    None => {
+                        sv.enable.push(false);
+                        sv.key.push(0);
+                        sv.v_old.push(0);
+                        sv.t_prev.push(0);
+                        sv.v_new.push(0);
+                    }
+                }
+            }
+            let mut sw = StepWitness { acc, imm, aux: [Fr::ZERO; NUM_AUX], lanes: [[0; 3]; NUM_LANES], lanes_next: None };
+            (GADGETS[g].assign)(&mut sw)?;
+            let lanes = pending_lanes.take().unwrap_or(sw.lanes);
+            for (l, v) in lanes.iter().enumerate() {
+                w.lanes[l][i] = *v;
+            }
+            pending_lanes = sw.lanes_next;
+            for (a, v) in sw.aux.iter().enumerate() {
+                w.aux[a][i] = *v;
+            }
+            let _: &Step = step;
+        }
+        // The disabled-slot keys are whatever the gadget's key expression gives; recompute
+        // them from the step so the `key = Σ sel · key_expr` constraint holds.
+        w.final_value = init.iter().map(|(_, v)| *v).collect();
+        w.final_time = vec![0; init.len()];
+        for (row, (v, t)) in last {
+            w.final_value[row as usize] = v;
+            w.final_time[row as usize] = t;
+        }
+        Ok(w)
+    }
+}
+
+fn capacity(a: &Access, layout: &Layout) -> CircuitError {
+    CircuitError::TooLarge(format!(
+        "{:?} address {} is outside the circuit's memory table (stack {}, frames {}, globals {}, heap words {} at k = {})",
+        a.space, a.addr, layout.stack_cap, layout.frame_cap, layout.globals, layout.heap_words, layout.k
+    ))
+}

@@ -1,0 +1,683 @@
+//! The KZG structured reference string (SRS) used by halowasm: create, cache on disk, load,
+//! downsize and import.
+//!
+//! An SRS for `k` holds `2^k` powers of a secret `s` in G1 (and their Lagrange basis), plus
+//! `[1]G2` and `[s]G2`. A circuit with `2^k` rows needs the SRS for exactly that `k`; a larger
+//! SRS can be cut down ([`Params::downsize`]) to any smaller `k`.
+//!
+//! Files are stored in halo2's own `Params::write` format (no header of ours), so a file exported
+//! from here can be given to any halo2-axiom tool and a file from a ceremony can be
+//! [imported](SrsCache::import). Every read validates the file length for its `k` and checks every
+//! point (canonical coordinates, on the curve) so that a truncated or corrupted file gives
+//! [`ParamsError::Corrupt`] instead of a panic.
+//!
+//! # Security
+//!
+//! **An SRS generated locally by [`SrsCache::load_or_create`] is for testing only.** The
+//! generating process sees the secret `s` (the "toxic waste"); whoever knows it can forge proofs.
+//! For proofs that must convince anyone else, [import](SrsCache::import) an SRS produced by a
+//! trusted-setup ceremony (converted to halo2's format).
+//!
+//! # Example
+//!
+//! ```
+//! use halowasm_params::{Params, SrsCache};
+//!
+//! let dir = std::env::temp_dir().join(format!("halowasm-params-doc-{}", std::process::id()));
+//! let cache = SrsCache::new(&dir);
+//! let srs = cache.load_or_create(5)?;              // generated (test-only SRS) and cached
+//! assert_eq!(srs.k(), 5);
+//! assert_eq!(cache.cached()?, vec![5]);
+//! let small = cache.load(4)?.expect("derived from the k=5 file");  // downsized, never generated
+//! assert_eq!(small.k(), 4);
+//! assert_eq!(cache.cached()?, vec![4, 5]);
+//! std::fs::remove_dir_all(&dir).ok();
+//! # Ok::<(), halowasm_params::ParamsError>(())
+//! ```
+
+#![deny(missing_docs)]
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use halo2_proofs::arithmetic::parallelize;
+use halo2_proofs::SerdeFormat;
+use halo2curves::bn256::{Bn256, G1Affine, G2Affine};
+use halo2curves::serde::SerdeObject;
+use rand_core::OsRng;
+
+pub use halo2_proofs::poly::commitment::Params;
+pub use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+
+/// The SRS type used throughout halowasm: KZG parameters on BN254.
+pub type Srs = ParamsKZG<Bn256>;
+
+/// The largest `k` (circuit of `2^k` rows) that halowasm supports. A `k = 26` file is 8 GiB.
+pub const MAX_K: u32 = 26;
+
+/// Bytes of one G1 point in halo2's raw format (x, y in Montgomery form).
+pub const G1_RAW_BYTES: usize = 64;
+/// Bytes of one G2 point in halo2's raw format.
+pub const G2_RAW_BYTES: usize = 128;
+
+/// Environment variable that overrides the halowasm home directory (see [`default_dir`]).
+pub const HOME_ENV: &str = "HALOWASM_HOME";
+
+/// Errors from reading, writing or creating an SRS.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    /// A file-system operation failed.
+    #[error("I/O error on {}: {source}", path.display())]
+    Io {
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The data is not a valid SRS in halo2's `Params::write` format.
+    #[error("corrupt SRS file {}: {reason}", path.display())]
+    Corrupt {
+        /// The file (or `<memory>` for in-memory data).
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The requested (or stored) `k` is larger than [`MAX_K`].
+    #[error("k = {k} is too large (the largest supported k is {max})")]
+    KTooLarge {
+        /// The requested `k`.
+        k: u32,
+        /// The largest supported `k`.
+        max: u32,
+    },
+}
+
+impl ParamsError {
+    fn io(path: &Path, source: io::Error) -> Self {
+        ParamsError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+    fn corrupt(path: &Path, reason: impl Into<String>) -> Self {
+        ParamsError::Corrupt {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The exact size in bytes of an SRS file for `k` in halo2's format:
+/// `k` (u32 LE), `2^k` G1 points `g`, `2^k` G1 points `g_lagrange`, then `g2` and `s_g2`.
+pub fn srs_file_len(k: u32) -> u64 {
+    4 + 2 * (G1_RAW_BYTES as u64) * (1u64 << k) + 2 * G2_RAW_BYTES as u64
+}
+
+/// The default SRS cache directory: `$HALOWASM_HOME/params` if `HALOWASM_HOME` is set, else the
+/// user's cache directory + `halowasm/params` (`$XDG_CACHE_HOME` or `~/.cache` on Linux,
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows), else `.halowasm/params`.
+pub fn default_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(home).join("params");
+    }
+    match user_cache_dir() {
+        Some(dir) => dir.join("halowasm").join("params"),
+        None => PathBuf::from(".halowasm").join("params"),
+    }
+}
+
+fn user_cache_dir() -> Option<PathBuf> {
+    let env_dir = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if cfg!(windows) {
+        return env_dir("LOCALAPPDATA");
+    }
+    let home = env_dir("HOME");
+    if cfg!(target_os = "macos") {
+        return home.map(|h| h.join("Library").join("Caches"));
+    }
+    env_dir("XDG_CACHE_HOME").or_else(|| home.map(|h| h.join(".cache")))
+}
+
+/// Writes `srs` in halo2's `Params::write` format.
+pub fn write_srs(srs: &Srs, mut w: impl Write) -> io::Result<()> {
+    srs.write_custom(&mut w, SerdeFormat::RawBytes)?;
+    w.flush()
+}
+
+/// Reads an SRS in halo2's `Params::write` format from `r`, checking it (see [`srs_from_bytes`]).
+///
+/// The whole input is read into memory first (`2^k × 128` bytes).
+pub fn read_srs(mut r: impl Read) -> Result<Srs, ParamsError> {
+    let path = Path::new("<memory>");
+    let mut bytes = Vec::new();
+    r.read_to_end(&mut bytes)
+        .map_err(|e| ParamsError::io(path, e))?;
+    srs_from_bytes(&bytes, path)
+}
+
+/// Parses an SRS in halo2's `Params::write` format; `path` is only used in error messages.
+///
+/// halo2's own `Params::read` must not be used on untrusted bytes: it reads points with
+/// `SerdeFormat::RawBytesUnchecked` and `unwrap`s every read, so a short file panics, and it
+/// allocates `2^k` points for whatever `k` the first four bytes say (a huge `k` aborts the
+/// process on allocation failure, which `catch_unwind` cannot stop). So this checks `k <=`
+/// [`MAX_K`] and the exact length ([`srs_file_len`]) before allocating anything, then parses
+/// every point with the checked `from_raw_bytes` (coordinates below the modulus, point on the
+/// curve) in parallel. Finally it checks the pairing relation `e(g[1], g2) = e(g[0], s·g2)`, which
+/// ties `g` to `s_g2`.
+pub fn srs_from_bytes(bytes: &[u8], path: &Path) -> Result<Srs, ParamsError> {
+    if bytes.len() < 4 {
+        return Err(ParamsError::corrupt(
+            path,
+            format!("file is {} bytes, too short for a header", bytes.len()),
+        ));
+    }
+    let k = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+    if k > MAX_K {
+        return Err(ParamsError::corrupt(
+            path,
+            format!("header says k = {k}, larger than the supported maximum {MAX_K}"),
+        ));
+    }
+    let expected = srs_file_len(k);
+    if bytes.len() as u64 != expected {
+        return Err(ParamsError::corrupt(
+            path,
+            format!(
+                "header says k = {k}, so the file must be {expected} bytes, but it is {} bytes{}",
+                bytes.len(),
+                if (bytes.len() as u64) < expected {
+                    " (truncated?)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    let n = 1usize << k;
+    let g_bytes = &bytes[4..4 + n * G1_RAW_BYTES];
+    let gl_bytes = &bytes[4 + n * G1_RAW_BYTES..4 + 2 * n * G1_RAW_BYTES];
+    let g2_bytes = &bytes[4 + 2 * n * G1_RAW_BYTES..];
+    let g = parse_g1(g_bytes).ok_or_else(|| ParamsError::corrupt(path, "invalid G1 point in g"))?;
+    let g_lagrange = parse_g1(gl_bytes)
+        .ok_or_else(|| ParamsError::corrupt(path, "invalid G1 point in g_lagrange"))?;
+    let g2 = G2Affine::from_raw_bytes(&g2_bytes[..G2_RAW_BYTES])
+        .ok_or_else(|| ParamsError::corrupt(path, "invalid G2 point g2"))?;
+    let s_g2 = G2Affine::from_raw_bytes(&g2_bytes[G2_RAW_BYTES..])
+        .ok_or_else(|| ParamsError::corrupt(path, "invalid G2 point s_g2"))?;
+    if k >= 1 && !pairing_consistent(&g[0], &g[1], &g2, &s_g2) {
+        return Err(ParamsError::corrupt(
+            path,
+            "inconsistent SRS: e(g[1], g2) != e(g[0], s_g2)",
+        ));
+    }
+    // `from_parts` never panics when g_lagrange is given; guard anyway (see fn docs).
+    catch_unwind(AssertUnwindSafe(|| {
+        base_params().from_parts(k, g, Some(g_lagrange), g2, s_g2)
+    }))
+    .map_err(|_| ParamsError::corrupt(path, "halo2 panicked while building the parameters"))
+}
+
+/// Parses G1 points in raw format in parallel; `None` if any is invalid.
+pub fn parse_g1(bytes: &[u8]) -> Option<Vec<G1Affine>> {
+    if !bytes.len().is_multiple_of(G1_RAW_BYTES) {
+        return None;
+    }
+    let mut out: Vec<Option<G1Affine>> = vec![None; bytes.len() / G1_RAW_BYTES];
+    parallelize(&mut out, |chunk, start| {
+        for (i, p) in chunk.iter_mut().enumerate() {
+            let off = (start + i) * G1_RAW_BYTES;
+            *p = G1Affine::from_raw_bytes(&bytes[off..off + G1_RAW_BYTES]);
+        }
+    });
+    out.into_iter().collect()
+}
+
+fn pairing_consistent(g0: &G1Affine, g1: &G1Affine, g2: &G2Affine, s_g2: &G2Affine) -> bool {
+    use halo2curves::pairing::Engine;
+    Bn256::pairing(g1, g2) == Bn256::pairing(g0, s_g2)
+}
+
+/// A tiny valid `k = 0` parameter set, only used as the receiver of `ParamsKZG::from_parts`
+/// (which is a method, although it does not read `self`).
+pub fn base_params() -> Srs {
+    let mut bytes = Vec::with_capacity(srs_file_len(0) as usize);
+    bytes.extend_from_slice(&0u32.to_le_bytes());
+    let g = G1Affine::generator().to_raw_bytes();
+    bytes.extend_from_slice(&g);
+    bytes.extend_from_slice(&g);
+    let h = G2Affine::generator().to_raw_bytes();
+    bytes.extend_from_slice(&h);
+    bytes.extend_from_slice(&h);
+    Srs::read_custom(&mut &bytes[..], SerdeFormat::RawBytes).expect("valid k = 0 parameters")
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.
+fn write_atomic(
+    path: &Path,
+    f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("srs"),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut w = BufWriter::new(File::create(&tmp)?);
+        f(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A directory of SRS files, one per `k`, named `kzg_bn254_{k}.srs`.
+#[derive(Debug, Clone)]
+pub struct SrsCache {
+    dir: PathBuf,
+}
+
+impl Default for SrsCache {
+    /// The cache in [`default_dir`].
+    fn default() -> Self {
+        SrsCache::new(default_dir())
+    }
+}
+
+impl SrsCache {
+    /// A cache in `dir` (created on the first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        SrsCache { dir: dir.into() }
+    }
+
+    /// The cache directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file that holds the SRS for `k`: `dir/kzg_bn254_{k}.srs`.
+    pub fn path_for(&self, k: u32) -> PathBuf {
+        self.dir.join(format!("kzg_bn254_{k}.srs"))
+    }
+
+    fn check_k(k: u32) -> Result<(), ParamsError> {
+        if k > MAX_K {
+            Err(ParamsError::KTooLarge { k, max: MAX_K })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Loads the SRS for `k`: from its own file; else by downsizing the smallest cached larger one
+    /// (the result is cached); else generates a new one with `ParamsKZG::setup(k, OsRng)` and
+    /// caches it (slow: about 0.6 ms per row). Writes are atomic (temporary file + rename).
+    ///
+    /// A generated SRS is **for testing only** (see the crate docs).
+    pub fn load_or_create(&self, k: u32) -> Result<Srs, ParamsError> {
+        if let Some(srs) = self.load(k)? {
+            return Ok(srs);
+        }
+        tracing::info!(
+            k,
+            dir = %self.dir.display(),
+            "generating a new KZG SRS for k = {k} (2^{k} rows; test-only, slow: ~0.6 ms per row)"
+        );
+        let srs = Srs::setup(k, OsRng);
+        self.store(&srs)?;
+        Ok(srs)
+    }
+
+    /// Loads the SRS for `k` from existing files only (its own file, or the smallest cached
+    /// larger one, downsized and then cached); never generates. `Ok(None)` if no file can serve.
+    ///
+    /// A corrupt file for `k` is an error; a corrupt larger file is an error too (it is the one
+    /// that would have been used).
+    pub fn load(&self, k: u32) -> Result<Option<Srs>, ParamsError> {
+        Self::check_k(k)?;
+        let own = self.path_for(k);
+        if own.is_file() {
+            let srs = self.read_file(&own)?;
+            if srs.k() != k {
+                return Err(ParamsError::corrupt(
+                    &own,
+                    format!("file name says k = {k} but the file holds k = {}", srs.k()),
+                ));
+            }
+            return Ok(Some(srs));
+        }
+        let Some(bigger) = self.cached()?.into_iter().find(|&c| c > k) else {
+            return Ok(None);
+        };
+        let path = self.path_for(bigger);
+        let mut srs = self.read_file(&path)?;
+        if srs.k() != bigger {
+            return Err(ParamsError::corrupt(
+                &path,
+                format!(
+                    "file name says k = {bigger} but the file holds k = {}",
+                    srs.k()
+                ),
+            ));
+        }
+        tracing::info!(
+            from = bigger,
+            to = k,
+            "downsizing the cached KZG SRS from k = {bigger} to k = {k}"
+        );
+        srs.downsize(k);
+        self.store(&srs)?;
+        Ok(Some(srs))
+    }
+
+    /// Imports an SRS file in halo2's `Params::write` format (for example converted from a
+    /// ceremony), validates it, stores it in the cache as `path_for(k)` and returns its `k`.
+    pub fn import(&self, file: &Path) -> Result<u32, ParamsError> {
+        let srs = self.read_file(file)?;
+        let k = srs.k();
+        self.store(&srs)?;
+        tracing::info!(k, from = %file.display(), "imported a KZG SRS for k = {k}");
+        Ok(k)
+    }
+
+    /// The `k`s present in the cache (files named `kzg_bn254_{k}.srs`), ascending. An absent
+    /// directory is an empty cache.
+    pub fn cached(&self) -> Result<Vec<u32>, ParamsError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(ParamsError::io(&self.dir, e)),
+        };
+        let mut ks = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| ParamsError::io(&self.dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(k) = name
+                .strip_prefix("kzg_bn254_")
+                .and_then(|r| r.strip_suffix(".srs"))
+                .and_then(|d| d.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if k <= MAX_K && entry.path().is_file() && name == format!("kzg_bn254_{k}.srs") {
+                ks.push(k);
+            }
+        }
+        ks.sort_unstable();
+        Ok(ks)
+    }
+
+    /// Stores `srs` as `path_for(srs.k())` (atomically) and returns that path.
+    pub fn store(&self, srs: &Srs) -> Result<PathBuf, ParamsError> {
+        let path = self.path_for(srs.k());
+        write_atomic(&path, |w| write_srs(srs, w)).map_err(|e| ParamsError::io(&path, e))?;
+        Ok(path)
+    }
+
+    /// Reads and validates one SRS file (any name), as [`srs_from_bytes`] does.
+    pub fn read_file(&self, path: &Path) -> Result<Srs, ParamsError> {
+        read_srs_file(path)
+    }
+}
+
+/// Reads and validates an SRS file in halo2's format (see [`srs_from_bytes`]). The length is
+/// checked against the header before the file is read into memory.
+pub fn read_srs_file(path: &Path) -> Result<Srs, ParamsError> {
+    let mut file = File::open(path).map_err(|e| ParamsError::io(path, e))?;
+    let len = file.metadata().map_err(|e| ParamsError::io(path, e))?.len();
+    let mut header = [0u8; 4];
+    if len < 4 {
+        return Err(ParamsError::corrupt(
+            path,
+            format!("file is {len} bytes, too short for a header"),
+        ));
+    }
+    file.read_exact(&mut header)
+        .map_err(|e| ParamsError::io(path, e))?;
+    let k = u32::from_le_bytes(header);
+    if k > MAX_K {
+        return Err(ParamsError::corrupt(
+            path,
+            format!("header says k = {k}, larger than the supported maximum {MAX_K}"),
+        ));
+    }
+    if len != srs_file_len(k) {
+        return Err(ParamsError::corrupt(
+            path,
+            format!(
+                "header says k = {k}, so the file must be {} bytes, but it is {len} bytes",
+                srs_file_len(k)
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    bytes.extend_from_slice(&header);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| ParamsError::io(path, e))?;
+    srs_from_bytes(&bytes, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_proofs::poly::commitment::ParamsProver;
+
+    fn g0(srs: &Srs) -> G1Affine {
+        srs.get_g()[0]
+    }
+
+    #[test]
+    fn file_len_matches_halo2_write() {
+        for k in 0..=4 {
+            let srs = Srs::setup(k, OsRng);
+            let mut a = Vec::new();
+            srs.write(&mut a).unwrap();
+            let mut b = Vec::new();
+            write_srs(&srs, &mut b).unwrap();
+            assert_eq!(
+                a, b,
+                "RawBytes and halo2's default write give the same bytes"
+            );
+            assert_eq!(a.len() as u64, srs_file_len(k));
+            let back = srs_from_bytes(&a, Path::new("x")).unwrap();
+            assert_eq!(back.k(), k);
+            assert_eq!(back.get_g(), srs.get_g());
+            assert_eq!(back.g2(), srs.g2());
+            assert_eq!(back.s_g2(), srs.s_g2());
+            // halo2's own reader accepts our output
+            let h: Srs = Params::read(&mut &b[..]).unwrap();
+            assert_eq!(h.get_g(), srs.get_g());
+        }
+    }
+
+    #[test]
+    fn create_load_and_downsize() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = SrsCache::new(dir.path());
+        assert_eq!(cache.cached().unwrap(), Vec::<u32>::new());
+        assert!(cache.load(6).unwrap().is_none());
+        let srs = cache.load_or_create(7).unwrap();
+        assert_eq!(srs.k(), 7);
+        assert!(cache.path_for(7).is_file());
+        assert_eq!(
+            fs::metadata(cache.path_for(7)).unwrap().len(),
+            srs_file_len(7)
+        );
+        let again = cache.load(7).unwrap().unwrap();
+        assert_eq!(again.k(), 7);
+        assert_eq!(g0(&again), g0(&srs));
+        assert_eq!(again.s_g2(), srs.s_g2());
+
+        // `load` never generates, so Some(..) for k = 5 proves it came from the k = 7 file.
+        let small = cache.load(5).unwrap().expect("derived from k = 7");
+        assert_eq!(small.k(), 5);
+        assert_eq!(small.get_g(), &srs.get_g()[..32]);
+        assert_eq!(small.s_g2(), srs.s_g2());
+        assert_eq!(cache.cached().unwrap(), vec![5, 7]);
+        // the derived file equals a downsize done in memory (same lagrange basis)
+        let mut manual = srs.clone();
+        manual.downsize(5);
+        let mut a = Vec::new();
+        write_srs(&manual, &mut a).unwrap();
+        assert_eq!(fs::read(cache.path_for(5)).unwrap(), a);
+        // load_or_create of a smaller k also uses the cache (same secret => same s_g2)
+        let four = cache.load_or_create(4).unwrap();
+        assert_eq!(four.s_g2(), srs.s_g2());
+        // a larger k is generated with a new secret
+        assert!(cache.load(8).unwrap().is_none());
+        assert!(matches!(
+            cache.load(MAX_K + 1),
+            Err(ParamsError::KTooLarge { .. })
+        ));
+        // no temp files left
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.ends_with(".srs") && !n.starts_with('.')),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn import_round_trip() {
+        let src = tempfile::tempdir().unwrap();
+        let srs = Srs::setup(4, OsRng);
+        let file = src.path().join("ceremony.params");
+        // written with halo2's own writer
+        let mut f = File::create(&file).unwrap();
+        srs.write(&mut f).unwrap();
+        drop(f);
+        let dir = tempfile::tempdir().unwrap();
+        let cache = SrsCache::new(dir.path().join("nested"));
+        assert_eq!(cache.import(&file).unwrap(), 4);
+        assert_eq!(cache.cached().unwrap(), vec![4]);
+        let loaded = cache.load(4).unwrap().unwrap();
+        assert_eq!(loaded.get_g(), srs.get_g());
+        assert_eq!(g0(&loaded), G1Affine::generator());
+        // exported file (the cache file) is byte-identical to halo2's write
+        assert_eq!(
+            fs::read(cache.path_for(4)).unwrap(),
+            fs::read(&file).unwrap()
+        );
+    }
+
+    fn expect_corrupt(bytes: &[u8]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.srs");
+        fs::write(&path, bytes).unwrap();
+        match read_srs_file(&path) {
+            Err(ParamsError::Corrupt { path: p, .. }) => assert_eq!(p, path),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("corrupt file accepted"),
+        }
+        assert!(read_srs(bytes).is_err());
+        // through the cache too
+        let cache = SrsCache::new(dir.path());
+        fs::rename(&path, cache.path_for(4)).unwrap();
+        assert!(matches!(cache.load(4), Err(ParamsError::Corrupt { .. })));
+        assert!(matches!(cache.load(3), Err(ParamsError::Corrupt { .. })));
+        assert!(matches!(
+            cache.load_or_create(4),
+            Err(ParamsError::Corrupt { .. })
+        ));
+        assert!(cache.import(&cache.path_for(4)).is_err());
+    }
+
+    #[test]
+    fn corrupt_files_are_errors_not_panics() {
+        let srs = Srs::setup(4, OsRng);
+        let mut good = Vec::new();
+        write_srs(&srs, &mut good).unwrap();
+        expect_corrupt(&[]);
+        expect_corrupt(&good[..3]);
+        expect_corrupt(&good[..good.len() - 1]);
+        expect_corrupt(&good[..good.len() / 2]);
+        let mut longer = good.clone();
+        longer.push(0);
+        expect_corrupt(&longer);
+        // header flips: k changes -> length mismatch / k too large
+        for byte in 0..4 {
+            for bit in 0..8 {
+                let mut b = good.clone();
+                b[byte] ^= 1 << bit;
+                expect_corrupt(&b);
+            }
+        }
+        // random bytes of the right length and of other lengths
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        let mut rnd = |n: usize| {
+            (0..n)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect::<Vec<u8>>()
+        };
+        for n in [1, 4, 100, 4096] {
+            expect_corrupt(&rnd(n));
+        }
+        let mut r = rnd(good.len());
+        r[..4].copy_from_slice(&4u32.to_le_bytes());
+        expect_corrupt(&r);
+    }
+
+    #[test]
+    fn every_point_flip_detected() {
+        // Flip one byte in every 64-byte point and in the G2 points (k = 3 keeps this fast).
+        let srs = Srs::setup(3, OsRng);
+        let mut good = Vec::new();
+        write_srs(&srs, &mut good).unwrap();
+        let mut checked = 0;
+        for pos in (4..good.len()).step_by(7) {
+            let mut b = good.clone();
+            b[pos] ^= 0x55;
+            assert!(
+                srs_from_bytes(&b, Path::new("x")).is_err(),
+                "flip at {pos} of {} not detected",
+                good.len()
+            );
+            checked += 1;
+        }
+        assert!(checked > 100);
+    }
+
+    #[test]
+    fn default_dir_honours_env() {
+        // Only reads the env var that this test owns; other tests do not touch HALOWASM_HOME.
+        let d = default_dir();
+        if let Some(h) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
+            assert_eq!(d, PathBuf::from(h).join("params"));
+        } else {
+            assert!(d.ends_with("halowasm/params") || d.ends_with(".halowasm/params"));
+        }
+        let c = SrsCache::new("/some/dir");
+        assert_eq!(c.path_for(12), PathBuf::from("/some/dir/kzg_bn254_12.srs"));
+        assert_eq!(c.dir(), Path::new("/some/dir"));
+    }
+
+    #[test]
+    fn base_params_is_k0() {
+        let b = base_params();
+        assert_eq!(b.k(), 0);
+        assert_eq!(b.verifier_params().k(), 0);
+    }
+}

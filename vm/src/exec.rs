@@ -1,0 +1,699 @@
+//! The interpreter: runs an [`Image`] and (optionally) records the [`Trace`].
+use crate::error::{Error, InputKind, Trap};
+use crate::image::{FuncBody, Image, PAGE_SIZE};
+use crate::instr::*;
+use crate::trace::{Access, IoEvent, Space, Step, Trace};
+use serde::{Deserialize, Serialize};
+
+/// Resource limits of a run. The defaults stop a runaway program long before the machine
+/// runs out of memory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Maximum number of executed steps.
+    pub max_steps: u64,
+    /// Maximum call depth.
+    pub max_call_depth: u32,
+    /// Maximum number of value stack slots (locals and operands of all frames).
+    pub max_stack: u32,
+    /// Maximum linear memory size in pages (also capped by the module's own maximum).
+    pub max_memory_pages: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_steps: 100_000_000, max_call_depth: 10_000, max_stack: 1 << 20, max_memory_pages: 4096 }
+    }
+}
+
+/// Inputs read by `env.wasm_input`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inputs {
+    pub public: Vec<u64>,
+    pub private: Vec<u64>,
+}
+
+/// The result of a finished run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Results of the invoked function (i32 zero-extended).
+    pub results: Vec<u64>,
+    /// Values written by `env.wasm_output`.
+    pub outputs: Vec<u64>,
+    /// Number of executed steps.
+    pub steps: u64,
+    /// Public inputs consumed.
+    pub public_inputs_read: u32,
+    /// Private inputs consumed.
+    pub private_inputs_read: u32,
+    /// The trace, when requested.
+    pub trace: Option<Trace>,
+}
+
+/// A module instance: memory, globals, value stack and call frames.
+pub struct Instance<'a> {
+    image: &'a Image,
+    limits: Limits,
+    stack: Vec<u64>,
+    frames: Vec<u64>,
+    globals: Vec<u64>,
+    memory: Vec<u8>,
+    inputs: Inputs,
+    pub_cursor: u32,
+    priv_cursor: u32,
+    outputs: Vec<u64>,
+    trace: Option<Trace>,
+    steps: u64,
+}
+
+/// State of the machine between steps.
+struct Regs {
+    pc: u32,
+    sp: u32,
+    depth: u32,
+}
+
+impl<'a> Instance<'a> {
+    /// A fresh instance: initial memory and globals, the start function not yet run.
+    /// A module whose initial memory exceeds `limits.max_memory_pages` gets no memory here; every
+    /// run then fails with [`Error::Instantiation`].
+    pub fn new(image: &'a Image, limits: Limits) -> Self {
+        let memory = if Self::memory_fits(image, &limits) { image.initial_memory() } else { Vec::new() };
+        Instance {
+            image,
+            limits,
+            stack: Vec::new(),
+            frames: vec![0; 1],
+            globals: image.globals.iter().map(|g| g.init).collect(),
+            memory,
+            inputs: Inputs::default(),
+            pub_cursor: 0,
+            priv_cursor: 0,
+            outputs: Vec::new(),
+            trace: None,
+            steps: 0,
+        }
+    }
+
+    fn memory_fits(image: &Image, limits: &Limits) -> bool {
+        image.memory.is_none_or(|m| m.initial <= limits.max_memory_pages)
+    }
+
+    fn check_instantiable(&self) -> Result<(), Error> {
+        if Self::memory_fits(self.image, &self.limits) {
+            Ok(())
+        } else {
+            Err(Error::Instantiation(format!(
+                "initial memory exceeds the limit of {} pages",
+                self.limits.max_memory_pages
+            )))
+        }
+    }
+
+    /// Current linear memory.
+    pub fn memory(&self) -> &[u8] {
+        &self.memory
+    }
+
+    /// Current global values.
+    pub fn globals(&self) -> &[u64] {
+        &self.globals
+    }
+
+    /// Run an export from this (fresh) instance through its entry stub — the run the circuit
+    /// proves: `entry; [call start]; arg*; call f; result*; halt`.
+    pub fn invoke(mut self, export: &str, args: &[u64], inputs: Inputs, trace: bool) -> Result<Outcome, Error> {
+        let (stub, nres) = self.prepare(export, args)?;
+        self.inputs = inputs;
+        if trace {
+            self.trace = Some(Trace::default());
+        }
+        let mut results = vec![0; nres];
+        let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
+        self.run(&mut regs, args, &mut results, None)?;
+        Ok(Outcome {
+            results,
+            outputs: std::mem::take(&mut self.outputs),
+            steps: self.steps,
+            public_inputs_read: self.pub_cursor,
+            private_inputs_read: self.priv_cursor,
+            trace: self.trace.take(),
+        })
+    }
+
+    /// Like [`Instance::invoke`], but on a trap also returns the trace up to the trap.
+    pub fn invoke_traced(mut self, export: &str, args: &[u64], inputs: Inputs) -> (Trace, Result<Outcome, Error>) {
+        let (stub, nres) = match self.prepare(export, args) {
+            Ok(x) => x,
+            Err(e) => return (Trace::default(), Err(e)),
+        };
+        self.inputs = inputs;
+        self.trace = Some(Trace::default());
+        let mut results = vec![0; nres];
+        let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
+        match self.run(&mut regs, args, &mut results, None) {
+            Ok(()) => {
+                let trace = self.trace.take().unwrap_or_default();
+                let out = Outcome {
+                    results,
+                    outputs: std::mem::take(&mut self.outputs),
+                    steps: self.steps,
+                    public_inputs_read: self.pub_cursor,
+                    private_inputs_read: self.priv_cursor,
+                    trace: None,
+                };
+                (trace, Ok(out))
+            }
+            Err(e) => {
+                // Drop the accesses the trapping instruction recorded before it trapped: the
+                // trace holds only completed steps.
+                let mut trace = self.trace.take().unwrap_or_default();
+                let end = trace.steps.last().map_or(0, |s| s.access_start as usize + s.access_len as usize);
+                trace.accesses.truncate(end);
+                (trace, Err(e))
+            }
+        }
+    }
+
+    /// Run the start function, if any (for hosts that keep an instance across calls).
+    pub fn run_start(&mut self) -> Result<(), Error> {
+        match self.image.start {
+            Some(f) => self.call(f, &[]).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Call function `func` directly with `args`, keeping this instance's state (no stub, no
+    /// trace). Used by the spec runner, where several calls share one instance.
+    pub fn call(&mut self, func: u32, args: &[u64]) -> Result<Vec<u64>, Error> {
+        self.check_instantiable()?;
+        let f = self.image.functions.get(func as usize).ok_or_else(|| Error::NoSuchExport(format!("func[{func}]"), String::new()))?;
+        check_args(&f.name, &f.ty, args)?;
+        let nres = f.ty.results.len();
+        self.stack.clear();
+        for (i, a) in args.iter().enumerate() {
+            self.stack_write(i as u32, *a);
+        }
+        let mut regs = Regs { pc: 0, sp: args.len() as u32, depth: 0 };
+        match f.body {
+            FuncBody::Host(h) => {
+                self.host(&mut regs, h)?;
+            }
+            _ => {
+                self.enter(&mut regs, func, 0)?;
+                self.run(&mut regs, &[], &mut [], Some(0))?;
+            }
+        }
+        Ok((0..nres).map(|i| self.stack[i]).collect())
+    }
+
+    fn prepare(&self, export: &str, args: &[u64]) -> Result<(u32, usize), Error> {
+        self.check_instantiable()?;
+        let e = self.image.export(export).ok_or_else(|| {
+            let names: Vec<&str> = self.image.exports.iter().map(|e| e.name.as_str()).collect();
+            Error::NoSuchExport(export.into(), format!(" (exports: {})", names.join(", ")))
+        })?;
+        let f = &self.image.functions[e.func as usize];
+        check_args(export, &f.ty, args)?;
+        Ok((e.stub, f.ty.results.len()))
+    }
+
+    fn func_name(&self, pc: u32) -> String {
+        self.image.function_at(pc).map(|(_, f)| f.name.clone()).unwrap_or_else(|| "entry stub".into())
+    }
+
+    fn trap(&self, pc: u32, trap: Trap) -> Error {
+        Error::Trap { trap, func: self.func_name(pc), steps: self.steps }
+    }
+
+    fn record(&mut self, a: Access) {
+        if let Some(t) = &mut self.trace {
+            t.accesses.push(a);
+        }
+    }
+
+    fn stack_write(&mut self, addr: u32, v: u64) -> u64 {
+        let i = addr as usize;
+        if i >= self.stack.len() {
+            self.stack.resize(i + 1, 0);
+        }
+        std::mem::replace(&mut self.stack[i], v)
+    }
+
+    fn read(&mut self, addr: u32) -> u64 {
+        let v = self.stack.get(addr as usize).copied().unwrap_or(0);
+        self.record(Access { space: Space::Stack, addr, old: v, new: v });
+        v
+    }
+
+    fn write(&mut self, regs: &Regs, addr: u32, v: u64) -> Result<(), Error> {
+        if addr >= self.limits.max_stack {
+            return Err(self.trap(regs.pc, Trap::ValueStackExhausted));
+        }
+        let old = self.stack_write(addr, v);
+        self.record(Access { space: Space::Stack, addr, old, new: v });
+        Ok(())
+    }
+
+    /// `drop`/`keep` of a branch or return, from the current `sp`.
+    fn drop_keep(&mut self, regs: &mut Regs, drop: u32, keep: u32) -> Result<(), Error> {
+        for i in 0..keep {
+            let from = regs.sp - keep + i;
+            let v = self.read(from);
+            self.write(regs, from - drop, v)?;
+        }
+        regs.sp -= drop;
+        Ok(())
+    }
+
+    fn enter(&mut self, regs: &mut Regs, func: u32, ret: u32) -> Result<(), Error> {
+        let f = &self.image.functions[func as usize];
+        let start = match &f.body {
+            FuncBody::Code { start, .. } => *start,
+            FuncBody::Unsupported { instr } => {
+                return Err(Error::Unsupported { instr: instr.clone(), func: f.name.clone() });
+            }
+            FuncBody::Host(_) => unreachable!("host functions are called with CallHost"),
+        };
+        if regs.depth + 1 > self.limits.max_call_depth {
+            return Err(self.trap(regs.pc, Trap::CallStackExhausted));
+        }
+        regs.depth += 1;
+        let d = regs.depth as usize;
+        if d >= self.frames.len() {
+            self.frames.resize(d + 1, 0);
+        }
+        let old = std::mem::replace(&mut self.frames[d], ret as u64);
+        self.record(Access { space: Space::Frame, addr: regs.depth, old, new: ret as u64 });
+        regs.pc = start;
+        Ok(())
+    }
+
+    fn host(&mut self, regs: &mut Regs, h: HostFn) -> Result<Option<IoEvent>, Error> {
+        let top = regs.sp - 1;
+        match h {
+            HostFn::WasmInput => {
+                let is_public = self.stack[top as usize] != 0;
+                let (list, cursor, kind) = if is_public {
+                    (&self.inputs.public, &mut self.pub_cursor, InputKind::Public)
+                } else {
+                    (&self.inputs.private, &mut self.priv_cursor, InputKind::Private)
+                };
+                let Some(&v) = list.get(*cursor as usize) else {
+                    return Err(self.trap(regs.pc, Trap::InputExhausted(kind)));
+                };
+                let index = *cursor;
+                *cursor += 1;
+                let old = self.stack_write(top, v);
+                self.record(Access { space: Space::Stack, addr: top, old, new: v });
+                Ok(Some(IoEvent::Input { public: is_public, index, value: v }))
+            }
+            HostFn::WasmOutput => {
+                let v = self.read(top);
+                regs.sp -= 1;
+                let index = self.outputs.len() as u32;
+                self.outputs.push(v);
+                Ok(Some(IoEvent::Output { index, value: v }))
+            }
+            HostFn::Require => {
+                let v = self.read(top);
+                if v == 0 {
+                    return Err(self.trap(regs.pc, Trap::RequireFailed));
+                }
+                regs.sp -= 1;
+                Ok(None)
+            }
+        }
+    }
+
+    fn effective(&self, regs: &Regs, addr: u64, offset: u32, bytes: u8) -> Result<u64, Error> {
+        let ea = addr + offset as u64;
+        if ea + bytes as u64 > self.memory.len() as u64 {
+            return Err(self.trap(regs.pc, Trap::MemoryOutOfBounds));
+        }
+        Ok(ea)
+    }
+
+    fn word(&self, wi: u64) -> u64 {
+        let s = wi as usize * 8;
+        u64::from_le_bytes(self.memory[s..s + 8].try_into().expect("8 bytes"))
+    }
+
+    /// Record reads (or writes, given the old words) of the heap words an access touches.
+    fn heap_accesses(&mut self, ea: u64, bytes: u8, old: [u64; 2]) {
+        let wi = ea / 8;
+        let crosses = ea % 8 + bytes as u64 > 8;
+        let new0 = self.word(wi);
+        self.record(Access { space: Space::Heap, addr: wi as u32, old: old[0], new: new0 });
+        if crosses {
+            let new1 = self.word(wi + 1);
+            self.record(Access { space: Space::Heap, addr: wi as u32 + 1, old: old[1], new: new1 });
+        }
+    }
+
+    fn old_words(&self, ea: u64, bytes: u8) -> [u64; 2] {
+        let wi = ea / 8;
+        let crosses = ea % 8 + bytes as u64 > 8;
+        [self.word(wi), if crosses { self.word(wi + 1) } else { 0 }]
+    }
+
+    fn run(&mut self, regs: &mut Regs, args: &[u64], results: &mut [u64], stop_depth: Option<u32>) -> Result<(), Error> {
+        let code = &self.image.code;
+        loop {
+            if self.steps >= self.limits.max_steps {
+                return Err(self.trap(regs.pc, Trap::StepLimitReached));
+            }
+            let pc = regs.pc;
+            let instr = code[pc as usize];
+            let access_start = self.trace.as_ref().map(|t| t.accesses.len()).unwrap_or(0);
+            let (sp0, depth0) = (regs.sp, regs.depth);
+            let mut io = None;
+            let mut next = pc + 1;
+            let mut done = false;
+            match instr {
+                Instr::Invalid => return Err(Error::Invalid(format!("executed padding at pc {pc}"))),
+                Instr::Entry { .. } => {}
+                Instr::Arg { index, .. } => {
+                    self.write(regs, regs.sp, args[index as usize])?;
+                    regs.sp += 1;
+                }
+                Instr::Result { index } => {
+                    results[index as usize] = self.read(regs.sp - 1);
+                    regs.sp -= 1;
+                }
+                Instr::Halt => done = true,
+                Instr::Const(v) => {
+                    self.write(regs, regs.sp, v)?;
+                    regs.sp += 1;
+                }
+                Instr::Drop => regs.sp -= 1,
+                Instr::Select => {
+                    let c = self.read(regs.sp - 1);
+                    let b = self.read(regs.sp - 2);
+                    let a = self.stack[regs.sp as usize - 3];
+                    self.write(regs, regs.sp - 3, if c != 0 { a } else { b })?;
+                    regs.sp -= 2;
+                }
+                Instr::LocalGet(d) => {
+                    let v = self.read(regs.sp - d);
+                    self.write(regs, regs.sp, v)?;
+                    regs.sp += 1;
+                }
+                Instr::LocalSet(d) | Instr::LocalTee(d) => {
+                    let v = self.read(regs.sp - 1);
+                    self.write(regs, regs.sp - d, v)?;
+                    if matches!(instr, Instr::LocalSet(_)) {
+                        regs.sp -= 1;
+                    }
+                }
+                Instr::GlobalGet(g) => {
+                    let v = self.globals[g as usize];
+                    self.record(Access { space: Space::Global, addr: g, old: v, new: v });
+                    self.write(regs, regs.sp, v)?;
+                    regs.sp += 1;
+                }
+                Instr::GlobalSet(g) => {
+                    let v = self.read(regs.sp - 1);
+                    let old = std::mem::replace(&mut self.globals[g as usize], v);
+                    self.record(Access { space: Space::Global, addr: g, old, new: v });
+                    regs.sp -= 1;
+                }
+                Instr::Unreachable => return Err(self.trap(pc, Trap::Unreachable)),
+                Instr::Bin { op, w } => {
+                    let a = self.stack[regs.sp as usize - 2];
+                    let b = self.read(regs.sp - 1);
+                    let r = binop(op, w, a, b).map_err(|t| self.trap(pc, t))?;
+                    // Access order: a → result first, then b. Re-record in that order.
+                    self.reorder_rmw_first(regs.sp - 2, a, r);
+                    regs.sp -= 1;
+                }
+                Instr::Rel { op, w } => {
+                    let a = self.stack[regs.sp as usize - 2];
+                    let b = self.read(regs.sp - 1);
+                    let r = relop(op, w, a, b) as u64;
+                    self.reorder_rmw_first(regs.sp - 2, a, r);
+                    regs.sp -= 1;
+                }
+                Instr::Un { op, w } => {
+                    let a = self.stack[regs.sp as usize - 1];
+                    self.write(regs, regs.sp - 1, unop(op, w, a))?;
+                }
+                Instr::Conv(c) => {
+                    let a = self.stack[regs.sp as usize - 1];
+                    let r = match c {
+                        ConvOp::WrapI64 | ConvOp::ExtendI32U => a & 0xffff_ffff,
+                        ConvOp::ExtendI32S => a as u32 as i32 as i64 as u64,
+                    };
+                    self.write(regs, regs.sp - 1, r)?;
+                }
+                Instr::FlipSign2 { w } => {
+                    let bit = 1u64 << (w.bits() - 1);
+                    for addr in [regs.sp - 2, regs.sp - 1] {
+                        let v = self.stack[addr as usize];
+                        self.write(regs, addr, v ^ bit)?;
+                    }
+                }
+                Instr::Br { target, drop, keep } => {
+                    self.drop_keep(regs, drop, keep)?;
+                    next = target;
+                }
+                Instr::BrIfNez { target, drop, keep } => {
+                    let c = self.read(regs.sp - 1);
+                    regs.sp -= 1;
+                    if c != 0 {
+                        self.drop_keep(regs, drop, keep)?;
+                        next = target;
+                    }
+                }
+                Instr::BrIfEqz { target } => {
+                    let c = self.read(regs.sp - 1);
+                    regs.sp -= 1;
+                    if c == 0 {
+                        next = target;
+                    }
+                }
+                Instr::BrTable { table, len } => {
+                    let i = self.read(regs.sp - 1);
+                    regs.sp -= 1;
+                    next = table + (i.min(len as u64) as u32);
+                }
+                Instr::Call { func, .. } => {
+                    self.enter(regs, func, pc + 1)?;
+                    next = regs.pc;
+                }
+                Instr::CallIndirect { type_index, .. } => {
+                    let i = self.read(regs.sp - 1);
+                    regs.sp -= 1;
+                    let f = match self.image.table.get(i as usize) {
+                        None => return Err(self.trap(pc, Trap::UndefinedElement)),
+                        Some(None) => return Err(self.trap(pc, Trap::UninitializedElement)),
+                        Some(Some(f)) => *f,
+                    };
+                    let func = &self.image.functions[f as usize];
+                    if func.ty != self.image.types[type_index as usize] {
+                        return Err(self.trap(pc, Trap::IndirectCallTypeMismatch));
+                    }
+                    match func.body {
+                        FuncBody::Host(h) => io = self.host(regs, h)?,
+                        _ => {
+                            self.enter(regs, f, pc + 1)?;
+                            next = regs.pc;
+                        }
+                    }
+                }
+                Instr::CallHost(h) => io = self.host(regs, h)?,
+                Instr::Return { drop, keep } => {
+                    let d = regs.depth;
+                    let ret = self.frames[d as usize];
+                    self.record(Access { space: Space::Frame, addr: d, old: ret, new: ret });
+                    self.drop_keep(regs, drop, keep)?;
+                    regs.depth -= 1;
+                    next = ret as u32;
+                    if stop_depth == Some(regs.depth) {
+                        done = true;
+                    }
+                }
+                Instr::Load { offset, bytes, signed, w } => {
+                    let addr = self.stack[regs.sp as usize - 1];
+                    let ea = self.effective(regs, addr, offset, bytes)?;
+                    let mut buf = [0u8; 8];
+                    buf[..bytes as usize].copy_from_slice(&self.memory[ea as usize..ea as usize + bytes as usize]);
+                    let mut v = u64::from_le_bytes(buf);
+                    if signed {
+                        let shift = 64 - 8 * bytes as u32;
+                        v = (((v << shift) as i64) >> shift) as u64;
+                    }
+                    v &= w.mask();
+                    let old = self.stack_write(regs.sp - 1, v);
+                    self.record(Access { space: Space::Stack, addr: regs.sp - 1, old, new: v });
+                    let words = self.old_words(ea, bytes);
+                    self.heap_accesses(ea, bytes, words);
+                }
+                Instr::Store { offset, bytes, .. } => {
+                    let v = self.read(regs.sp - 1);
+                    let addr = self.read(regs.sp - 2);
+                    let ea = self.effective(regs, addr, offset, bytes)?;
+                    let old = self.old_words(ea, bytes);
+                    let le = v.to_le_bytes();
+                    self.memory[ea as usize..ea as usize + bytes as usize].copy_from_slice(&le[..bytes as usize]);
+                    self.heap_accesses(ea, bytes, old);
+                    regs.sp -= 2;
+                }
+                Instr::StoreTail => {}
+                Instr::MemorySize => {
+                    let pages = (self.memory.len() / PAGE_SIZE as usize) as u64;
+                    self.write(regs, regs.sp, pages)?;
+                    regs.sp += 1;
+                }
+                Instr::MemoryGrow => {
+                    let n = self.stack[regs.sp as usize - 1];
+                    let cur = (self.memory.len() / PAGE_SIZE as usize) as u64;
+                    let max = self
+                        .image
+                        .memory
+                        .and_then(|m| m.maximum)
+                        .unwrap_or(65536)
+                        .min(self.limits.max_memory_pages) as u64;
+                    let r = if self.image.memory.is_some() && cur + n <= max {
+                        self.memory.resize(((cur + n) * PAGE_SIZE as u64) as usize, 0);
+                        cur
+                    } else {
+                        u32::MAX as u64
+                    };
+                    self.write(regs, regs.sp - 1, r)?;
+                }
+            }
+            if let Some(t) = &mut self.trace {
+                let len = t.accesses.len() - access_start;
+                t.steps.push(Step {
+                    pc,
+                    sp: sp0,
+                    depth: depth0,
+                    instr,
+                    access_start: access_start as u32,
+                    access_len: len as u8,
+                    io,
+                });
+            }
+            self.steps += 1;
+            regs.pc = next;
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Binary ops read b (recorded) before writing a's slot; the documented order is
+    /// `a → result` first, then `b`: record in that order.
+    fn reorder_rmw_first(&mut self, addr: u32, a: u64, r: u64) {
+        self.stack[addr as usize] = r;
+        if let Some(t) = &mut self.trace {
+            let b = t.accesses.pop().expect("b was recorded");
+            t.accesses.push(Access { space: Space::Stack, addr, old: a, new: r });
+            t.accesses.push(b);
+        }
+    }
+}
+
+fn check_args(func: &str, ty: &FuncType, args: &[u64]) -> Result<(), Error> {
+    if args.len() != ty.params.len() {
+        return Err(Error::BadArguments {
+            func: func.into(),
+            reason: format!("expected {} arguments {ty}, got {}", ty.params.len(), args.len()),
+        });
+    }
+    for (i, (a, t)) in args.iter().zip(&ty.params).enumerate() {
+        if *t == ValType::I32 && *a > u32::MAX as u64 {
+            return Err(Error::BadArguments { func: func.into(), reason: format!("argument {i} does not fit i32") });
+        }
+    }
+    Ok(())
+}
+
+use crate::image::FuncType;
+
+/// Semantics of binary operators on values of width `w` (zero-extended u64s).
+pub fn binop(op: BinOp, w: Width, a: u64, b: u64) -> Result<u64, Trap> {
+    let m = w.mask();
+    let bits = w.bits();
+    let sa = sext(a, bits);
+    let sb = sext(b, bits);
+    let sh = (b & (bits as u64 - 1)) as u32;
+    let r = match op {
+        BinOp::Add => a.wrapping_add(b),
+        BinOp::Sub => a.wrapping_sub(b),
+        BinOp::Mul => a.wrapping_mul(b),
+        BinOp::DivU | BinOp::RemU if b == 0 => return Err(Trap::IntegerDivideByZero),
+        BinOp::DivS | BinOp::RemS if b == 0 => return Err(Trap::IntegerDivideByZero),
+        BinOp::DivU => a / b,
+        BinOp::RemU => a % b,
+        BinOp::DivS => {
+            let min = if bits == 32 { i32::MIN as i64 } else { i64::MIN };
+            if sa == min && sb == -1 {
+                return Err(Trap::IntegerOverflow);
+            }
+            sa.wrapping_div(sb) as u64
+        }
+        BinOp::RemS => sa.wrapping_rem(sb) as u64,
+        BinOp::And => a & b,
+        BinOp::Or => a | b,
+        BinOp::Xor => a ^ b,
+        BinOp::Shl => a << sh,
+        BinOp::ShrU => a >> sh,
+        BinOp::ShrS => (sa >> sh) as u64,
+        BinOp::Rotl => {
+            if bits == 32 {
+                (a as u32).rotate_left(sh) as u64
+            } else {
+                a.rotate_left(sh)
+            }
+        }
+        BinOp::Rotr => {
+            if bits == 32 {
+                (a as u32).rotate_right(sh) as u64
+            } else {
+                a.rotate_right(sh)
+            }
+        }
+    };
+    Ok(r & m)
+}
+
+fn sext(v: u64, bits: u32) -> i64 {
+    if bits == 32 {
+        v as u32 as i32 as i64
+    } else {
+        v as i64
+    }
+}
+
+/// Semantics of comparisons.
+pub fn relop(op: RelOp, w: Width, a: u64, b: u64) -> bool {
+    let (sa, sb) = (sext(a, w.bits()), sext(b, w.bits()));
+    match op {
+        RelOp::Eq => a == b,
+        RelOp::Ne => a != b,
+        RelOp::LtU => a < b,
+        RelOp::GtU => a > b,
+        RelOp::LeU => a <= b,
+        RelOp::GeU => a >= b,
+        RelOp::LtS => sa < sb,
+        RelOp::GtS => sa > sb,
+        RelOp::LeS => sa <= sb,
+        RelOp::GeS => sa >= sb,
+    }
+}
+
+/// Semantics of unary operators.
+pub fn unop(op: UnOp, w: Width, a: u64) -> u64 {
+    let bits = w.bits();
+    let r = match op {
+        UnOp::Clz => (if bits == 32 { (a as u32).leading_zeros() } else { a.leading_zeros() }) as u64,
+        UnOp::Ctz => (if bits == 32 { (a as u32).trailing_zeros() } else { a.trailing_zeros() }) as u64,
+        UnOp::Popcnt => a.count_ones() as u64,
+        UnOp::Eqz => (a == 0) as u64,
+        UnOp::Extend8S => a as u8 as i8 as i64 as u64,
+        UnOp::Extend16S => a as u16 as i16 as i64 as u64,
+        UnOp::Extend32S => a as u32 as i32 as i64 as u64,
+    };
+    r & w.mask()
+}

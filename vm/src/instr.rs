@@ -1,0 +1,252 @@
+//! The internal instruction set: what the translator emits and the circuit proves.
+//!
+//! WebAssembly's structured control flow is lowered to flat code with resolved jump targets
+//! (`pc` values) and static stack offsets, in the style of wasmi's translator:
+//! - locals are addressed by their **depth** from the stack pointer: with `sp` the number of values
+//!   on the stack *before* the instruction, `local.get d` reads stack slot `sp - d`;
+//! - a branch carries `drop`/`keep`: the top `keep` values move down by `drop` slots and
+//!   `sp` decreases by `drop` (a `keep` is only emitted when `drop > 0`);
+//! - every function's non-parameter locals are zeroed by `Const(0)` pushes at its start.
+//!
+//! `pc` 0 always holds [`Instr::Invalid`] so that a zero row in the circuit's code table never
+//! names a real instruction.
+use serde::{Deserialize, Serialize};
+
+/// Most values a branch or return may carry: a step records at most 255 accesses
+/// ([`crate::Step::access_len`] is a `u8`), and `return` uses `1 + 2 * keep`. The translator
+/// rejects functions that would need more (as unsupported).
+pub const MAX_KEEP: u32 = 127;
+
+/// Operand width of an integer instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Width {
+    W32,
+    W64,
+}
+
+impl Width {
+    pub fn bits(self) -> u32 {
+        match self {
+            Width::W32 => 32,
+            Width::W64 => 64,
+        }
+    }
+    /// All-ones mask of this width.
+    pub fn mask(self) -> u64 {
+        match self {
+            Width::W32 => u32::MAX as u64,
+            Width::W64 => u64::MAX,
+        }
+    }
+}
+
+/// Binary operators `[a, b] -> [a op b]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    DivS,
+    DivU,
+    RemS,
+    RemU,
+    And,
+    Or,
+    Xor,
+    Shl,
+    ShrS,
+    ShrU,
+    Rotl,
+    Rotr,
+}
+
+/// Unary operators `[a] -> [op a]` within one width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UnOp {
+    Clz,
+    Ctz,
+    Popcnt,
+    Eqz,
+    Extend8S,
+    Extend16S,
+    Extend32S,
+}
+
+/// Comparisons `[a, b] -> [a rel b]` (an i32 0 or 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RelOp {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    GtS,
+    GtU,
+    LeS,
+    LeU,
+    GeS,
+    GeU,
+}
+
+/// Conversions between i32 and i64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ConvOp {
+    WrapI64,
+    ExtendI32S,
+    ExtendI32U,
+}
+
+/// Value types the VM runs (integers only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ValType {
+    I32,
+    I64,
+}
+
+impl ValType {
+    pub fn width(self) -> Width {
+        match self {
+            ValType::I32 => Width::W32,
+            ValType::I64 => Width::W64,
+        }
+    }
+}
+
+impl std::fmt::Display for ValType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+        })
+    }
+}
+
+/// Host functions, imported from module `env`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HostFn {
+    /// `wasm_input(i32 is_public) -> i64`
+    WasmInput,
+    /// `wasm_output(i64)`
+    WasmOutput,
+    /// `require(i32)`: traps on 0
+    Require,
+}
+
+/// One internal instruction. Stack effects use `sp` = number of values before the instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Instr {
+    /// Padding at pc 0; executing it is a bug.
+    Invalid,
+    /// First instruction of an export's entry stub: fixes the claimed signature.
+    Entry { nargs: u32, nresults: u32 },
+    /// Stub: push argument `index` (of type `ty`).
+    Arg { index: u32, ty: ValType },
+    /// Stub: pop the top value as result `index` (results are popped last-first).
+    Result { index: u32 },
+    /// Stub: the run ends here (`sp` = 0, frame depth 0).
+    Halt,
+    /// Push a constant (i32 zero-extended to 64 bits).
+    Const(u64),
+    Drop,
+    /// `[a, b, c] -> [c != 0 ? a : b]`
+    Select,
+    /// Push the value at stack slot `sp - depth`.
+    LocalGet(u32),
+    /// Pop the top into stack slot `sp - depth`.
+    LocalSet(u32),
+    /// Copy the top into stack slot `sp - depth`.
+    LocalTee(u32),
+    GlobalGet(u32),
+    GlobalSet(u32),
+    Unreachable,
+    Bin { op: BinOp, w: Width },
+    Un { op: UnOp, w: Width },
+    Rel { op: RelOp, w: Width },
+    Conv(ConvOp),
+    /// `[a, b] -> [a ^ 2^(W-1), b ^ 2^(W-1)]`: flips the sign bits so that a signed comparison
+    /// becomes an unsigned one (emitted before `Rel` with an unsigned op for `lt_s` etc.).
+    FlipSign2 { w: Width },
+    /// Unconditional jump.
+    Br { target: u32, drop: u32, keep: u32 },
+    /// Pop a condition; jump when it is not zero.
+    BrIfNez { target: u32, drop: u32, keep: u32 },
+    /// Pop a condition; jump when it is zero (lowers `if`).
+    BrIfEqz { target: u32 },
+    /// Pop an index; jump through `targets[index]` or the default (lowers `br_table`).
+    /// The branch entries are the `len + 1` instructions at `table..table + len + 1`, each a `Br`.
+    BrTable { table: u32, len: u32 },
+    /// Call function `func` whose code starts at `target`.
+    Call { func: u32, target: u32 },
+    /// Pop a table index; call through the table, checking the type `type_index`.
+    CallIndirect { type_index: u32, table: u32 },
+    /// Call a host function.
+    CallHost(HostFn),
+    /// Return from the current function: keep `keep` results, drop `drop` slots below them.
+    Return { drop: u32, keep: u32 },
+    /// `[addr] -> [value]`: load `bytes` bytes at `addr + offset`, sign-extending when `signed`,
+    /// to a value of width `w`.
+    Load { offset: u32, bytes: u8, signed: bool, w: Width },
+    /// `[addr, value] -> []`: store the low `bytes` bytes of `value` at `addr + offset`.
+    Store { offset: u32, bytes: u8, w: Width },
+    /// The second row of a store (the new bytes of the touched words); no effect in the VM.
+    StoreTail,
+    MemorySize,
+    MemoryGrow,
+}
+
+impl Instr {
+    /// The WebAssembly-ish name used in messages and inspection.
+    pub fn name(&self) -> String {
+        use Instr::*;
+        let wp = |w: &Width| match w {
+            Width::W32 => "i32",
+            Width::W64 => "i64",
+        };
+        match self {
+            Invalid => "invalid".into(),
+            Entry { .. } => "entry".into(),
+            Arg { .. } => "arg".into(),
+            Result { .. } => "result".into(),
+            Halt => "halt".into(),
+            Const(_) => "const".into(),
+            Drop => "drop".into(),
+            Select => "select".into(),
+            LocalGet(_) => "local.get".into(),
+            LocalSet(_) => "local.set".into(),
+            LocalTee(_) => "local.tee".into(),
+            GlobalGet(_) => "global.get".into(),
+            GlobalSet(_) => "global.set".into(),
+            Unreachable => "unreachable".into(),
+            Bin { op, w } => format!("{}.{}", wp(w), format!("{op:?}").to_lowercase()),
+            Un { op, w } => format!("{}.{}", wp(w), format!("{op:?}").to_lowercase()),
+            Rel { op, w } => format!("{}.{}", wp(w), format!("{op:?}").to_lowercase()),
+            Conv(c) => format!("{c:?}").to_lowercase(),
+            FlipSign2 { w } => format!("{}.flip_sign2", wp(w)),
+            Br { .. } => "br".into(),
+            BrIfNez { .. } => "br_if".into(),
+            BrIfEqz { .. } => "br_if_eqz".into(),
+            BrTable { .. } => "br_table".into(),
+            Call { .. } => "call".into(),
+            CallIndirect { .. } => "call_indirect".into(),
+            CallHost(h) => format!("call_host.{h:?}").to_lowercase(),
+            Return { .. } => "return".into(),
+            Load { bytes, signed, w, .. } => {
+                let full = (*bytes as u32) * 8 == w.bits();
+                if full {
+                    format!("{}.load", wp(w))
+                } else {
+                    format!("{}.load{}_{}", wp(w), *bytes as u32 * 8, if *signed { "s" } else { "u" })
+                }
+            }
+            Store { bytes, w, .. } => {
+                if (*bytes as u32) * 8 == w.bits() {
+                    format!("{}.store", wp(w))
+                } else {
+                    format!("{}.store{}", wp(w), *bytes as u32 * 8)
+                }
+            }
+            StoreTail => "store.tail".into(),
+            MemorySize => "memory.size".into(),
+            MemoryGrow => "memory.grow".into(),
+        }
+    }
+}

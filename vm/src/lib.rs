@@ -1,0 +1,30 @@
+//! # halowasm-vm
+//!
+//! The WebAssembly VM of halowasm: it decodes and validates a module (wasmparser), lowers it to
+//! a flat code image ([`Image`]), runs it, and records the trace ([`Trace`]) that the circuit
+//! proves. It has no halo2 dependency.
+//!
+//! ```
+//! use halowasm_vm::{load, Inputs, Instance, Limits};
+//! let image = load(br#"(module (func (export "add") (param i64 i64) (result i64)
+//!     local.get 0 local.get 1 i64.add))"#)?;
+//! let out = Instance::new(&image, Limits::default()).invoke("add", &[2, 40], Inputs::default(), true)?;
+//! assert_eq!(out.results, vec![42]);
+//! assert!(out.trace.unwrap().len() > 3);
+//! # Ok::<(), halowasm_vm::Error>(())
+//! ```
+pub mod args;
+pub mod error;
+pub mod exec;
+pub mod image;
+pub mod instr;
+pub mod trace;
+pub mod translate;
+
+pub use args::{format_value, parse_args, parse_value};
+pub use error::{Error, InputKind, Trap};
+pub use exec::{Inputs, Instance, Limits, Outcome};
+pub use image::{DataSegment, Export, FuncBody, FuncType, Function, Global, Image, MemoryLimits, PAGE_SIZE};
+pub use instr::{BinOp, ConvOp, HostFn, Instr, RelOp, UnOp, ValType, Width, MAX_KEEP};
+pub use trace::{Access, IoEvent, Space, Step, Trace};
+pub use translate::load;
