@@ -1,1 +1,4 @@
-fn main() {}
+//! The `halowasm` command line (see `halowasm --help`).
+fn main() -> std::process::ExitCode {
+    halowasm_prover::cli::main()
+}

@@ -20,33 +20,30 @@
 //!
 //! # Verifier parameters
 //!
-//! The KZG verifier (`verify_proof` with `VerifierSHPLONK`) reads from the parameters only
-//! `n = 2^k` (which must equal the key's `n`), `g[0]`, `g2`, `s_g2`, and the Lagrange-basis points
-//! `g_lagrange[i]` for the rows `i` that hold public inputs (it commits to each instance column
-//! with an MSM over all `n` Lagrange points, where rows past the instances are zero). A
-//! `ParamsKZG` downsized to a small `k` can **not** verify a larger circuit: halo2 panics in
-//! `lagrange_from_vec` (an assertion on the length). [`VerifierParams`] therefore stores `k`,
-//! `g[0]`, the first `instance_rows` Lagrange points, `g2` and `s_g2`
-//! (`8 + 64·(instance_rows + 1) + 256` bytes), and rebuilds a `ParamsKZG` of the right `k` whose
-//! other Lagrange points are the identity (their scalars are zero, so the commitment is the
-//! same). This needs `64 · 2^k` bytes of memory while verifying, half of a full SRS, and no file.
+//! What halo2-axiom 0.5.3's KZG verifier (`verify_proof` with `VerifierSHPLONK`) reads from the
+//! parameters (source, confirmed by tests): only `params.n()` (in `x^n`, so it must equal the
+//! key's `2^k`; it is not asserted, a wrong `n` just makes every proof fail), `g[0]` (SHPLONK),
+//! and `g2`, `s_g2` (the final pairing check). SHPLONK has `QUERY_INSTANCE = false`: public
+//! inputs are hashed into the transcript and evaluated by the verifier from the evaluation
+//! domain, so the Lagrange basis is never used. So a `ParamsKZG` downsized to a small `k` can
+//! **not** verify a larger circuit (it fails, with the wrong `n`), but a `ParamsKZG` of the right
+//! `k` holding only `g[0]`, `g2` and `s_g2` can. [`VerifierParams`] stores exactly those three
+//! points (324 bytes, the same for every `k` of one SRS) and builds that object
+//! ([`VerifierParams::params_for`]) at verification time with `ParamsKZG::from_parts`.
 
 use std::any::Any;
-use std::io::{self, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use halo2_proofs::dev::MockProver;
 use halo2_proofs::plonk::{
-    create_proof, keygen_pk, keygen_vk, verify_proof, Circuit, ConstraintSystem,
-    Error as Halo2Error, ProvingKey, VerifyingKey,
+    create_proof, keygen_pk, keygen_vk, verify_proof, Circuit, ConstraintSystem, Error as Halo2Error, ProvingKey,
+    VerifyingKey,
 };
 use halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
 use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_proofs::transcript::{Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer};
 use halo2_proofs::SerdeFormat;
 use halo2curves::bn256::{Bn256, G1Affine, G2Affine};
 use halo2curves::serde::SerdeObject;
@@ -89,16 +86,6 @@ pub enum EngineError {
         /// `k` of the key.
         key: u32,
     },
-    /// An instance column is longer than the verifier parameters support.
-    #[error("instance column {column} has {len} values but the verifier parameters cover only {max} rows")]
-    InstanceTooLarge {
-        /// The instance column.
-        column: usize,
-        /// Its length.
-        len: usize,
-        /// The number of rows the verifier parameters cover.
-        max: usize,
-    },
     /// halo2 or the circuit panicked; the panic was caught.
     #[error("panic during {during}: {message}")]
     Panic {
@@ -119,23 +106,12 @@ fn panic_message(p: Box<dyn Any + Send>) -> String {
     }
 }
 
-fn guarded<T>(
-    during: &'static str,
-    f: impl FnOnce() -> Result<T, EngineError>,
-) -> Result<T, EngineError> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
-        Err(EngineError::Panic {
-            during,
-            message: panic_message(p),
-        })
-    })
+fn guarded<T>(during: &'static str, f: impl FnOnce() -> Result<T, EngineError>) -> Result<T, EngineError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(EngineError::Panic { during, message: panic_message(p) }))
 }
 
 fn malformed(what: &'static str, reason: impl Into<String>) -> EngineError {
-    EngineError::Malformed {
-        what,
-        reason: reason.into(),
-    }
+    EngineError::Malformed { what, reason: reason.into() }
 }
 
 /// The `k` of a verifying key (its circuit has `2^k` rows).
@@ -146,10 +122,7 @@ pub fn vk_k(vk: &VerifyingKey<G1Affine>) -> u32 {
 fn check_k(params_k: u32, vk: &VerifyingKey<G1Affine>) -> Result<(), EngineError> {
     let key = vk_k(vk);
     if params_k != key {
-        return Err(EngineError::KMismatch {
-            params: params_k,
-            key,
-        });
+        return Err(EngineError::KMismatch { params: params_k, key });
     }
     Ok(())
 }
@@ -157,10 +130,7 @@ fn check_k(params_k: u32, vk: &VerifyingKey<G1Affine>) -> Result<(), EngineError
 /// Generates the proving key (and inside it the verifying key) for the circuit shape of `blank`
 /// (a circuit without witnesses) on `srs`; the circuit gets `2^srs.k()` rows. Selectors are not
 /// compressed (`keygen_vk`).
-pub fn keygen<C: Circuit<Fr, Params = ()>>(
-    srs: &Srs,
-    blank: &C,
-) -> Result<ProvingKey<G1Affine>, EngineError> {
+pub fn keygen<C: Circuit<Fr, Params = ()>>(srs: &Srs, blank: &C) -> Result<ProvingKey<G1Affine>, EngineError> {
     guarded("keygen", || {
         let vk = keygen_vk(srs, blank)?;
         Ok(keygen_pk(srs, vk, blank)?)
@@ -224,13 +194,7 @@ pub fn verify(
             _,
             _,
             SingleStrategy<'_, Bn256>,
-        >(
-            params.verifier_params(),
-            vk,
-            SingleStrategy::new(params),
-            &[&inst[..]],
-            &mut transcript,
-        );
+        >(params.verifier_params(), vk, SingleStrategy::new(params), &[&inst[..]], &mut transcript);
         match result {
             Ok(()) if rest.is_empty() => Ok(()),
             Ok(()) => {
@@ -259,45 +223,30 @@ pub fn verify(
 pub fn proof_is_canonical(proof: &[u8]) -> bool {
     const IDENTITY_LAST: u8 = 0x80;
     proof.len().is_multiple_of(32)
-        && proof.chunks_exact(32).all(|c| {
-            c[31] & 0x80 == 0 || (c[31] == IDENTITY_LAST && c[..31].iter().all(|&b| b == 0))
-        })
+        && proof
+            .chunks_exact(32)
+            .all(|c| c[31] & 0x80 == 0 || (c[31] == IDENTITY_LAST && c[..31].iter().all(|&b| b == 0)))
 }
 
-/// Verifies with [`VerifierParams`] (no SRS file needed); like [`verify`], and also checks that
-/// no instance column is longer than [`VerifierParams::instance_rows`].
+/// Verifies with [`VerifierParams`] (no SRS file needed); like [`verify`], with parameters
+/// built for the key's `k`.
 pub fn verify_with(
     vp: &VerifierParams,
     vk: &VerifyingKey<G1Affine>,
     instances: &[Vec<Fr>],
     proof: &[u8],
 ) -> Result<(), EngineError> {
-    for (column, v) in instances.iter().enumerate() {
-        if v.len() > vp.instance_rows {
-            return Err(EngineError::InstanceTooLarge {
-                column,
-                len: v.len(),
-                max: vp.instance_rows,
-            });
-        }
-    }
-    verify(&vp.params, vk, instances, proof)
+    verify(&vp.params_for(vk_k(vk))?, vk, instances, proof)
 }
 
 /// Runs `MockProver` on `circuit` with `2^k` rows and checks every constraint with `verify()`
 /// (not `verify_par()`, which reports false `CellNotAssigned` failures). Failures come back as
 /// their `Display` strings; a synthesis error or a panic is one failure string.
-pub fn mock<C: Circuit<Fr>>(
-    k: u32,
-    circuit: &C,
-    instances: Vec<Vec<Fr>>,
-) -> Result<(), Vec<String>> {
+pub fn mock<C: Circuit<Fr>>(k: u32, circuit: &C, instances: Vec<Vec<Fr>>) -> Result<(), Vec<String>> {
     let run = catch_unwind(AssertUnwindSafe(|| {
-        let prover = MockProver::run(k, circuit, instances)
-            .map_err(|e| vec![format!("MockProver::run failed: {e}")])?;
-        prover
-            .verify()
-            .map_err(|fs| fs.iter().map(|f| f.to_string()).collect::<Vec<_>>())
+        let prover =
+            MockProver::run(k, circuit, instances).map_err(|e| vec![format!("MockProver::run failed: {e}")])?;
+        prover.verify().map_err(|fs| fs.iter().map(|f| f.to_string()).collect::<Vec<_>>())
     }));
     run.unwrap_or_else(|p| Err(vec![format!("panic in MockProver: {}", panic_message(p))]))
 }
@@ -315,15 +264,10 @@ pub fn pk_to_bytes(pk: &ProvingKey<G1Affine>) -> Vec<u8> {
 /// Reads a verifying key for circuit `C` written by [`vk_to_bytes`]. Malformed input (truncated,
 /// trailing bytes, bad header, `k > MAX_K`, a point off the curve) gives
 /// [`EngineError::Malformed`], never a panic. The key's `k` comes from the bytes.
-pub fn vk_from_bytes<C: Circuit<Fr, Params = ()>>(
-    bytes: &[u8],
-) -> Result<VerifyingKey<G1Affine>, EngineError> {
+pub fn vk_from_bytes<C: Circuit<Fr, Params = ()>>(bytes: &[u8]) -> Result<VerifyingKey<G1Affine>, EngineError> {
     let (vk, rest) = read_vk_prefix::<C>(bytes, "verifying key")?;
     if !rest.is_empty() {
-        return Err(malformed(
-            "verifying key",
-            format!("{} trailing bytes", rest.len()),
-        ));
+        return Err(malformed("verifying key", format!("{} trailing bytes", rest.len())));
     }
     Ok(vk)
 }
@@ -341,10 +285,7 @@ fn read_vk_prefix<'a, C: Circuit<Fr, Params = ()>>(
         return Err(malformed(what, format!("only {} bytes", bytes.len())));
     }
     if bytes[0] != 0x02 {
-        return Err(malformed(
-            what,
-            format!("unknown version byte {:#04x}", bytes[0]),
-        ));
+        return Err(malformed(what, format!("unknown version byte {:#04x}", bytes[0])));
     }
     let k = u32::from_le_bytes(bytes[1..5].try_into().expect("4 bytes"));
     if k > MAX_K {
@@ -363,13 +304,7 @@ fn read_vk_prefix<'a, C: Circuit<Fr, Params = ()>>(
         need += cs.num_selectors() as u64 * (1u64 << k).div_ceil(8);
     }
     if (bytes.len() as u64) < need {
-        return Err(malformed(
-            what,
-            format!(
-                "truncated: needs at least {need} bytes, has {}",
-                bytes.len()
-            ),
-        ));
+        return Err(malformed(what, format!("truncated: needs at least {need} bytes, has {}", bytes.len())));
     }
     // halo2 documents `RawBytes` as checking that points are on the curve, but
     // halo2curves-axiom 0.7.3's affine `read_raw` only checks the coordinates are below the
@@ -415,10 +350,7 @@ impl PolyWalker<'_> {
             return Err(format!("truncated in {name}"));
         }
         let (data, rest) = self.rest.split_at(size);
-        if !data
-            .chunks_exact(FR_RAW_BYTES)
-            .all(|c| Fr::from_raw_bytes(c).is_some())
-        {
+        if !data.chunks_exact(FR_RAW_BYTES).all(|c| Fr::from_raw_bytes(c).is_some()) {
             return Err(format!("{name} has a field element not below the modulus"));
         }
         self.rest = rest;
@@ -437,9 +369,7 @@ impl PolyWalker<'_> {
 /// read with checked points, then the rest is validated (every polynomial has `2^k` canonical
 /// field elements, the counts match the key, no trailing bytes) before halo2's reader runs.
 /// Malformed input gives [`EngineError::Malformed`], never a panic.
-pub fn pk_from_bytes<C: Circuit<Fr, Params = ()>>(
-    bytes: &[u8],
-) -> Result<ProvingKey<G1Affine>, EngineError> {
+pub fn pk_from_bytes<C: Circuit<Fr, Params = ()>>(bytes: &[u8]) -> Result<ProvingKey<G1Affine>, EngineError> {
     const WHAT: &str = "proving key";
     let (vk, rest) = read_vk_prefix::<C>(bytes, WHAT)?;
     let n = 1usize << vk_k(&vk);
@@ -461,8 +391,7 @@ pub fn pk_from_bytes<C: Circuit<Fr, Params = ()>>(
     })()
     .map_err(|r| malformed(WHAT, r))?;
     guarded("reading a proving key", || {
-        ProvingKey::<G1Affine>::read::<_, C>(&mut &bytes[..], PK_FORMAT, ())
-            .map_err(|e| malformed(WHAT, e.to_string()))
+        ProvingKey::<G1Affine>::read::<_, C>(&mut &bytes[..], PK_FORMAT, ()).map_err(|e| malformed(WHAT, e.to_string()))
     })
     .map_err(|e| match e {
         EngineError::Panic { message, .. } => malformed(WHAT, format!("halo2 panicked: {message}")),
@@ -470,169 +399,74 @@ pub fn pk_from_bytes<C: Circuit<Fr, Params = ()>>(
     })
 }
 
-/// The minimal parameters a verifier needs for one `k` (see the module docs): `g[0]`, the first
-/// `instance_rows` Lagrange-basis points, `g2` and `s_g2`.
-#[derive(Debug, Clone)]
+/// The minimal parameters a KZG/SHPLONK verifier needs (see the module docs): `g[0]`, `g2` and
+/// `s_g2`. They do not depend on `k`: one value serves every circuit size of the same SRS
+/// (downsizing keeps them), and [`VerifierParams::params_for`] builds the `ParamsKZG` for a `k`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierParams {
-    instance_rows: usize,
     g0: G1Affine,
-    lagrange: Vec<G1Affine>,
-    params: Srs,
+    g2: G2Affine,
+    s_g2: G2Affine,
 }
 
-/// Collects the bytes of a `ParamsKZG::write_custom` stream that fall in one range.
-struct RangeSink {
-    pos: u64,
-    start: u64,
-    end: u64,
-    out: Vec<u8>,
-}
-
-impl Write for RangeSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let (a, b) = (self.pos, self.pos + buf.len() as u64);
-        let (lo, hi) = (a.max(self.start), b.min(self.end));
-        if lo < hi {
-            self.out
-                .extend_from_slice(&buf[(lo - a) as usize..(hi - a) as usize]);
-        }
-        self.pos = b;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+/// Tag at the start of [`VerifierParams::to_bytes`] (format version 1).
+pub const VERIFIER_PARAMS_TAG: &[u8; 4] = b"HWV1";
 
 impl VerifierParams {
-    /// Extracts the verifier parameters from a full SRS whose `k` is the circuit's, covering the
-    /// first `instance_rows` rows of every instance column (at most `2^k`).
-    pub fn from_srs(srs: &Srs, instance_rows: usize) -> Result<Self, EngineError> {
-        let k = srs.k();
-        let n = 1usize << k;
-        if instance_rows > n {
-            return Err(EngineError::InstanceTooLarge {
-                column: 0,
-                len: instance_rows,
-                max: n,
-            });
-        }
-        // ParamsKZG has no accessor for g_lagrange; pick it out of the serialised stream.
-        let start = 4 + (n * G1_RAW_BYTES) as u64;
-        let mut sink = RangeSink {
-            pos: 0,
-            start,
-            end: start + (instance_rows * G1_RAW_BYTES) as u64,
-            out: Vec::with_capacity(instance_rows * G1_RAW_BYTES),
-        };
-        srs.write_custom(&mut sink, SerdeFormat::RawBytes)
-            .map_err(|e| malformed("verifier params", e.to_string()))?;
-        let lagrange = parse_g1(&sink.out)
-            .ok_or_else(|| malformed("verifier params", "invalid Lagrange point in the SRS"))?;
-        Self::build(k, srs.get_g()[0], lagrange, srs.g2(), srs.s_g2())
+    /// The serialised size: tag (4) + `g[0]` (64) + `g2` (128) + `s_g2` (128) = 324 bytes.
+    pub const BYTE_LEN: usize = 4 + G1_RAW_BYTES + 2 * G2_RAW_BYTES;
+
+    /// Extracts the verifier parameters from an SRS (of any `k`).
+    pub fn from_srs(srs: &Srs) -> Self {
+        VerifierParams { g0: srs.get_g()[0], g2: srs.g2(), s_g2: srs.s_g2() }
     }
 
-    fn build(
-        k: u32,
-        g0: G1Affine,
-        lagrange: Vec<G1Affine>,
-        g2: G2Affine,
-        s_g2: G2Affine,
-    ) -> Result<Self, EngineError> {
-        let n = 1usize << k;
-        let mut padded = Vec::with_capacity(n);
-        padded.extend_from_slice(&lagrange);
-        padded.resize(n, G1Affine::default()); // the identity; its scalar is always zero
-        let params = guarded("building verifier params", || {
-            Ok(base_params().from_parts(k, vec![g0], Some(padded), g2, s_g2))
-        })?;
-        Ok(VerifierParams {
-            instance_rows: lagrange.len(),
-            g0,
-            lagrange,
-            params,
+    /// A `ParamsKZG` for `k` that holds only `g[0]`, `g2` and `s_g2` (no Lagrange basis): enough
+    /// for [`verify`] of a key with that `k`, a few hundred bytes of memory. Do not prove or
+    /// commit with it.
+    pub fn params_for(&self, k: u32) -> Result<Srs, EngineError> {
+        if k > MAX_K {
+            return Err(malformed("verifier params", format!("k = {k} exceeds {MAX_K}")));
+        }
+        guarded("building verifier params", || {
+            Ok(base_params().from_parts(k, vec![self.g0], Some(vec![]), self.g2, self.s_g2))
         })
     }
 
-    /// The `k` these parameters verify.
-    pub fn k(&self) -> u32 {
-        self.params.k()
-    }
-
-    /// How many rows of each instance column these parameters cover.
-    pub fn instance_rows(&self) -> usize {
-        self.instance_rows
-    }
-
-    /// A `ParamsKZG` usable as the verifier parameters of [`verify`] (only `g[0]`, `g2`, `s_g2`
-    /// and the first `instance_rows` Lagrange points are real; do not prove with it).
-    pub fn params(&self) -> &Srs {
-        &self.params
-    }
-
-    /// The serialised size for `instance_rows` rows: `8 + 64·(instance_rows + 1) + 256` bytes.
-    pub fn byte_len(instance_rows: usize) -> usize {
-        8 + G1_RAW_BYTES * (instance_rows + 1) + 2 * G2_RAW_BYTES
-    }
-
-    /// Serialises: `k` u32 LE, `instance_rows` u32 LE, `g[0]`, the Lagrange points, `g2`, `s_g2`
-    /// (raw coordinates).
+    /// Serialises: [`VERIFIER_PARAMS_TAG`], then `g[0]`, `g2`, `s_g2` in raw coordinates.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(Self::byte_len(self.instance_rows));
-        out.extend_from_slice(&self.k().to_le_bytes());
-        out.extend_from_slice(&(self.instance_rows as u32).to_le_bytes());
+        let mut out = Vec::with_capacity(Self::BYTE_LEN);
+        out.extend_from_slice(VERIFIER_PARAMS_TAG);
         out.extend_from_slice(&self.g0.to_raw_bytes());
-        for p in &self.lagrange {
-            out.extend_from_slice(&p.to_raw_bytes());
-        }
-        out.extend_from_slice(&self.params.g2().to_raw_bytes());
-        out.extend_from_slice(&self.params.s_g2().to_raw_bytes());
+        out.extend_from_slice(&self.g2.to_raw_bytes());
+        out.extend_from_slice(&self.s_g2.to_raw_bytes());
         out
     }
 
-    /// Parses [`VerifierParams::to_bytes`] output; every point is checked. Never panics.
+    /// Parses [`VerifierParams::to_bytes`] output; every point is checked to be on its curve.
+    /// Never panics.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, EngineError> {
         const WHAT: &str = "verifier params";
-        if bytes.len() < 8 {
-            return Err(malformed(WHAT, "truncated header"));
+        if bytes.len() != Self::BYTE_LEN {
+            return Err(malformed(WHAT, format!("expected {} bytes, found {}", Self::BYTE_LEN, bytes.len())));
         }
-        let k = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
-        let rows = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes")) as u64;
-        if k > MAX_K {
-            return Err(malformed(WHAT, format!("k = {k} exceeds {MAX_K}")));
+        if &bytes[..4] != VERIFIER_PARAMS_TAG {
+            return Err(malformed(WHAT, "unknown tag"));
         }
-        if rows > 1u64 << k {
-            return Err(malformed(
-                WHAT,
-                format!("{rows} instance rows exceed 2^{k}"),
-            ));
-        }
-        let rows = rows as usize;
-        if bytes.len() != Self::byte_len(rows) {
-            return Err(malformed(
-                WHAT,
-                format!(
-                    "expected {} bytes, found {}",
-                    Self::byte_len(rows),
-                    bytes.len()
-                ),
-            ));
-        }
-        let g1_end = 8 + G1_RAW_BYTES * (rows + 1);
-        let points =
-            parse_g1(&bytes[8..g1_end]).ok_or_else(|| malformed(WHAT, "invalid G1 point"))?;
+        let g1_end = 4 + G1_RAW_BYTES;
+        let g0 = G1Affine::from_raw_bytes(&bytes[4..g1_end]).ok_or_else(|| malformed(WHAT, "invalid g[0]"))?;
         let g2 = G2Affine::from_raw_bytes(&bytes[g1_end..g1_end + G2_RAW_BYTES])
             .ok_or_else(|| malformed(WHAT, "invalid g2"))?;
-        let s_g2 = G2Affine::from_raw_bytes(&bytes[g1_end + G2_RAW_BYTES..])
-            .ok_or_else(|| malformed(WHAT, "invalid s_g2"))?;
-        Self::build(k, points[0], points[1..].to_vec(), g2, s_g2)
+        let s_g2 =
+            G2Affine::from_raw_bytes(&bytes[g1_end + G2_RAW_BYTES..]).ok_or_else(|| malformed(WHAT, "invalid s_g2"))?;
+        Ok(VerifierParams { g0, g2, s_g2 })
     }
 }
 
-/// Verifier parameters of `srs` covering `instance_rows` public-input rows, serialised
-/// ([`VerifierParams::to_bytes`]); to embed in a verifying-key file.
-pub fn verifier_params_bytes(srs: &Srs, instance_rows: usize) -> Result<Vec<u8>, EngineError> {
-    Ok(VerifierParams::from_srs(srs, instance_rows)?.to_bytes())
+/// The verifier parameters of `srs`, serialised ([`VerifierParams::to_bytes`], 324 bytes); to
+/// embed in a verifying-key file.
+pub fn verifier_params_bytes(srs: &Srs) -> Vec<u8> {
+    VerifierParams::from_srs(srs).to_bytes()
 }
 
 /// Parses [`verifier_params_bytes`] output.
@@ -670,10 +504,7 @@ mod tests {
         type FloorPlanner = SimpleFloorPlanner;
         type Params = ();
         fn without_witnesses(&self) -> Self {
-            Mul {
-                rows: vec![(0, 0); self.rows.len()],
-                tamper: false,
-            }
+            Mul { rows: vec![(0, 0); self.rows.len()], tamper: false }
         }
         fn configure(meta: &mut ConstraintSystem<Fr>) -> MulConfig {
             let a = meta.advice_column();
@@ -693,11 +524,7 @@ mod tests {
             });
             MulConfig { a, b, c, q, inst }
         }
-        fn synthesize(
-            &self,
-            cfg: MulConfig,
-            mut layouter: impl Layouter<Fr>,
-        ) -> Result<(), Halo2Error> {
+        fn synthesize(&self, cfg: MulConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Halo2Error> {
             let (first_a, last_c) = layouter.assign_region(
                 || "rows",
                 |mut region| {
@@ -729,10 +556,7 @@ mod tests {
     const K: u32 = 5;
 
     fn circuit() -> Mul {
-        Mul {
-            rows: vec![(3, 4), (5, 6), (7, 8)],
-            tamper: false,
-        }
+        Mul { rows: vec![(3, 4), (5, 6), (7, 8)], tamper: false }
     }
     fn good_instances() -> Vec<Vec<Fr>> {
         vec![vec![Fr::from(56), Fr::from(3)]]
@@ -761,10 +585,7 @@ mod tests {
         verify(&f.srs, f.pk.get_vk(), &good_instances(), &f.proof).unwrap();
         // wrong instance
         let bad = vec![vec![Fr::from(57), Fr::from(3)]];
-        assert!(matches!(
-            verify(&f.srs, f.pk.get_vk(), &bad, &f.proof),
-            Err(EngineError::InvalidProof)
-        ));
+        assert!(matches!(verify(&f.srs, f.pk.get_vk(), &bad, &f.proof), Err(EngineError::InvalidProof)));
         // wrong number of instance columns
         assert!(matches!(
             verify(&f.srs, f.pk.get_vk(), &[], &f.proof),
@@ -782,10 +603,7 @@ mod tests {
             verify(&other, f.pk.get_vk(), &good_instances(), &f.proof),
             Err(EngineError::KMismatch { params: 6, key: 5 })
         ));
-        assert!(matches!(
-            prove(&other, &f.pk, circuit(), &good_instances()),
-            Err(EngineError::KMismatch { .. })
-        ));
+        assert!(matches!(prove(&other, &f.pk, circuit(), &good_instances()), Err(EngineError::KMismatch { .. })));
         // a tampered witness proves (create_proof does not check) but does not verify
         let mut bad_circuit = circuit();
         bad_circuit.tamper = true;
@@ -796,16 +614,13 @@ mod tests {
     #[test]
     fn every_proof_byte_flip_is_rejected_without_panic() {
         let f = fixture();
-        let vp = VerifierParams::from_srs(&f.srs, 2).unwrap();
+        let vp = VerifierParams::from_srs(&f.srs);
         for i in 0..f.proof.len() {
             for bit in 0..8 {
                 let mut p = f.proof.clone();
                 p[i] ^= 1 << bit;
                 let r = verify_with(&vp, f.pk.get_vk(), &good_instances(), &p);
-                assert!(
-                    matches!(r, Err(EngineError::InvalidProof)),
-                    "flip of bit {bit} at {i}: {r:?}"
-                );
+                assert!(matches!(r, Err(EngineError::InvalidProof)), "flip of bit {bit} at {i}: {r:?}");
             }
         }
     }
@@ -820,13 +635,7 @@ mod tests {
         let inst = good_instances();
         let inst: Vec<&[Fr]> = inst.iter().map(|v| &v[..]).collect();
         let mut t = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&p[..]);
-        let raw = verify_proof::<
-            KZGCommitmentScheme<Bn256>,
-            VerifierSHPLONK<'_, Bn256>,
-            _,
-            _,
-            SingleStrategy<'_, Bn256>,
-        >(
+        let raw = verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
             f.srs.verifier_params(),
             f.pk.get_vk(),
             SingleStrategy::new(&f.srs),
@@ -836,10 +645,7 @@ mod tests {
         assert!(raw.is_ok());
         assert!(!proof_is_canonical(&p));
         assert!(proof_is_canonical(&f.proof));
-        assert!(matches!(
-            verify(&f.srs, f.pk.get_vk(), &good_instances(), &p),
-            Err(EngineError::InvalidProof)
-        ));
+        assert!(matches!(verify(&f.srs, f.pk.get_vk(), &good_instances(), &p), Err(EngineError::InvalidProof)));
     }
 
     #[test]
@@ -883,10 +689,7 @@ mod tests {
         let f = fixture();
         let good = vk_to_bytes(f.pk.get_vk());
         for len in 0..good.len() {
-            assert!(
-                vk_from_bytes::<Mul>(&good[..len]).is_err(),
-                "truncated to {len}"
-            );
+            assert!(vk_from_bytes::<Mul>(&good[..len]).is_err(), "truncated to {len}");
         }
         let mut longer = good.clone();
         longer.push(1);
@@ -927,10 +730,7 @@ mod tests {
         let good = pk_to_bytes(&f.pk);
         let step = (good.len() / 400).max(1);
         for len in (0..good.len()).step_by(step) {
-            assert!(
-                pk_from_bytes::<Mul>(&good[..len]).is_err(),
-                "truncated to {len}"
-            );
+            assert!(pk_from_bytes::<Mul>(&good[..len]).is_err(), "truncated to {len}");
         }
         assert!(pk_from_bytes::<Mul>(&good[..good.len() - 1]).is_err());
         let mut longer = good.clone();
@@ -961,47 +761,58 @@ mod tests {
     #[test]
     fn verifier_params_verify_without_srs() {
         let f = fixture();
-        let bytes = verifier_params_bytes(&f.srs, 2).unwrap();
-        assert_eq!(bytes.len(), VerifierParams::byte_len(2));
-        assert_eq!(bytes.len(), 8 + 64 * 3 + 256);
+        let bytes = verifier_params_bytes(&f.srs);
+        assert_eq!(bytes.len(), VerifierParams::BYTE_LEN);
+        assert_eq!(bytes.len(), 324);
         let vp = verifier_params_from_bytes(&bytes).unwrap();
-        assert_eq!(vp.k(), K);
-        assert_eq!(vp.instance_rows(), 2);
+        assert_eq!(vp, VerifierParams::from_srs(&f.srs));
         assert_eq!(vp.to_bytes(), bytes);
         verify_with(&vp, f.pk.get_vk(), &good_instances(), &f.proof).unwrap();
-        verify(vp.params(), f.pk.get_vk(), &good_instances(), &f.proof).unwrap();
+        let tiny = vp.params_for(K).unwrap();
+        assert_eq!(tiny.k(), K);
+        assert_eq!(tiny.get_g().len(), 1);
+        verify(&tiny, f.pk.get_vk(), &good_instances(), &f.proof).unwrap();
         assert!(matches!(
-            verify_with(
-                &vp,
-                f.pk.get_vk(),
-                &[vec![Fr::from(57), Fr::from(3)]],
-                &f.proof
-            ),
+            verify_with(&vp, f.pk.get_vk(), &[vec![Fr::from(57), Fr::from(3)]], &f.proof),
             Err(EngineError::InvalidProof)
         ));
-        // too few instance rows covered
-        let vp1 = VerifierParams::from_srs(&f.srs, 1).unwrap();
+        let mut bad_circuit = circuit();
+        bad_circuit.tamper = true;
+        let bad_proof = prove(&f.srs, &f.pk, bad_circuit, &good_instances()).unwrap();
         assert!(matches!(
-            verify_with(&vp1, f.pk.get_vk(), &good_instances(), &f.proof),
-            Err(EngineError::InstanceTooLarge { .. })
+            verify_with(&vp, f.pk.get_vk(), &good_instances(), &bad_proof),
+            Err(EngineError::InvalidProof)
         ));
-        // zero rows is fine for a circuit with empty instance columns, and the encoding is tiny
-        assert_eq!(verifier_params_bytes(&f.srs, 0).unwrap().len(), 328);
-        // malformed bytes
+        // the same verifier params serve a downsized SRS (same secret): a k = 4 circuit
+        let mut small = f.srs.clone();
+        small.downsize(4);
+        assert_eq!(VerifierParams::from_srs(&small), vp);
+        let pk4 = keygen(&small, &circuit().without_witnesses()).unwrap();
+        let proof4 = prove(&small, &pk4, circuit(), &good_instances()).unwrap();
+        verify_with(&vp, pk4.get_vk(), &good_instances(), &proof4).unwrap();
+        // another SRS's verifier params reject the proof
+        let other = VerifierParams::from_srs(&Srs::setup(2, OsRng));
+        assert!(matches!(
+            verify_with(&other, f.pk.get_vk(), &good_instances(), &f.proof),
+            Err(EngineError::InvalidProof)
+        ));
+        // malformed bytes: every truncation and every flip is an error
         for len in 0..bytes.len() {
             assert!(verifier_params_from_bytes(&bytes[..len]).is_err());
         }
         for i in 0..bytes.len() {
             let mut b = bytes.clone();
             b[i] ^= 0x21;
-            // k/rows flips give length errors, point flips give invalid points
             assert!(verifier_params_from_bytes(&b).is_err(), "flip at {i}");
         }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(verifier_params_from_bytes(&longer).is_err());
     }
 
     #[test]
     fn downsized_srs_cannot_verify_a_larger_circuit() {
-        // Finding: halo2 needs params.n() == vk n; a downsized SRS makes it panic.
+        // Finding: halo2 uses params.n() in x^n; a downsized SRS (k = 1) makes the proof fail.
         let f = fixture();
         let mut small = f.srs.clone();
         small.downsize(1);
@@ -1021,6 +832,6 @@ mod tests {
                 &mut t,
             )
         }));
-        assert!(!matches!(raw, Ok(Ok(()))));
+        assert!(matches!(raw, Ok(Err(Halo2Error::ConstraintSystemFailure))));
     }
 }

@@ -1,8 +1,11 @@
-//! halowasm proving: a generic halo2 engine (KZG on BN254, SHPLONK, Blake2b) and the versioned
+//! halowasm proving: the high-level API ([`api`]), the `halowasm` CLI ([`cli`]), a generic halo2 engine (KZG on BN254, SHPLONK, Blake2b) and the versioned
 //! file formats for proofs and keys.
 
 #![deny(missing_docs)]
 
+#[allow(missing_docs)]
+pub mod api;
+pub mod cli;
 pub mod engine;
 pub mod files;
 

@@ -52,7 +52,8 @@ pub fn parse_args(func: &str, list: &[String], params: &[ValType]) -> Result<Vec
         .zip(params)
         .enumerate()
         .map(|(i, (s, t))| {
-            parse_value(s, *t).map_err(|r| Error::BadArguments { func: func.into(), reason: format!("argument {i}: {r}") })
+            parse_value(s, *t)
+                .map_err(|r| Error::BadArguments { func: func.into(), reason: format!("argument {i}: {r}") })
         })
         .collect()
 }

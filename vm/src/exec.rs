@@ -186,7 +186,11 @@ impl<'a> Instance<'a> {
     /// trace). Used by the spec runner, where several calls share one instance.
     pub fn call(&mut self, func: u32, args: &[u64]) -> Result<Vec<u64>, Error> {
         self.check_instantiable()?;
-        let f = self.image.functions.get(func as usize).ok_or_else(|| Error::NoSuchExport(format!("func[{func}]"), String::new()))?;
+        let f = self
+            .image
+            .functions
+            .get(func as usize)
+            .ok_or_else(|| Error::NoSuchExport(format!("func[{func}]"), String::new()))?;
         check_args(&f.name, &f.ty, args)?;
         let nres = f.ty.results.len();
         self.stack.clear();
@@ -356,7 +360,13 @@ impl<'a> Instance<'a> {
         [self.word(wi), if crosses { self.word(wi + 1) } else { 0 }]
     }
 
-    fn run(&mut self, regs: &mut Regs, args: &[u64], results: &mut [u64], stop_depth: Option<u32>) -> Result<(), Error> {
+    fn run(
+        &mut self,
+        regs: &mut Regs,
+        args: &[u64],
+        results: &mut [u64],
+        stop_depth: Option<u32>,
+    ) -> Result<(), Error> {
         let code = &self.image.code;
         loop {
             if self.steps >= self.limits.max_steps {
@@ -547,12 +557,9 @@ impl<'a> Instance<'a> {
                 Instr::MemoryGrow => {
                     let n = self.stack[regs.sp as usize - 1];
                     let cur = (self.memory.len() / PAGE_SIZE as usize) as u64;
-                    let max = self
-                        .image
-                        .memory
-                        .and_then(|m| m.maximum)
-                        .unwrap_or(65536)
-                        .min(self.limits.max_memory_pages) as u64;
+                    let max =
+                        self.image.memory.and_then(|m| m.maximum).unwrap_or(65536).min(self.limits.max_memory_pages)
+                            as u64;
                     let r = if self.image.memory.is_some() && cur + n <= max {
                         self.memory.resize(((cur + n) * PAGE_SIZE as u64) as usize, 0);
                         cur

@@ -8,8 +8,8 @@ use crate::error::Error;
 use crate::image::*;
 use crate::instr::*;
 use wasmparser::{
-    BlockType, CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind,
-    FunctionBody, Operator, Parser, Payload, TypeRef, Validator, WasmFeatures,
+    BlockType, CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FunctionBody,
+    Operator, Parser, Payload, TypeRef, Validator, WasmFeatures,
 };
 
 /// Features accepted by validation. Anything outside the integer subset is rejected later,
@@ -84,9 +84,7 @@ fn eval_const(expr: &ConstExpr, globals: &[Global]) -> Result<u64, Error> {
             }
             Operator::RefNull { .. } | Operator::RefFunc { .. } => value = 0,
             Operator::End => {}
-            other => {
-                return Err(Error::UnsupportedFeature(format!("constant expression {}", op_name(&other))))
-            }
+            other => return Err(Error::UnsupportedFeature(format!("constant expression {}", op_name(&other)))),
         }
     }
     Ok(value)
@@ -316,8 +314,11 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
         let t = func_types[fidx] as usize;
         let result = match &raw_types[t].unsupported {
             Some(what) => Err(what.clone()),
-            None => FuncTranslator::new(&raw_types, &func_types, &functions, &global_unsupported, fidx)
-                .translate(body, &mut code, &mut call_fixups),
+            None => FuncTranslator::new(&raw_types, &func_types, &functions, &global_unsupported, fidx).translate(
+                body,
+                &mut code,
+                &mut call_fixups,
+            ),
         };
         functions[fidx].body = match result {
             Ok(b) => b,
@@ -592,7 +593,12 @@ impl<'a> FuncTranslator<'a> {
         }
     }
 
-    fn translate_op(&mut self, op: Operator, code: &mut Vec<Instr>, call_fixups: &mut Vec<usize>) -> Result<(), String> {
+    fn translate_op(
+        &mut self,
+        op: Operator,
+        code: &mut Vec<Instr>,
+        call_fixups: &mut Vec<usize>,
+    ) -> Result<(), String> {
         use Operator as O;
         use Width::*;
         let bin = |op, w| Instr::Bin { op, w };

@@ -58,7 +58,8 @@ fn corpus_traces() {
     let mut failures = Vec::new();
     for c in &cases {
         let image = &images[&(c.variant.clone(), c.program.clone())];
-        let (trace, got) = Instance::new(image, Limits::default()).invoke_traced(&c.export, &c.arg_values(), Inputs::default());
+        let (trace, got) =
+            Instance::new(image, Limits::default()).invoke_traced(&c.export, &c.arg_values(), Inputs::default());
         if let Err(m) = compare(c, &got) {
             failures.push(m);
             continue;

@@ -281,9 +281,7 @@ fn arith_module(w: &str, bin: &[&str], rel: &[&str], un: &[&str]) -> String {
     let mut m = String::from("(module\n");
     for op in bin.iter().chain(rel) {
         let r = if rel.contains(op) { "i32" } else { w };
-        m += &format!(
-            "(func (export \"{op}\") (param {w} {w}) (result {r}) local.get 0 local.get 1 {w}.{op})\n"
-        );
+        m += &format!("(func (export \"{op}\") (param {w} {w}) (result {r}) local.get 0 local.get 1 {w}.{op})\n");
     }
     for op in un {
         let r = if *op == "eqz" { "i32" } else { w };
@@ -363,7 +361,12 @@ const SNIPPETS: &[Snippet] = &[
         wat: r#"(module
           (func (export "sel") (param i32 i32 i32) (result i32) local.get 0 local.get 1 local.get 2 select)
           (func (export "sel64") (param i64 i64 i32) (result i64) local.get 0 local.get 1 local.get 2 (select (result i64))))"#,
-        calls: &[("sel", "i32:1,i32:2,i32:0"), ("sel", "i32:1,i32:2,i32:-1"), ("sel64", "i64:-1,i64:5,i32:7"), ("sel64", "i64:-1,i64:5,i32:0")],
+        calls: &[
+            ("sel", "i32:1,i32:2,i32:0"),
+            ("sel", "i32:1,i32:2,i32:-1"),
+            ("sel64", "i64:-1,i64:5,i32:7"),
+            ("sel64", "i64:-1,i64:5,i32:0"),
+        ],
     },
     Snippet {
         name: "block-results",
@@ -406,10 +409,9 @@ const SNIPPETS: &[Snippet] = &[
             ;; loop with params: counts (n, acc) down to (0, acc + sum)
             (local.get 0) (i32.const 0)
             (loop (param i32 i32) (result i32 i32)
-              ;; stack: n acc
-              local.set 0 ;; acc into local 0? keep n on stack
-              local.tee 0 ;; hmm: n in local 0; stack: n
+              ;; stack: n acc; keep n in local 0
               drop
+              local.set 0
               local.get 0
               i32.eqz
               if (result i32 i32)
@@ -428,7 +430,13 @@ const SNIPPETS: &[Snippet] = &[
               local.get 0 br_if 0
               drop drop
               i32.const 1 i64.const 2)))"#,
-        calls: &[("swap", "i32:1,i64:-2"), ("loop_params", "i32:5"), ("block_params", "i32:10,i32:3"), ("br_with_values", "i32:0"), ("br_with_values", "i32:1")],
+        calls: &[
+            ("swap", "i32:1,i64:-2"),
+            ("loop_params", "i32:5"),
+            ("block_params", "i32:10,i32:3"),
+            ("br_with_values", "i32:0"),
+            ("br_with_values", "i32:1"),
+        ],
     },
     Snippet {
         name: "loop-params-acc",
@@ -471,9 +479,18 @@ const SNIPPETS: &[Snippet] = &[
               (block (if (i32.const 1) (then (nop)) (else (nop))) (loop (br 0)))
               (i32.const 3) (i32.add) (drop) (i32.const 4))))"#,
         calls: &[
-            ("nested", "i32:0,i32:0"), ("nested", "i32:0,i32:1"), ("nested", "i32:1,i32:0"), ("nested", "i32:1,i32:1"),
-            ("no_else", "i32:0"), ("no_else", "i32:1"), ("if_params", "i32:0,i32:10"), ("if_params", "i32:1,i32:10"),
-            ("if_unreach", "i32:0"), ("if_unreach", "i32:1"), ("else_unreach", "i32:1"), ("else_unreach", "i32:0"),
+            ("nested", "i32:0,i32:0"),
+            ("nested", "i32:0,i32:1"),
+            ("nested", "i32:1,i32:0"),
+            ("nested", "i32:1,i32:1"),
+            ("no_else", "i32:0"),
+            ("no_else", "i32:1"),
+            ("if_params", "i32:0,i32:10"),
+            ("if_params", "i32:1,i32:10"),
+            ("if_unreach", "i32:0"),
+            ("if_unreach", "i32:1"),
+            ("else_unreach", "i32:1"),
+            ("else_unreach", "i32:0"),
             ("dead_code", "i32:0"),
         ],
     },
@@ -510,10 +527,22 @@ const SNIPPETS: &[Snippet] = &[
               (return (i64.const -3)))
             (i64.const -4)))"#,
         calls: &[
-            ("t", "i32:0"), ("t", "i32:1"), ("t", "i32:2"), ("t", "i32:3"), ("t", "i32:-1"),
-            ("t_ret", "i32:0"), ("t_ret", "i32:1"), ("t_ret", "i32:2"), ("t_ret", "i32:100"),
-            ("t_loop", "i32:5"), ("t_loop", "i32:1"),
-            ("t_big", "i32:0"), ("t_big", "i32:1"), ("t_big", "i32:2"), ("t_big", "i32:3"), ("t_big", "i32:4"),
+            ("t", "i32:0"),
+            ("t", "i32:1"),
+            ("t", "i32:2"),
+            ("t", "i32:3"),
+            ("t", "i32:-1"),
+            ("t_ret", "i32:0"),
+            ("t_ret", "i32:1"),
+            ("t_ret", "i32:2"),
+            ("t_ret", "i32:100"),
+            ("t_loop", "i32:5"),
+            ("t_loop", "i32:1"),
+            ("t_big", "i32:0"),
+            ("t_big", "i32:1"),
+            ("t_big", "i32:2"),
+            ("t_big", "i32:3"),
+            ("t_big", "i32:4"),
         ],
     },
     Snippet {
@@ -543,8 +572,15 @@ const SNIPPETS: &[Snippet] = &[
           (func (export "ret_multi") (result i32 i64 i32) (local i32)
             (i32.const 9) (i32.const 1) (i64.const 2) (i32.const 3) (return)))"#,
         calls: &[
-            ("r", "i32:0"), ("r", "i32:1"), ("br_fn", "i32:0"), ("br_fn", "i32:1"), ("br_fn_void", "i32:0"),
-            ("br_fn_void", "i32:1"), ("br_fn_deep", "i32:0"), ("br_fn_deep", "i32:1"), ("ret_multi", ""),
+            ("r", "i32:0"),
+            ("r", "i32:1"),
+            ("br_fn", "i32:0"),
+            ("br_fn", "i32:1"),
+            ("br_fn_void", "i32:0"),
+            ("br_fn_void", "i32:1"),
+            ("br_fn_deep", "i32:0"),
+            ("br_fn_deep", "i32:1"),
+            ("ret_multi", ""),
         ],
     },
     Snippet {
@@ -570,9 +606,19 @@ const SNIPPETS: &[Snippet] = &[
             (i64.sub (local.get 3)))
           (func (export "many") (result i64) (i32.const -1) (i64.const 10) (i32.const -1) (i64.const 3) (call $many)))"#,
         calls: &[
-            ("ind", "i32:0,i32:5"), ("ind", "i32:1,i32:5"), ("ind", "i32:2,i32:5"), ("ind", "i32:3,i32:5"),
-            ("ind", "i32:4,i32:5"), ("ind", "i32:5,i32:5"), ("ind", "i32:-1,i32:5"), ("ind64", "i32:2,i64:-5"),
-            ("ind64", "i32:0,i64:1"), ("fib_rec", "i32:0"), ("fib_rec", "i32:1"), ("fib_rec", "i32:15"), ("many", ""),
+            ("ind", "i32:0,i32:5"),
+            ("ind", "i32:1,i32:5"),
+            ("ind", "i32:2,i32:5"),
+            ("ind", "i32:3,i32:5"),
+            ("ind", "i32:4,i32:5"),
+            ("ind", "i32:5,i32:5"),
+            ("ind", "i32:-1,i32:5"),
+            ("ind64", "i32:2,i64:-5"),
+            ("ind64", "i32:0,i64:1"),
+            ("fib_rec", "i32:0"),
+            ("fib_rec", "i32:1"),
+            ("fib_rec", "i32:15"),
+            ("many", ""),
         ],
     },
     Snippet {
@@ -631,18 +677,55 @@ const SNIPPETS: &[Snippet] = &[
           (func (export "size") (result i32) memory.size)
           (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
         calls: &[
-            ("l32", "i32:0"), ("l32", "i32:5"), ("l32", "i32:6"), ("l32", "i32:7"), ("l32", "i32:65532"), ("l32", "i32:65533"),
-            ("l64", "i32:0"), ("l64", "i32:7"), ("l64", "i32:8"), ("l64", "i32:65527"), ("l64", "i32:65528"), ("l64", "i32:-1"),
-            ("l8s", "i32:16"), ("l8u", "i32:16"), ("l8s", "i32:65535"), ("l8s", "i32:65536"),
-            ("l16s", "i32:7"), ("l16u", "i32:7"), ("l16s", "i32:30"), ("l16u", "i32:31"), ("l16u", "i32:65535"),
-            ("l64_8s", "i32:31"), ("l64_16s", "i32:28"), ("l64_16s", "i32:4"), ("l64_32s", "i32:29"), ("l64_32u", "i32:29"),
+            ("l32", "i32:0"),
+            ("l32", "i32:5"),
+            ("l32", "i32:6"),
+            ("l32", "i32:7"),
+            ("l32", "i32:65532"),
+            ("l32", "i32:65533"),
+            ("l64", "i32:0"),
+            ("l64", "i32:7"),
+            ("l64", "i32:8"),
+            ("l64", "i32:65527"),
+            ("l64", "i32:65528"),
+            ("l64", "i32:-1"),
+            ("l8s", "i32:16"),
+            ("l8u", "i32:16"),
+            ("l8s", "i32:65535"),
+            ("l8s", "i32:65536"),
+            ("l16s", "i32:7"),
+            ("l16u", "i32:7"),
+            ("l16s", "i32:30"),
+            ("l16u", "i32:31"),
+            ("l16u", "i32:65535"),
+            ("l64_8s", "i32:31"),
+            ("l64_16s", "i32:28"),
+            ("l64_16s", "i32:4"),
+            ("l64_32s", "i32:29"),
+            ("l64_32u", "i32:29"),
             ("l64_32s", "i32:6"),
-            ("s8", "i32:7,i64:-1"), ("s16", "i32:15,i64:0x1234"), ("s32", "i32:6,i64:0x1122334455667788"),
-            ("s64", "i32:13,i64:0x0102030405060708"), ("s32i", "i32:4,i32:-2"), ("s16i", "i32:22,i32:0xabcd"),
-            ("s8i", "i32:65535,i32:0x99"), ("s8i", "i32:65536,i32:1"), ("s64", "i32:65528,i64:1"), ("s32i", "i32:65533,i32:1"),
-            ("l64", "i32:12"), ("l32", "i32:20"),
-            ("size", ""), ("grow", "i32:1"), ("size", ""), ("l32", "i32:100000"), ("s64", "i32:131062,i64:-1"),
-            ("s64", "i32:131063,i64:-1"), ("grow", "i32:2"), ("grow", "i32:1"), ("grow", "i32:0"), ("size", ""),
+            ("s8", "i32:7,i64:-1"),
+            ("s16", "i32:15,i64:0x1234"),
+            ("s32", "i32:6,i64:0x1122334455667788"),
+            ("s64", "i32:13,i64:0x0102030405060708"),
+            ("s32i", "i32:4,i32:-2"),
+            ("s16i", "i32:22,i32:0xabcd"),
+            ("s8i", "i32:65535,i32:0x99"),
+            ("s8i", "i32:65536,i32:1"),
+            ("s64", "i32:65528,i64:1"),
+            ("s32i", "i32:65533,i32:1"),
+            ("l64", "i32:12"),
+            ("l32", "i32:20"),
+            ("size", ""),
+            ("grow", "i32:1"),
+            ("size", ""),
+            ("l32", "i32:100000"),
+            ("s64", "i32:131062,i64:-1"),
+            ("s64", "i32:131063,i64:-1"),
+            ("grow", "i32:2"),
+            ("grow", "i32:1"),
+            ("grow", "i32:0"),
+            ("size", ""),
             ("grow", "i32:-1"),
         ],
     },
@@ -653,7 +736,15 @@ const SNIPPETS: &[Snippet] = &[
           (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
           (func (export "l") (param i32) (result i32) local.get 0 i32.load8_u)
           (func (export "size") (result i32) memory.size))"#,
-        calls: &[("l", "i32:0"), ("size", ""), ("grow", "i32:0"), ("grow", "i32:2"), ("l", "i32:131071"), ("l", "i32:131072"), ("size", "")],
+        calls: &[
+            ("l", "i32:0"),
+            ("size", ""),
+            ("grow", "i32:0"),
+            ("grow", "i32:2"),
+            ("l", "i32:131071"),
+            ("l", "i32:131072"),
+            ("size", ""),
+        ],
     },
     Snippet {
         name: "traps",
@@ -664,7 +755,14 @@ const SNIPPETS: &[Snippet] = &[
           (func (export "trap_in_call") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
           (func (export "overflow") (result i64) (i64.div_s (i64.const 0x8000000000000000) (i64.const -1)))
           (func (export "rem_min") (result i64) (i64.rem_s (i64.const 0x8000000000000000) (i64.const -1))))"#,
-        calls: &[("unreachable", ""), ("deep", ""), ("trap_in_call", "i32:0"), ("trap_in_call", "i32:1"), ("overflow", ""), ("rem_min", "")],
+        calls: &[
+            ("unreachable", ""),
+            ("deep", ""),
+            ("trap_in_call", "i32:0"),
+            ("trap_in_call", "i32:1"),
+            ("overflow", ""),
+            ("rem_min", ""),
+        ],
     },
     Snippet {
         name: "locals",

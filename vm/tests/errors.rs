@@ -119,7 +119,9 @@ fn unsupported_float_function() {
         (global $f (mut f32) (f32.const 1)))"#,
     )
     .expect("module with floats loads");
-    let run = |name: &str, args: &[u64]| Instance::new(&image, Limits::default()).invoke(name, args, Inputs::default(), false);
+    let run = |name: &str, args: &[u64]| {
+        Instance::new(&image, Limits::default()).invoke(name, args, Inputs::default(), false)
+    };
     assert_eq!(run("int", &[41]).expect("integer function runs").results, vec![42]);
     for name in ["fadd", "calls_float"] {
         let e = run(name, &[1]).unwrap_err();
@@ -166,9 +168,13 @@ fn unknown_import() {
 #[test]
 fn bad_invocations() {
     let image = load(br#"(module (func (export "f") (param i32 i64) (result i32) local.get 0))"#).expect("loads");
-    let run = |name: &str, args: &[u64]| Instance::new(&image, Limits::default()).invoke(name, args, Inputs::default(), false);
+    let run = |name: &str, args: &[u64]| {
+        Instance::new(&image, Limits::default()).invoke(name, args, Inputs::default(), false)
+    };
     match run("nope", &[1, 2]) {
-        Err(e @ Error::NoSuchExport(..)) => assert!(e.to_string().contains("nope") && e.to_string().contains('f'), "{e}"),
+        Err(e @ Error::NoSuchExport(..)) => {
+            assert!(e.to_string().contains("nope") && e.to_string().contains('f'), "{e}")
+        }
         other => panic!("{other:?}"),
     }
     assert!(matches!(run("f", &[1]), Err(Error::BadArguments { .. })));
@@ -192,7 +198,9 @@ fn limits() {
         (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
     )
     .expect("loads");
-    let run = |name: &str, args: &[u64], limits: Limits| Instance::new(&image, limits).invoke(name, args, Inputs::default(), false);
+    let run = |name: &str, args: &[u64], limits: Limits| {
+        Instance::new(&image, limits).invoke(name, args, Inputs::default(), false)
+    };
     let trap = |r: Result<halowasm_vm::Outcome, Error>| r.unwrap_err().trap();
     assert_eq!(trap(run("rec", &[1], Limits::default())), Some(Trap::CallStackExhausted));
     assert_eq!(trap(run("wide", &[1], Limits::default())), Some(Trap::CallStackExhausted));
@@ -239,14 +247,18 @@ fn wide_multi_value_is_unsupported() {
         )
     };
     let image = load(many(127).as_bytes()).expect("loads");
-    let o = Instance::new(&image, Limits::default()).invoke("f", &[9], Inputs::default(), true).expect("127 results run");
+    let o =
+        Instance::new(&image, Limits::default()).invoke("f", &[9], Inputs::default(), true).expect("127 results run");
     assert_eq!(o.results, vec![9; 127]);
     common::check_trace(&image, o.trace.as_ref().expect("trace"), o.steps).expect("trace");
     let image = load(many(128).as_bytes()).expect("loads");
     let e = Instance::new(&image, Limits::default()).invoke("f", &[9], Inputs::default(), false).unwrap_err();
     assert!(matches!(e, Error::Unsupported { .. }), "{e}");
     assert!(e.to_string().contains("128"), "{e}");
-    assert_eq!(Instance::new(&image, Limits::default()).invoke("ok", &[], Inputs::default(), false).expect("ok").results, vec![3]);
+    assert_eq!(
+        Instance::new(&image, Limits::default()).invoke("ok", &[], Inputs::default(), false).expect("ok").results,
+        vec![3]
+    );
 }
 
 #[test]

@@ -131,11 +131,7 @@ impl Gen {
                     if kind == 2 && h < np + 1 {
                         continue;
                     }
-                    let ty = format!(
-                        "{}{}",
-                        " (param i32)".repeat(np as usize),
-                        " (result i32)".repeat(nr as usize)
-                    );
+                    let ty = format!("{}{}", " (param i32)".repeat(np as usize), " (result i32)".repeat(nr as usize));
                     let is_loop = kind == 1;
                     let kw = ["block", "loop", "if"][kind as usize];
                     self.emit(&format!("{kw}{ty}"));
@@ -228,7 +224,12 @@ impl Gen {
 }
 
 fn program(seed: u64) -> String {
-    let mut g = Gen { rng: Rng(std::cell::Cell::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)), out: String::new(), frames: Vec::new(), budget: 60 };
+    let mut g = Gen {
+        rng: Rng(std::cell::Cell::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)),
+        out: String::new(),
+        frames: Vec::new(),
+        budget: 60,
+    };
     let nr = g.rng.below(3) as u32;
     g.frames.push(Frame { is_loop: false, params: 0, results: nr });
     g.body(0, nr);
@@ -308,7 +309,8 @@ fn random_control_flow() {
             let got = got.map(|o| o.results).map_err(|e| vm_trap_name(&e));
             trapped += got.is_err() as u32;
             if got != want || checked.is_err() {
-                failures.push(format!("seed {seed} args {args:?}: vm {got:?}, wasmi {want:?}, trace {checked:?}\n{text}"));
+                failures
+                    .push(format!("seed {seed} args {args:?}: vm {got:?}, wasmi {want:?}, trace {checked:?}\n{text}"));
             }
         }
         if failures.len() > 3 {
