@@ -165,7 +165,7 @@ pub fn prove<C: Circuit<Fr, Params = ()>>(
 }
 
 /// Verifies `proof` against `vk` and the public `instances` with parameters whose `k` equals the
-/// key's: a full SRS for that `k` or [`VerifierParams::params`].
+/// key's: a full SRS for that `k` or [`VerifierParams::params_for`] (or use [`verify_with`]).
 ///
 /// `Err(EngineError::InvalidProof)` when it does not verify (including malformed proof bytes and
 /// trailing bytes after the proof); other errors for a wrong `k` or a wrong number of instance
