@@ -548,7 +548,7 @@ impl<'a> Instance<'a> {
                     self.heap_accesses(ea, bytes, old);
                     regs.sp -= 2;
                 }
-                Instr::StoreTail => {}
+                Instr::Tail => {}
                 Instr::MemorySize => {
                     let pages = (self.memory.len() / PAGE_SIZE as usize) as u64;
                     self.write(regs, regs.sp, pages)?;

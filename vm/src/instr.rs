@@ -187,13 +187,20 @@ pub enum Instr {
     Load { offset: u32, bytes: u8, signed: bool, w: Width },
     /// `[addr, value] -> []`: store the low `bytes` bytes of `value` at `addr + offset`.
     Store { offset: u32, bytes: u8, w: Width },
-    /// The second row of a store (the new bytes of the touched words); no effect in the VM.
-    StoreTail,
+    /// The second row of an instruction the circuit proves in two rows (see [`Instr::needs_tail`]);
+    /// no effect in the VM. The translator emits it right after such an instruction.
+    Tail,
     MemorySize,
     MemoryGrow,
 }
 
 impl Instr {
+    /// Whether the circuit proves this instruction in two rows: the translator then emits an
+    /// [`Instr::Tail`] right after it, whose row holds the rest of the instruction's witness.
+    pub fn needs_tail(&self) -> bool {
+        matches!(self, Instr::Store { .. })
+    }
+
     /// The WebAssembly-ish name used in messages and inspection.
     pub fn name(&self) -> String {
         use Instr::*;
@@ -244,7 +251,7 @@ impl Instr {
                     format!("{}.store{}", wp(w), *bytes as u32 * 8)
                 }
             }
-            StoreTail => "store.tail".into(),
+            Tail => "tail".into(),
             MemorySize => "memory.size".into(),
             MemoryGrow => "memory.grow".into(),
         }

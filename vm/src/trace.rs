@@ -19,6 +19,8 @@
 //! | `br` (keep) | for each kept value: read `sp-keep+i`, write `sp-keep+i-drop` |
 //! | `br_if`, `br_if_eqz` | read `sp-1` (condition), then as `br` when taken |
 //! | `call` | write frame `depth+1` (the return pc) |
+//! | `call_indirect` | read `sp-1` (the table index), then as `call` (or as the host function) |
+//! | `br_table` | read `sp-1` (the index); the chosen entry is a `br` step of its own |
 //! | `return` | read frame `depth`, then as `br` |
 //! | `load` | `sp-1` addr → value, read word `ea/8`, read word `ea/8+1` if the access crosses it |
 //! | `store` | read `sp-1` (value), read `sp-2` (addr), word `ea/8` old → new, word `ea/8+1` if crossed |

@@ -584,6 +584,9 @@ impl<'a> FuncTranslator<'a> {
 
     fn push(&mut self, code: &mut Vec<Instr>, i: Instr, pops: u32, pushes: u32) {
         code.push(i);
+        if i.needs_tail() {
+            code.push(Instr::Tail);
+        }
         self.height = self.height - pops + pushes;
     }
 
@@ -854,7 +857,6 @@ impl<'a> FuncTranslator<'a> {
 
     fn store(&mut self, code: &mut Vec<Instr>, offset: u64, bytes: u8, w: Width) {
         self.push(code, Instr::Store { offset: offset as u32, bytes, w }, 2, 0);
-        code.push(Instr::StoreTail);
     }
 }
 

@@ -14,7 +14,7 @@ use halowasm_vm::Space;
 
 pub(crate) const LOAD: Gadget = Gadget { name: "load", configure: load, assign: assign_load };
 pub(crate) const STORE: Gadget = Gadget { name: "store", configure: store, assign: assign_store };
-pub(crate) const STORE_TAIL: Gadget = Gadget { name: "store.tail", configure: tail, assign: |_| Ok(()) };
+pub(crate) const TAIL: Gadget = Gadget { name: "tail", configure: tail, assign: |_| Ok(()) };
 
 const WIDTHS: [u64; 4] = [1, 2, 4, 8];
 

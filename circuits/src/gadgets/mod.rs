@@ -50,7 +50,7 @@ pub(crate) const GADGETS: &[Gadget] = &[
     frame::RETURN,
     memory::LOAD,
     memory::STORE,
-    memory::STORE_TAIL,
+    memory::TAIL,
     convert::CONVERT,
 ];
 
@@ -114,7 +114,7 @@ pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
         Store { offset, bytes, w } if *bytes as u32 * 8 == w.bits() => {
             g(&memory::STORE, [*offset as u64, *bytes as u64, 0])
         }
-        StoreTail => g(&memory::STORE_TAIL, [0; 3]),
+        Tail => g(&memory::TAIL, [0; 3]),
         Conv(op) => g(&convert::CONVERT, [(*op == ConvOp::ExtendI32S) as u64, 0, 0]),
         _ => unsupported(),
     }

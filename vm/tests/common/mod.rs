@@ -198,7 +198,7 @@ fn expect(image: &Image, s: &Step, acc: &[Access]) -> Result<Expect, String> {
     let first = |i: usize| acc.get(i).map(|x| x.old).ok_or_else(|| format!("missing access {i}"));
     match s.instr {
         Instr::Invalid | Instr::Unreachable => return Err(format!("{:?} executed", s.instr)),
-        Instr::Entry { .. } | Instr::StoreTail => {}
+        Instr::Entry { .. } | Instr::Tail => {}
         Instr::Halt => {
             next_pc = None;
         }
