@@ -28,9 +28,40 @@
 //! assert!(program.verify(&forged, &opts).is_err());
 //! # Ok::<(), halowasm::ProverError>(())
 //! ```
+//!
+//! # Keys and verification from files
+//!
+//! [`Program::prove`] keeps proving keys in a cache next to the parameters. With explicit keys,
+//! [`prove`] takes a program, its inputs, a [`ProverKey`] and the SRS; [`verify`] needs only a
+//! [`VerifierKey`] (its metadata, the verifying key and 324 bytes of verifier parameters) and the
+//! proof file — no program, no proving key, no SRS:
+//!
+//! ```
+//! use halowasm::{prove, verify, Inputs, Program, ProverKey, VerifierKey};
+//! # let dir = std::env::temp_dir().join("halowasm-doctest-params");
+//! # let opts = halowasm::ProveOptions { params: halowasm::SrsCache::new(&dir), ..Default::default() };
+//! let program = Program::load(br#"(module (func (export "sq") (param i64) (result i64)
+//!     local.get 0 local.get 0 i64.mul))"#)?;
+//! let k = program.min_k()?;                               // the smallest circuit for it
+//! let srs = opts.params.load_or_create(k)?;               // KZG parameters (cached)
+//! let pk: ProverKey = program.keygen(k, &srs)?;           // pk.write("sq.pk")?
+//! let vk_bytes = pk.verifier_key(&srs)?.to_bytes();       // the `sq.vk` file
+//!
+//! let proof = prove(&program, "sq", &[12], Inputs::default(), &pk, &srs)?;
+//! let bytes = proof.to_bytes();                           // the `.proof` file
+//!
+//! // The verifier's side: two files.
+//! let vk = VerifierKey::from_bytes(&vk_bytes)?;
+//! let statement = verify(&vk, &halowasm::ProofFile::from_bytes(&bytes)?)?;
+//! assert_eq!((statement.function.as_str(), statement.results[0].value), ("sq", 144));
+//! # Ok::<(), halowasm::ProverError>(())
+//! ```
 pub use halowasm_circuits as circuits;
 pub use halowasm_params::SrsCache;
-pub use halowasm_prover::api::{Program, ProveOptions, ProveReport, Proved, ProverError, Run};
+pub use halowasm_prover::api::{
+    circuit_version, peak_memory, prove, reset_peak_memory, verify, ExportMeta, KeyMeta, KeySource, Program,
+    ProveOptions, ProveReport, Proved, ProverError, ProverKey, Run, VerifierKey,
+};
 pub use halowasm_prover::files::{ProofFile, Statement, TypedValue};
 pub use halowasm_vm as vm;
 pub use halowasm_vm::{Inputs, Limits};

@@ -3,10 +3,6 @@
 mod common;
 use common::*;
 
-fn code(o: &std::process::Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
 #[test]
 fn run_prints_results_and_steps() {
     let o = halowasm(&["run", &example("fib.wat"), "--invoke", "fib", "--args", "20"]);
@@ -47,7 +43,8 @@ fn bad_input_is_an_error_not_a_panic() {
         })
         .collect();
     let random = write("random.wasm", &random);
-    let float = write("float.wat", br#"(module (func (export "f") (param f32) (result f32) local.get 0 local.get 0 f32.add))"#);
+    let float =
+        write("float.wat", br#"(module (func (export "f") (param f32) (result f32) local.get 0 local.get 0 f32.add))"#);
     let import = write("import.wat", br#"(module (import "env" "launch_missiles" (func)) (func (export "f")))"#);
     let fib = example("fib.wat");
     let cases: Vec<(Vec<&str>, &str)> = vec![
@@ -131,4 +128,190 @@ fn prove_verify_and_corruption() {
     let o = halowasm(&["verify", &example("fib.wat"), proof.to_str().unwrap()]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert!(text(&o).contains("another module"), "{}", text(&o));
+}
+
+/// `setup`: create, derive from a larger SRS, import in halo2's format; truncated and corrupt
+/// files are errors (exit 1) with a clear message, never a panic.
+#[test]
+fn setup_create_derive_import_and_corrupt() {
+    let dir = tmp();
+    let a = dir.path().join("a");
+    let o = halowasm_in(&a, &["setup", "-k", "6"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("created"), "{}", text(&o));
+    let o = halowasm_in(&a, &["setup", "-k", "4"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("derived from k = 6"), "{}", text(&o));
+    let o = halowasm_in(&a, &["setup", "-k", "6", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["how"], "loaded");
+    assert_eq!(v["cached"], serde_json::json!([4, 6]));
+
+    // import into another cache, and derive a smaller k while importing
+    let srs6 = a.join("kzg_bn254_6.srs");
+    let b = dir.path().join("b");
+    let o = halowasm_in(&b, &["setup", "--srs", srs6.to_str().unwrap(), "-k", "5"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("derived from the imported k = 6"), "{}", text(&o));
+    assert_eq!(std::fs::read(b.join("kzg_bn254_6.srs")).unwrap(), std::fs::read(&srs6).unwrap());
+    let o = halowasm_in(&b, &["setup", "--srs", srs6.to_str().unwrap(), "-k", "7"]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+
+    // truncated and corrupted files
+    let good = std::fs::read(&srs6).unwrap();
+    let bad = dir.path().join("bad.srs");
+    for (name, bytes) in [
+        ("truncated", good[..good.len() - 10].to_vec()),
+        ("empty", Vec::new()),
+        ("flipped", {
+            let mut b = good.clone();
+            b[100] ^= 0x40;
+            b
+        }),
+    ] {
+        std::fs::write(&bad, &bytes).unwrap();
+        let o = halowasm_in(&dir.path().join("c"), &["setup", "--srs", bad.to_str().unwrap()]);
+        let t = text(&o);
+        assert_eq!(code(&o), 1, "{name}: {t}");
+        assert!(t.contains("corrupt SRS file"), "{name}: {t}");
+        assert!(!t.contains("panicked"), "{name}: {t}");
+    }
+    // a corrupt file in the cache is an error, not silently replaced
+    let mut cut = good.clone();
+    cut.truncate(good.len() / 2);
+    std::fs::write(a.join("kzg_bn254_6.srs"), &cut).unwrap();
+    let o = halowasm_in(&a, &["setup", "-k", "6"]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("corrupt SRS file") && text(&o).contains("4226 bytes"), "{}", text(&o));
+    // usage
+    assert_eq!(code(&halowasm_in(&a, &["setup"])), 2);
+}
+
+/// keygen → prove (cached key, then --pk) → verify --vk with the key file and the proof alone;
+/// inspect shows the key metadata; any flipped byte of the vk file fails cleanly; a proof of
+/// another program is refused with a clear message.
+#[test]
+fn keygen_prove_and_verify_with_vk() {
+    let dir = tmp();
+    let d = dir.path().to_str().unwrap();
+    let fib = example("fib.wat");
+    let o = halowasm(&["keygen", &fib, "--out", d]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let vk = dir.path().join("fib.vk");
+    let pk = dir.path().join("fib.pk");
+    assert!(vk.is_file() && pk.is_file());
+    let vk = vk.to_str().unwrap();
+
+    let proof = dir.path().join("run.proof");
+    let proof = proof.to_str().unwrap();
+    let o = halowasm(&["prove", &fib, "--invoke", "fib", "--args", "20", "--out", proof, "--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json summary");
+    assert_eq!(v["key_source"], "cached", "keygen filled the key cache: {v}");
+    assert_eq!(v["steps"], 335);
+    for field in ["k", "rows", "advice_columns", "witness_ms", "keygen_ms", "prove_ms", "verify_ms", "proof_bytes"] {
+        assert!(v[field].is_number(), "{field}: {v}");
+    }
+    assert!(v["peak_memory_bytes"].as_u64().unwrap_or(0) > 1 << 20, "{v}");
+
+    let o = halowasm(&["verify", "--vk", vk, proof]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("valid proof"), "{}", text(&o));
+    assert!(text(&o).contains("fib(i64:20) = i64:6765"), "{}", text(&o));
+    // program + vk: the program must be the key's
+    assert_eq!(code(&halowasm(&["verify", &fib, proof, "--vk", vk])), 0);
+    let o = halowasm(&["verify", &example("checksum.wat"), proof, "--vk", vk]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("key mismatch"), "{}", text(&o));
+    // the old form still works
+    assert_eq!(code(&halowasm(&["verify", &fib, proof])), 0);
+    // usage errors
+    assert_eq!(code(&halowasm(&["verify", proof])), 2);
+    assert_eq!(code(&halowasm(&["verify", "--vk", vk])), 2);
+
+    // prove with the proving-key file
+    let proof2 = dir.path().join("run2.proof");
+    let o = halowasm(&[
+        "prove",
+        &fib,
+        "--invoke",
+        "fib",
+        "--args",
+        "7",
+        "--pk",
+        pk.to_str().unwrap(),
+        "--out",
+        proof2.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("from file"), "{}", text(&o));
+    let o = halowasm(&["verify", "--vk", vk, proof2.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["statement"]["results"][0]["value"], 13);
+
+    let o = halowasm(&["inspect", vk]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("export:   fib (i64) -> (i64)"), "{}", text(&o));
+    let o = halowasm(&["inspect", pk.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("proving key"), "{}", text(&o));
+
+    // a proof of another program
+    let other = dir.path().join("other.proof");
+    let o = halowasm(&[
+        "prove",
+        &example("checksum.wat"),
+        "--invoke",
+        "run",
+        "--args",
+        "3,1",
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = halowasm(&["verify", "--vk", vk, other.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("another module"), "{}", text(&o));
+
+    // a proof at another k
+    let big = dir.path().join("big.proof");
+    let o = halowasm(&["prove", &fib, "--invoke", "fib", "--args", "20", "-k", "12", "--out", big.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = halowasm(&["verify", "--vk", vk, big.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("k = 12") && text(&o).contains("k = 11"), "{}", text(&o));
+
+    // corrupted vk files
+    let bytes = std::fs::read(vk).unwrap();
+    let bad = dir.path().join("bad.vk");
+    let step = (bytes.len() / 150).max(1);
+    for i in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
+        let mut b = bytes.clone();
+        b[i] ^= 0x04;
+        std::fs::write(&bad, &b).unwrap();
+        let o = halowasm(&["verify", "--vk", bad.to_str().unwrap(), proof]);
+        assert_eq!(code(&o), 1, "flipped vk byte {i}: {}", text(&o));
+        assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    }
+    for len in [0, 5, 12, 100, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&bad, &bytes[..len]).unwrap();
+        let o = halowasm(&["verify", "--vk", bad.to_str().unwrap(), proof]);
+        assert_eq!(code(&o), 1, "vk cut to {len}: {}", text(&o));
+    }
+    // a proof file given as the key, and the key as the proof
+    let o = halowasm(&["verify", "--vk", proof, proof]);
+    assert!(text(&o).contains("not a halowasm verifying key file"), "{}", text(&o));
+    let o = halowasm(&["verify", "--vk", vk, vk]);
+    assert!(text(&o).contains("not a halowasm proof file"), "{}", text(&o));
+}
+
+/// A run longer than the largest allowed circuit fails before proving, with the numbers.
+#[test]
+fn too_long_fails_before_proving() {
+    let o = halowasm(&["prove", &example("fib.wat"), "--invoke", "fib", "--args", "3000", "--max-k", "12"]);
+    let t = text(&o);
+    assert_eq!(code(&o), 1, "{t}");
+    assert!(t.contains("trace too long: 48015 steps need at least 48017 rows"), "{t}");
+    assert!(t.contains("k = 16") && t.contains("(k = 12) has 4090 usable rows"), "{t}");
 }

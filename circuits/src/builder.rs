@@ -2,7 +2,7 @@
 //! lookups, the public-table lookup and the state transition — and [`crate::execution`] turns
 //! the declarations of all gadgets into gates. Anything a gadget does not declare is pinned:
 //! `pc` advances by one, `sp` and `depth` stay, unused slots are disabled, unused lanes are zero.
-use crate::columns::{ExecColumns, NUM_AUX, NUM_LANES, NUM_SLOTS};
+use crate::columns::{ExecColumns, NUM_AUX, NUM_CURSORS, NUM_LANES, NUM_SLOTS};
 use halo2_proofs::plonk::Expression;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
@@ -38,7 +38,15 @@ pub(crate) enum LaneTag {
     And = 2,
     Or = 3,
     Xor = 4,
+    /// `(x, k + 8·(x >> 7), x mod 2^k)` for a byte `x` and a cut `k < 8` (shifts).
+    Split = 5,
+    /// `(b, 16·(p / 8) + p % 8, 2^(p % 8))`: the cut `p` of a shift by the byte `b`. Four tags,
+    /// `Amt + w64 + 2·left`: `p = b mod W` for right shifts, `W - b mod W` for left ones.
+    Amt = 6,
 }
+
+/// Number of `Amt` tags (`w64` × `left`).
+pub(crate) const AMT_TAGS: u64 = 4;
 
 /// A lane's cells as expressions.
 #[derive(Clone)]
@@ -67,8 +75,12 @@ pub(crate) struct StepBuilder<'a> {
     pub next_pc: Option<Expr>,
     pub sp_delta: Option<Expr>,
     pub depth_delta: Option<Expr>,
+    /// IO cursor increments (default 0).
+    pub cursor_delta: [Option<Expr>; NUM_CURSORS],
     /// `(tag, index, value)` looked up in the public table.
     pub public: Option<[Expr; 3]>,
+    /// `(table index, function pc, type)` looked up in the function table.
+    pub func_table: Option<[Expr; 3]>,
     /// The run ends at this step (no transition).
     pub halts: bool,
     pub aux_used: [bool; NUM_AUX],
@@ -85,7 +97,9 @@ impl<'a> StepBuilder<'a> {
             next_pc: None,
             sp_delta: None,
             depth_delta: None,
+            cursor_delta: Default::default(),
             public: None,
+            func_table: None,
             halts: false,
             aux_used: [false; NUM_AUX],
         }
@@ -193,8 +207,23 @@ impl<'a> StepBuilder<'a> {
     pub fn depth_delta(&mut self, d: Expr) {
         self.depth_delta = Some(d);
     }
+    /// IO cursor `i` before the step.
+    pub fn cursor(&self, i: usize) -> Expr {
+        self.cols.cursors[i].cur()
+    }
+    pub fn cursor_delta(&mut self, i: usize, d: Expr) {
+        self.cursor_delta[i] = Some(d);
+    }
     pub fn public_lookup(&mut self, tag: u64, index: Expr, value: Expr) {
-        self.public = Some([c(tag), index, value]);
+        self.public_lookup_expr(c(tag), index, value);
+    }
+    /// A public lookup whose tag is an expression (of degree <= 1; 0 looks up nothing).
+    pub fn public_lookup_expr(&mut self, tag: Expr, index: Expr, value: Expr) {
+        self.public = Some([tag, index, value]);
+    }
+    /// Table entry `index` holds a function starting at `pc` of type `ty`.
+    pub fn func_table_lookup(&mut self, index: Expr, pc: Expr, ty: Expr) {
+        self.func_table = Some([index, pc, ty]);
     }
 
     /// `1` when `value == 0`, else `0`, with aux cell `inv` holding the inverse witness.
@@ -205,6 +234,49 @@ impl<'a> StepBuilder<'a> {
         // Pin the inverse when the value is zero.
         self.require("is_zero: inv = 0 when value = 0", inv * is_zero.clone());
         is_zero
+    }
+
+    /// Boolean flags with exactly one set.
+    pub fn one_hot(&mut self, flags: &[Expr]) {
+        for f in flags {
+            self.require_bool("flag is a bit", f.clone());
+        }
+        let sum = flags.iter().fold(c(0), |a, f| a + f.clone());
+        self.require("exactly one flag", c(1) - sum);
+    }
+
+    /// `Σ flags[i] · i`: the index of the set one-hot flag.
+    pub fn flag_index(flags: &[Expr]) -> Expr {
+        flags.iter().enumerate().fold(c(0), |a, (i, f)| a + f.clone() * c(i as u64))
+    }
+
+    /// The top bit of a value of width `w64 ? 64 : 32` whose bytes are in lanes `from..from + 8`
+    /// (the `y` of its top byte lane).
+    pub fn top_bit(&self, w64: Expr, from: usize) -> Expr {
+        w64.clone() * self.lane(from + 7).y + (c(1) - w64) * self.lane(from + 3).y
+    }
+
+    /// Lanes `from..from + 8` hold the bytes of a value of width `w64 ? 64 : 32` (the upper four
+    /// are zero for 32 bits); returns the value.
+    pub fn value_bytes(&mut self, from: usize, w64: Expr) -> Expr {
+        self.byte_lanes(from..from + 8);
+        for l in from + 4..from + 8 {
+            let x = self.lane(l).x;
+            self.require("32-bit value has 4 bytes", (c(1) - w64.clone()) * x);
+        }
+        self.bytes_value(from, 8, false)
+    }
+
+    /// `x < y` for values of width `w64 ? 64 : 32`: aux `lt` is the answer and lanes
+    /// `from..from + 8` hold the bytes of `lt ? y - x - 1 : x - y`, which only the true
+    /// answer makes a value of that width.
+    pub fn less_than(&mut self, x: Expr, y: Expr, w64: Expr, lt: usize, from: usize) -> Expr {
+        let lt = self.aux(lt);
+        self.require_bool("lt is a bit", lt.clone());
+        let d = self.value_bytes(from, w64);
+        let expect = lt.clone() * (y.clone() - x.clone() - c(1)) + (c(1) - lt.clone()) * (x - y);
+        self.require("order witness d is the difference", d - expect);
+        lt
     }
 
     /// `2^32` or `2^64` by the width flag `w64` (a 0/1 immediate).

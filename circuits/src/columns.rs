@@ -6,8 +6,12 @@ use halo2curves::bn256::Fr;
 pub(crate) const NUM_SLOTS: usize = 4;
 /// Lookup lanes per row (a 16-byte window of two heap words).
 pub(crate) const NUM_LANES: usize = 16;
-/// Free auxiliary cells per row (offset and width flags of memory steps are the most).
-pub(crate) const NUM_AUX: usize = 12;
+/// Free auxiliary cells per row (offset and width flags and the sign of a load are the most).
+pub(crate) const NUM_AUX: usize = 13;
+/// IO cursors: public inputs read and outputs written before the step.
+pub(crate) const NUM_CURSORS: usize = 2;
+pub(crate) const CURSOR_INPUT: usize = 0;
+pub(crate) const CURSOR_OUTPUT: usize = 1;
 /// Immediates of an encoded instruction.
 pub(crate) const NUM_IMM: usize = 3;
 
@@ -35,6 +39,8 @@ pub(crate) struct ExecColumns {
     pub pc: Column<Advice>,
     pub sp: Column<Advice>,
     pub depth: Column<Advice>,
+    /// IO cursors ([`CURSOR_INPUT`], [`CURSOR_OUTPUT`]).
+    pub cursors: [Column<Advice>; NUM_CURSORS],
     /// One-hot gadget selectors.
     pub sel: Vec<Column<Advice>>,
     pub imm: [Column<Advice>; NUM_IMM],
@@ -50,11 +56,12 @@ impl ExecColumns {
         let pc = a();
         let sp = a();
         let depth = a();
+        let cursors = [a(), a()];
         let sel = (0..num_gadgets).map(|_| a()).collect();
         let imm = [a(), a(), a()];
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
         let lanes = std::array::from_fn(|_| LaneColumns { x: a(), y: a(), z: a() });
-        ExecColumns { is_step, pc, sp, depth, sel, imm, aux, slots, lanes }
+        ExecColumns { is_step, pc, sp, depth, cursors, sel, imm, aux, slots, lanes }
     }
 }

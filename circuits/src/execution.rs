@@ -71,8 +71,7 @@ impl ExecutionConfig {
             }
             v.push(("exactly one gadget per step", sum(sels.clone()) - is_step.clone()));
             let off = c(1) - is_step.clone();
-            for (n, col) in [("pc", cols.pc), ("sp", cols.sp), ("depth", cols.depth)] {
-                let _ = n;
+            for col in [cols.pc, cols.sp, cols.depth].into_iter().chain(cols.cursors) {
                 v.push(("no state outside steps", off.clone() * col.cur()));
             }
             for col in cols.imm {
@@ -86,12 +85,14 @@ impl ExecutionConfig {
             for s in 0..NUM_SLOTS {
                 let slot = cols.slots[s];
                 let en = slot.enable.cur();
-                let en_decl = sum(builders.iter().zip(&sels).filter_map(|(cb, sel)| {
-                    cb.slots[s].as_ref().map(|d| sel.clone() * d.enable.clone())
-                }));
-                let key_decl = sum(builders.iter().zip(&sels).filter_map(|(cb, sel)| {
-                    cb.slots[s].as_ref().map(|d| sel.clone() * d.key.clone())
-                }));
+                let en_decl = sum(builders
+                    .iter()
+                    .zip(&sels)
+                    .filter_map(|(cb, sel)| cb.slots[s].as_ref().map(|d| sel.clone() * d.enable.clone())));
+                let key_decl = sum(builders
+                    .iter()
+                    .zip(&sels)
+                    .filter_map(|(cb, sel)| cb.slots[s].as_ref().map(|d| sel.clone() * d.key.clone())));
                 v.push(("slot enable as declared", en.clone() - en_decl));
                 v.push(("slot key as declared", en.clone() * (slot.key.cur() - key_decl)));
                 for col in [slot.key, slot.v_old, slot.t_prev, slot.v_new] {
@@ -106,7 +107,9 @@ impl ExecutionConfig {
             vec![
                 ("the run starts with a step", q.clone() * (c(1) - is_step.clone())),
                 ("the stack starts empty", q.clone() * cols.sp.cur()),
-                ("the frame depth starts at zero", q * cols.depth.cur()),
+                ("the frame depth starts at zero", q.clone() * cols.depth.cur()),
+                ("no input read yet", q.clone() * cols.cursors[0].cur()),
+                ("no output written yet", q * cols.cursors[1].cur()),
             ]
         });
         meta.create_gate("after the last step", |m| {
@@ -126,15 +129,21 @@ impl ExecutionConfig {
             ];
             let (pc, sp, depth) = (cols.pc.cur(), cols.sp.cur(), cols.depth.cur());
             let moving = || builders.iter().zip(&sels).filter(|(cb, _)| !cb.halts);
-            let pc_next = sum(moving().map(|(cb, s)| {
-                s.clone() * (cols.pc.next() - cb.next_pc.clone().unwrap_or(pc.clone() + c(1)))
-            }));
-            let sp_next = sum(moving().map(|(cb, s)| {
-                s.clone() * (cols.sp.next() - sp.clone() - cb.sp_delta.clone().unwrap_or(c(0)))
-            }));
+            let pc_next =
+                sum(moving()
+                    .map(|(cb, s)| s.clone() * (cols.pc.next() - cb.next_pc.clone().unwrap_or(pc.clone() + c(1)))));
+            let sp_next =
+                sum(moving()
+                    .map(|(cb, s)| s.clone() * (cols.sp.next() - sp.clone() - cb.sp_delta.clone().unwrap_or(c(0)))));
             let depth_next = sum(moving().map(|(cb, s)| {
                 s.clone() * (cols.depth.next() - depth.clone() - cb.depth_delta.clone().unwrap_or(c(0)))
             }));
+            for i in 0..cols.cursors.len() {
+                let cur = cols.cursors[i];
+                let next = sum(moving()
+                    .map(|(cb, s)| s.clone() * (cur.next() - cur.cur() - cb.cursor_delta[i].clone().unwrap_or(c(0)))));
+                v.push(("IO cursor transition", next));
+            }
             v.push(("pc transition", pc_next));
             v.push(("sp transition", sp_next));
             v.push(("depth transition", depth_next));
@@ -153,9 +162,10 @@ impl ExecutionConfig {
         });
         for l in 0..NUM_LANES {
             meta.lookup("lane", |_| {
-                let tag = sum(builders.iter().zip(&sels).filter_map(|(cb, s)| {
-                    cb.lane_tags[l].as_ref().map(|t| s.clone() * t.clone())
-                }));
+                let tag = sum(builders
+                    .iter()
+                    .zip(&sels)
+                    .filter_map(|(cb, s)| cb.lane_tags[l].as_ref().map(|t| s.clone() * t.clone())));
                 let lane = cols.lanes[l];
                 vec![
                     (tag, tables.lane[0]),
@@ -173,9 +183,25 @@ impl ExecutionConfig {
                 vec![(slot.enable.cur() * (t - slot.t_prev.cur() - c(1)), tables.range)]
             });
         }
+        // An indirect call names a function of the right type at that table index.
+        meta.lookup("function table", |_| {
+            let users = || builders.iter().zip(&sels).filter(|(cb, _)| cb.func_table.is_some());
+            let present = sum(users().map(|(_, s)| s.clone()));
+            let part =
+                |i: usize| sum(users().map(|(cb, s)| s.clone() * cb.func_table.as_ref().expect("declared")[i].clone()));
+            vec![
+                (present, tables.func[0]),
+                (part(0), tables.func[1]),
+                (part(1), tables.func[2]),
+                (part(2), tables.func[3]),
+            ]
+        });
         meta.lookup_any("public", |_| {
             let part = |i: usize| {
-                sum(builders.iter().zip(&sels).filter_map(|(cb, s)| cb.public.as_ref().map(|p| s.clone() * p[i].clone())))
+                sum(builders
+                    .iter()
+                    .zip(&sels)
+                    .filter_map(|(cb, s)| cb.public.as_ref().map(|p| s.clone() * p[i].clone())))
             };
             vec![(part(0), public.tag.cur()), (part(1), public.index.cur()), (part(2), public.value.cur())]
         });

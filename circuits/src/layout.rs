@@ -3,16 +3,13 @@
 use crate::CircuitError;
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use halo2curves::bn256::Fr;
-use halowasm_vm::{Image, Space, Trace, PAGE_SIZE};
+use halowasm_vm::{FuncBody, HostFn, Image, IoEvent, Space, Trace, PAGE_SIZE};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 /// Smallest and largest supported `k`.
 pub const MIN_K: u32 = 10;
 pub const MAX_K: u32 = 24;
-
-/// Rows of the lane table (padding + bytes + three nibble operations).
-pub(crate) const LANE_TABLE_ROWS: usize = 1 + 256 + 3 * 256;
 
 fn blinding_factors() -> usize {
     static B: OnceLock<usize> = OnceLock::new();
@@ -43,7 +40,16 @@ pub struct Layout {
     /// Argument and result cells of the public input.
     pub args_cap: u32,
     pub results_cap: u32,
+    /// Public-input and output cells of the public input: [`DEFAULT_IO_CAP`] when the program
+    /// imports `env.wasm_input` / `env.wasm_output` (else 0), or what the run needs if more.
+    #[serde(default)]
+    pub inputs_cap: u32,
+    #[serde(default)]
+    pub outputs_cap: u32,
 }
+
+/// Public inputs and outputs a layout holds by default when the program uses them.
+pub const DEFAULT_IO_CAP: u32 = 64;
 
 impl Layout {
     /// The layout of `image` at `k`: the memory table takes every row not needed by the heap
@@ -72,6 +78,8 @@ impl Layout {
             heap_words: heap_words as u32,
             args_cap: cap(|t| t.params.len()),
             results_cap: cap(|t| t.results.len()),
+            inputs_cap: if imports(image, HostFn::WasmInput) { DEFAULT_IO_CAP } else { 0 },
+            outputs_cap: if imports(image, HostFn::WasmOutput) { DEFAULT_IO_CAP } else { 0 },
         })
     }
 
@@ -89,13 +97,26 @@ impl Layout {
                 _ => {}
             }
         }
-        let needed_rows = (trace.len() + 2).max(image.code.len() + 1).max(LANE_TABLE_ROWS + 1);
+        let (mut inputs, mut outputs) = (0u32, 0u32);
+        for s in &trace.steps {
+            match s.io {
+                Some(IoEvent::Input { public: true, .. }) => inputs += 1,
+                Some(IoEvent::Output { .. }) => outputs += 1,
+                _ => {}
+            }
+        }
+        let needed_rows = (trace.len() + 2)
+            .max(image.code.len() + 1)
+            .max(crate::tables::lane_rows(image).len() + 1)
+            .max(crate::tables::func_rows(image).len() + 1);
         for k in MIN_K..=MAX_K {
             if usable_rows(k) < needed_rows {
                 continue;
             }
-            if let Ok(l) = Layout::new(image, k) {
-                if l.stack_cap >= max_stack && l.frame_cap >= max_depth {
+            if let Ok(mut l) = Layout::new(image, k) {
+                l.inputs_cap = l.inputs_cap.max(inputs);
+                l.outputs_cap = l.outputs_cap.max(outputs);
+                if l.stack_cap >= max_stack && l.frame_cap >= max_depth && l.instance_len() < usable_rows(k) {
                     return Ok(l);
                 }
             }
@@ -133,8 +154,18 @@ impl Layout {
         self.memory_domain().iter().map(|(_, n)| *n as usize).sum()
     }
 
-    /// Length of the public input column.
-    pub fn instance_len(&self) -> usize {
+    /// Instance cell of the IO counts (public inputs and outputs follow it).
+    pub(crate) fn io_base(&self) -> usize {
         2 + self.args_cap as usize + self.results_cap as usize
     }
+
+    /// Length of the public input column.
+    pub fn instance_len(&self) -> usize {
+        self.io_base() + 1 + self.inputs_cap as usize + self.outputs_cap as usize
+    }
+}
+
+/// Whether the program imports host function `h`.
+fn imports(image: &Image, h: HostFn) -> bool {
+    image.functions.iter().any(|f| f.body == FuncBody::Host(h))
 }

@@ -17,6 +17,7 @@
 //! let circuit = VmCircuit::new(image, layout, "f", &[], &out.results, &trace).unwrap();
 //! let _instances = circuit.instances();
 //! ```
+mod audit;
 mod builder;
 mod columns;
 mod execution;
@@ -25,11 +26,12 @@ mod layout;
 mod memory_check;
 mod public;
 mod tables;
-mod witness;
 #[cfg(test)]
 mod tests;
+mod witness;
 
-pub use layout::{usable_rows, Layout, MAX_K, MIN_K};
+pub use audit::{audit, AuditOptions, AuditReport};
+pub use layout::{usable_rows, Layout, DEFAULT_IO_CAP, MAX_K, MIN_K};
 pub use public::PublicStatement;
 
 use execution::ExecutionConfig;
@@ -41,7 +43,7 @@ use memory_check::{MemoryConfig, ProductRow};
 use public::PublicConfig;
 use std::sync::Arc;
 use tables::Tables;
-use witness::Witness;
+use witness::{CellRef, Witness};
 
 /// Why a run cannot be turned into a circuit.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +52,10 @@ pub enum CircuitError {
     #[error("the circuit cannot prove instruction `{0}` yet")]
     Unsupported(String),
     /// The trace does not fit the largest supported `k`.
-    #[error("trace too long: {steps} steps need {rows_needed} rows; the largest circuit (k = {}) has {rows_available}", MAX_K)]
+    #[error(
+        "trace too long: {steps} steps need {rows_needed} rows; the largest circuit (k = {}) has {rows_available}",
+        MAX_K
+    )]
     TooLong { steps: usize, rows_needed: usize, rows_available: usize },
     /// The program or run does not fit the circuit's tables at this `k`.
     #[error("does not fit the circuit: {0}")]
@@ -62,7 +67,8 @@ pub enum CircuitError {
 
 /// The statement a run of `export` claims.
 pub fn statement(image: &Image, export: &str, args: &[u64], results: &[u64]) -> Result<PublicStatement, CircuitError> {
-    let e = image.export(export).ok_or_else(|| CircuitError::BadStatement(format!("no exported function `{export}`")))?;
+    let e =
+        image.export(export).ok_or_else(|| CircuitError::BadStatement(format!("no exported function `{export}`")))?;
     let ty = &image.functions[e.func as usize].ty;
     if args.len() != ty.params.len() || results.len() != ty.results.len() {
         return Err(CircuitError::BadStatement(format!(
@@ -71,7 +77,42 @@ pub fn statement(image: &Image, export: &str, args: &[u64], results: &[u64]) -> 
             results.len()
         )));
     }
-    Ok(PublicStatement { entry_pc: e.stub, args: args.to_vec(), results: results.to_vec() })
+    Ok(PublicStatement {
+        entry_pc: e.stub,
+        args: args.to_vec(),
+        results: results.to_vec(),
+        public_inputs: Vec::new(),
+        outputs: Vec::new(),
+    })
+}
+
+/// The statement of a run of `export` that read `public_inputs` (the public inputs it
+/// consumed, in order) and wrote `outputs`.
+pub fn io_statement(
+    image: &Image,
+    export: &str,
+    args: &[u64],
+    results: &[u64],
+    public_inputs: &[u64],
+    outputs: &[u64],
+) -> Result<PublicStatement, CircuitError> {
+    let mut st = statement(image, export, args, results)?;
+    st.public_inputs = public_inputs.to_vec();
+    st.outputs = outputs.to_vec();
+    Ok(st)
+}
+
+/// The public inputs and outputs recorded in a trace's IO events.
+pub fn trace_io(trace: &Trace) -> (Vec<u64>, Vec<u64>) {
+    let (mut inputs, mut outputs) = (Vec::new(), Vec::new());
+    for s in &trace.steps {
+        match s.io {
+            Some(halowasm_vm::IoEvent::Input { public: true, value, .. }) => inputs.push(value),
+            Some(halowasm_vm::IoEvent::Output { value, .. }) => outputs.push(value),
+            _ => {}
+        }
+    }
+    (inputs, outputs)
 }
 
 /// The circuit of one program at one `k`, with or without the witness of a run.
@@ -81,6 +122,7 @@ pub struct VmCircuit {
     layout: Layout,
     witness: Option<Arc<Witness>>,
     instance: Option<Vec<Fr>>,
+    statement: Option<PublicStatement>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,16 +136,29 @@ pub struct VmConfig {
 impl VmCircuit {
     /// The circuit without a witness, for key generation.
     pub fn blank(image: Arc<Image>, layout: Layout) -> Self {
-        VmCircuit { image, layout, witness: None, instance: None }
+        VmCircuit { image, layout, witness: None, instance: None, statement: None }
     }
 
-    /// The circuit of a finished run of `export(args) = results` with its trace.
+    /// The circuit of a finished run of `export(args) = results` with its trace (the public
+    /// inputs and outputs of the statement are those of the trace's IO events).
     pub fn new(
         image: Arc<Image>,
         layout: Layout,
         export: &str,
         args: &[u64],
         results: &[u64],
+        trace: &Trace,
+    ) -> Result<Self, CircuitError> {
+        let (inputs, outputs) = trace_io(trace);
+        let st = io_statement(&image, export, args, results, &inputs, &outputs)?;
+        Self::with_statement(image, layout, &st, trace)
+    }
+
+    /// The circuit of a finished run that claims `statement`.
+    pub fn with_statement(
+        image: Arc<Image>,
+        layout: Layout,
+        statement: &PublicStatement,
         trace: &Trace,
     ) -> Result<Self, CircuitError> {
         tables::check_supported(&image, trace)?;
@@ -114,10 +169,15 @@ impl VmCircuit {
                 rows_available: usable_rows(layout.k),
             });
         }
-        let st = statement(&image, export, args, results)?;
-        let instance = st.instances(&layout)?.remove(0);
+        let instance = statement.instances(&layout)?.remove(0);
         let witness = Witness::new(&image, &layout, trace)?;
-        Ok(VmCircuit { image, layout, witness: Some(Arc::new(witness)), instance: Some(instance) })
+        Ok(VmCircuit {
+            image,
+            layout,
+            witness: Some(Arc::new(witness)),
+            instance: Some(instance),
+            statement: Some(statement.clone()),
+        })
     }
 
     pub fn layout(&self) -> &Layout {
@@ -126,6 +186,11 @@ impl VmCircuit {
 
     pub fn image(&self) -> &Arc<Image> {
         &self.image
+    }
+
+    /// The statement this run claims (none for a blank circuit).
+    pub fn statement(&self) -> Option<&PublicStatement> {
+        self.statement.as_ref()
     }
 
     /// The public inputs of this run (empty for a blank circuit).
@@ -272,14 +337,18 @@ fn product_rows(w: &Witness, init: &[(u64, u64)], usable: usize) -> Vec<ProductR
         .map(|r| {
             let slots = std::array::from_fn(|s| {
                 let sv = &w.slots[s];
-                if r < w.steps && sv.enable[r] {
-                    (true, Fr::from(sv.key[r]), Fr::from(sv.v_old[r]), Fr::from(sv.t_prev[r]), Fr::from(sv.v_new[r]))
+                let cell = |f: usize, v: u64| w.cell(CellRef::Slot(s, f), r, Fr::from(v));
+                if r < w.steps {
+                    let en = sv.enable[r] as u64;
+                    (cell(0, en), cell(1, sv.key[r]), cell(2, sv.v_old[r]), cell(3, sv.t_prev[r]), cell(4, sv.v_new[r]))
                 } else {
-                    (false, Fr::ZERO, Fr::ZERO, Fr::ZERO, Fr::ZERO)
+                    (cell(0, 0), cell(1, 0), cell(2, 0), cell(3, 0), cell(4, 0))
                 }
             });
             let table = init.get(r).map(|(k, v)| {
-                (Fr::from(*k), Fr::from(*v), Fr::from(w.final_value[r]), Fr::from(w.final_time[r]))
+                let fv = w.cell(CellRef::FinalValue, r, Fr::from(w.final_value[r]));
+                let ft = w.cell(CellRef::FinalTime, r, Fr::from(w.final_time[r]));
+                (Fr::from(*k), Fr::from(*v), fv, ft)
             });
             ProductRow { slots, time: Fr::from(r as u64 + 1), table }
         })
@@ -301,6 +370,9 @@ fn assign_witness(
         }
         region.assign_advice(cols.sp, r, k(w.sp[r]));
         region.assign_advice(cols.depth, r, k(w.depth[r]));
+        for (i, col) in cols.cursors.iter().enumerate() {
+            region.assign_advice(*col, r, k(w.cursors[i][r]));
+        }
         region.assign_advice(cols.sel[w.gadget[r] as usize], r, k(1));
         for j in 0..3 {
             region.assign_advice(cols.imm[j], r, k(w.imm[j][r]));
@@ -326,6 +398,26 @@ fn assign_witness(
     for (r, (v, t)) in w.final_value.iter().zip(&w.final_time).enumerate() {
         region.assign_advice(mem.final_value, r, k(*v));
         region.assign_advice(mem.final_time, r, k(*t));
+    }
+    for (cell, r, v) in &w.overrides {
+        let col = match *cell {
+            CellRef::IsStep => cols.is_step,
+            CellRef::Pc => cols.pc,
+            CellRef::Sp => cols.sp,
+            CellRef::Depth => cols.depth,
+            CellRef::Cursor(i) => cols.cursors[i],
+            CellRef::Sel(g) => cols.sel[g],
+            CellRef::Imm(j) => cols.imm[j],
+            CellRef::Aux(a) => cols.aux[a],
+            CellRef::Slot(s, f) => {
+                let sc = &cols.slots[s];
+                [sc.enable, sc.key, sc.v_old, sc.t_prev, sc.v_new][f]
+            }
+            CellRef::Lane(l, f) => [cols.lanes[l].x, cols.lanes[l].y, cols.lanes[l].z][f],
+            CellRef::FinalValue => mem.final_value,
+            CellRef::FinalTime => mem.final_time,
+        };
+        region.assign_advice(col, *r, Value::known(*v));
     }
 }
 

@@ -11,7 +11,7 @@
 use crate::builder::{c, Expr};
 use crate::columns::{ExecColumns, NUM_SLOTS};
 use ff::{BatchInvert, Field};
-use halo2_proofs::plonk::{Advice, Challenge, Column, ConstraintSystem, Fixed, FirstPhase, SecondPhase, Selector};
+use halo2_proofs::plonk::{Advice, Challenge, Column, ConstraintSystem, FirstPhase, Fixed, SecondPhase, Selector};
 use halo2curves::bn256::Fr;
 
 #[derive(Clone, Debug)]
@@ -44,7 +44,12 @@ fn factor(enable: Expr, x: Expr, gamma: &Expr) -> Expr {
 }
 
 impl MemoryConfig {
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, exec: &ExecColumns, t_now: Column<Fixed>, q_active: Selector) -> Self {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        exec: &ExecColumns,
+        t_now: Column<Fixed>,
+        q_active: Selector,
+    ) -> Self {
         let q_table = meta.fixed_column();
         let table_key = meta.fixed_column();
         let table_init = meta.fixed_column();
@@ -110,7 +115,7 @@ impl MemoryConfig {
 /// Per-row inputs of the product: the slots' tuples and the memory table's tuples.
 pub(crate) struct ProductRow {
     /// `(enable, key, v_old, t_prev, v_new)` per slot.
-    pub slots: [(bool, Fr, Fr, Fr, Fr); NUM_SLOTS],
+    pub slots: [(Fr, Fr, Fr, Fr, Fr); NUM_SLOTS],
     pub time: Fr,
     /// `(key, init, final value, final time)` when the row holds a memory-table entry.
     pub table: Option<(Fr, Fr, Fr, Fr)>,
@@ -120,18 +125,15 @@ pub(crate) struct ProductRow {
 pub(crate) fn products(rows: &[ProductRow], theta: Fr, gamma: Fr) -> (Vec<Fr>, [Vec<Fr>; NUM_SLOTS]) {
     let n = rows.len();
     let comp = |k: Fr, v: Fr, t: Fr| k + theta * v + theta * theta * t + gamma;
+    // The gate's `enable · (x + γ - 1) + 1`.
+    let factor = |en: Fr, x: Fr| en * (x - Fr::ONE) + Fr::ONE;
     const F: usize = NUM_SLOTS + 1;
     let mut den = Vec::with_capacity(F * n);
     let mut num = Vec::with_capacity(F * n);
     for row in rows {
         for (en, k, vo, tp, vn) in row.slots.iter() {
-            if *en {
-                num.push(comp(*k, *vn, row.time));
-                den.push(comp(*k, *vo, *tp));
-            } else {
-                num.push(Fr::ONE);
-                den.push(Fr::ONE);
-            }
+            num.push(factor(*en, comp(*k, *vn, row.time)));
+            den.push(factor(*en, comp(*k, *vo, *tp)));
         }
         let (i, f) = match row.table {
             Some((k, init, fv, ft)) => (comp(k, init, Fr::ZERO), comp(k, fv, ft)),

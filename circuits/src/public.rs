@@ -1,7 +1,9 @@
-//! Public inputs. The instance column holds `[entry pc, signature, args.., results..]`
-//! (arguments and results padded with zeros to the layout's capacity). The first step's `pc`
-//! is copied from cell 0; the rest is copied into the public table `(tag, index, value)` that
-//! `entry`, `arg` and `result` steps look up.
+//! Public inputs. The instance column holds
+//! `[entry pc, signature, args.., results.., io counts, public inputs.., outputs..]`
+//! (arguments, results, public inputs and outputs padded with zeros to the layout's
+//! capacities; `io counts` = public inputs read + 2^32 · outputs written). The first step's
+//! `pc` is copied from cell 0; the rest is copied into the public table `(tag, index, value)`
+//! that `entry`, `arg`, `result`, `halt` and host-IO steps look up.
 use crate::layout::Layout;
 use halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
@@ -9,21 +11,43 @@ use serde::{Deserialize, Serialize};
 pub(crate) const TAG_SIGNATURE: u64 = 1;
 pub(crate) const TAG_ARG: u64 = 2;
 pub(crate) const TAG_RESULT: u64 = 3;
+pub(crate) const TAG_IO_COUNTS: u64 = 4;
+pub(crate) const TAG_INPUT: u64 = 5;
+pub(crate) const TAG_OUTPUT: u64 = 6;
 
-/// What a proof says: this entry (stub pc and signature) on these arguments gave these results.
+/// What a proof says: this entry (stub pc and signature) on these arguments, reading these
+/// public inputs (`env.wasm_input(1)`, in order), gave these results and wrote these outputs
+/// (`env.wasm_output`). Private inputs are not part of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicStatement {
     /// pc of the export's entry stub.
     pub entry_pc: u32,
     pub args: Vec<u64>,
     pub results: Vec<u64>,
+    /// Public inputs the run read (all of them, in order).
+    #[serde(default)]
+    pub public_inputs: Vec<u64>,
+    /// Outputs the run wrote, in order.
+    #[serde(default)]
+    pub outputs: Vec<u64>,
 }
 
 impl PublicStatement {
     /// The instance columns of this statement.
     pub fn instances(&self, layout: &Layout) -> Result<Vec<Vec<Fr>>, crate::CircuitError> {
         if self.args.len() > layout.args_cap as usize || self.results.len() > layout.results_cap as usize {
-            return Err(crate::CircuitError::BadStatement("more arguments or results than the program's exports take".into()));
+            return Err(crate::CircuitError::BadStatement(
+                "more arguments or results than the program's exports take".into(),
+            ));
+        }
+        if self.public_inputs.len() > layout.inputs_cap as usize || self.outputs.len() > layout.outputs_cap as usize {
+            return Err(crate::CircuitError::BadStatement(format!(
+                "{} public inputs and {} outputs; the layout holds {} and {}",
+                self.public_inputs.len(),
+                self.outputs.len(),
+                layout.inputs_cap,
+                layout.outputs_cap
+            )));
         }
         let mut v = vec![Fr::from(0u64); layout.instance_len()];
         v[0] = Fr::from(self.entry_pc as u64);
@@ -33,6 +57,14 @@ impl PublicStatement {
         }
         for (i, r) in self.results.iter().enumerate() {
             v[2 + layout.args_cap as usize + i] = Fr::from(*r);
+        }
+        let io = layout.io_base();
+        v[io] = Fr::from(self.public_inputs.len() as u64) + Fr::from(self.outputs.len() as u64) * Fr::from(1u64 << 32);
+        for (i, x) in self.public_inputs.iter().enumerate() {
+            v[io + 1 + i] = Fr::from(*x);
+        }
+        for (i, x) in self.outputs.iter().enumerate() {
+            v[io + 1 + layout.inputs_cap as usize + i] = Fr::from(*x);
         }
         Ok(vec![v])
     }
@@ -47,9 +79,16 @@ pub(crate) fn table_rows(layout: &Layout) -> Vec<(u64, u64, usize)> {
     for i in 0..layout.results_cap as usize {
         rows.push((TAG_RESULT, i as u64, 2 + layout.args_cap as usize + i));
     }
+    let io = layout.io_base();
+    rows.push((TAG_IO_COUNTS, 0, io));
+    for i in 0..layout.inputs_cap as usize {
+        rows.push((TAG_INPUT, i as u64, io + 1 + i));
+    }
+    for i in 0..layout.outputs_cap as usize {
+        rows.push((TAG_OUTPUT, i as u64, io + 1 + layout.inputs_cap as usize + i));
+    }
     rows
 }
-
 
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Fixed, Instance};
 

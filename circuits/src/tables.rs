@@ -1,6 +1,6 @@
 //! Fixed lookup tables: the code image, the lanes (bytes and nibble operations) and a range
 //! `0..usable rows` for time differences.
-use crate::builder::LaneTag;
+use crate::builder::{LaneTag, AMT_TAGS};
 use crate::gadgets::encode;
 use crate::CircuitError;
 use halo2_proofs::circuit::{Layouter, Value};
@@ -15,6 +15,26 @@ pub(crate) struct Tables {
     /// `(tag, x, y, z)`.
     pub lane: [TableColumn; 4],
     pub range: TableColumn,
+    /// `(present, table index, function pc, type index)`.
+    pub func: [TableColumn; 4],
+}
+
+/// Function-table rows: the all-zero padding row, then `(1, i, start pc, t)` for every table
+/// entry `i` holding a function with code, for every type index `t` equal to its type (types
+/// are compared structurally, as `call_indirect` does).
+pub(crate) fn func_rows(image: &Image) -> Vec<[u64; 4]> {
+    let mut rows = vec![[0; 4]];
+    for (i, f) in image.table.iter().enumerate() {
+        let Some(f) = f.map(|f| &image.functions[f as usize]) else { continue };
+        if let halowasm_vm::FuncBody::Code { start, .. } = f.body {
+            for (t, ty) in image.types.iter().enumerate() {
+                if *ty == f.ty {
+                    rows.push([1, i as u64, start as u64, t as u64]);
+                }
+            }
+        }
+    }
+    rows
 }
 
 /// Code-table rows: row 0 is all zero; row `pc` encodes `image.code[pc]` (instructions the
@@ -29,12 +49,42 @@ pub(crate) fn code_rows(image: &Image) -> Vec<[u64; 5]> {
     rows
 }
 
-fn lane_rows() -> Vec<[u64; 4]> {
+/// Whether the program shifts or rotates (the lane table then holds the `Split` and `Amt` tags).
+fn uses_shifts(image: &Image) -> bool {
+    use halowasm_vm::{BinOp::*, Instr};
+    image.code.iter().any(|i| matches!(i, Instr::Bin { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }))
+}
+
+/// Rows of the lane table for `image`: the tags every program needs, plus those of the
+/// instruction families it uses (the table is part of the program's keys).
+pub(crate) fn lane_rows(image: &Image) -> Vec<[u64; 4]> {
+    let mut rows = base_lane_rows();
+    if uses_shifts(image) {
+        for k in 0..8u64 {
+            for x in 0..256u64 {
+                rows.push([LaneTag::Split as u64, x, k + 8 * (x >> 7), x & ((1 << k) - 1)]);
+            }
+        }
+        for t in 0..AMT_TAGS {
+            let (w, left) = (if t & 1 == 1 { 64 } else { 32 }, t >> 1 == 1);
+            for b in 0..256u64 {
+                let s = b % w;
+                let p = if left { w - s } else { s };
+                rows.push([LaneTag::Amt as u64 + t, b, 16 * (p / 8) + p % 8, 1 << (p % 8)]);
+            }
+        }
+    }
+    rows
+}
+
+fn base_lane_rows() -> Vec<[u64; 4]> {
     let mut rows = vec![[0; 4]];
     for b in 0..256u64 {
         rows.push([LaneTag::Byte as u64, b, b >> 7, 0]);
     }
-    let ops: [(LaneTag, fn(u64, u64) -> u64); 3] = [(LaneTag::And, |a, b| a & b), (LaneTag::Or, |a, b| a | b), (LaneTag::Xor, |a, b| a ^ b)];
+    type Op = fn(u64, u64) -> u64;
+    let ops: [(LaneTag, Op); 3] =
+        [(LaneTag::And, |a, b| a & b), (LaneTag::Or, |a, b| a | b), (LaneTag::Xor, |a, b| a ^ b)];
     for (tag, f) in ops {
         for a in 0..16u64 {
             for b in 0..16u64 {
@@ -51,6 +101,7 @@ impl Tables {
             code: std::array::from_fn(|_| meta.lookup_table_column()),
             lane: std::array::from_fn(|_| meta.lookup_table_column()),
             range: meta.lookup_table_column(),
+            func: std::array::from_fn(|_| meta.lookup_table_column()),
         }
     }
 
@@ -67,7 +118,19 @@ impl Tables {
                 Ok(())
             },
         )?;
-        let lanes = lane_rows();
+        let funcs = func_rows(image);
+        layouter.assign_table(
+            || "functions",
+            |mut t| {
+                for (r, row) in funcs.iter().enumerate() {
+                    for (c, v) in row.iter().enumerate() {
+                        t.assign_cell(|| "function", self.func[c], r, || Value::known(Fr::from(*v)))?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        let lanes = lane_rows(image);
         layouter.assign_table(
             || "lanes",
             |mut t| {

@@ -16,6 +16,10 @@ pub(crate) struct StepWitness<'a> {
     pub lanes: [[u64; 3]; NUM_LANES],
     /// Lanes of the next row (a store's tail).
     pub lanes_next: Option<[[u64; 3]; NUM_LANES]>,
+    /// The pc of the next step (0 after the last).
+    pub next_pc: u64,
+    /// IO cursors before the step.
+    pub cursors: [u64; crate::columns::NUM_CURSORS],
 }
 
 impl StepWitness<'_> {
@@ -26,12 +30,37 @@ impl StepWitness<'_> {
             self.lanes[from + j] = [b, b >> 7, 0];
         }
     }
+    /// The witness of [`crate::builder::StepBuilder::less_than`].
+    pub fn set_less_than(&mut self, x: u64, y: u64, lt: usize, from: usize) {
+        let is_lt = x < y;
+        self.aux[lt] = Fr::from(is_lt as u64);
+        self.set_bytes(from, if is_lt { y - x - 1 } else { x - y }, 8);
+    }
     pub fn set_inverse(&mut self, aux: usize, v: u64) {
         self.set_inverse_f(aux, Fr::from(v));
     }
     pub fn set_inverse_f(&mut self, aux: usize, v: Fr) {
         self.aux[aux] = v.invert().unwrap_or(Fr::ZERO);
     }
+}
+
+/// An advice cell of the execution or memory table, by role (the audit overrides cells).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum CellRef {
+    IsStep,
+    Pc,
+    Sp,
+    Depth,
+    Cursor(usize),
+    Sel(usize),
+    Imm(usize),
+    Aux(usize),
+    /// Slot `s`, field 0..5: enable, key, v_old, t_prev, v_new.
+    Slot(usize, usize),
+    /// Lane `l`, field 0..3: x, y, z.
+    Lane(usize, usize),
+    FinalValue,
+    FinalTime,
 }
 
 /// One memory-slot column set's values.
@@ -51,6 +80,8 @@ pub(crate) struct Witness {
     pub pc: Vec<u64>,
     pub sp: Vec<u64>,
     pub depth: Vec<u64>,
+    /// IO cursors before each step.
+    pub cursors: [Vec<u64>; crate::columns::NUM_CURSORS],
     pub gadget: Vec<u8>,
     pub imm: [Vec<u64>; 3],
     pub aux: [Vec<Fr>; NUM_AUX],
@@ -60,6 +91,15 @@ pub(crate) struct Witness {
     /// Final value and last access time of every memory-table row.
     pub final_value: Vec<u64>,
     pub final_time: Vec<u64>,
+    /// Cells assigned another value than the run's (the audit's corruptions).
+    pub overrides: Vec<(CellRef, usize, Fr)>,
+}
+
+impl Witness {
+    /// The value of `cell` at `row`: an override, or `value`.
+    pub fn cell(&self, cell: CellRef, row: usize, value: Fr) -> Fr {
+        self.overrides.iter().rev().find(|(c, r, _)| *c == cell && *r == row).map_or(value, |o| o.2)
+    }
 }
 
 pub(crate) fn memory_key(space: Space, addr: u32) -> u64 {
@@ -92,6 +132,7 @@ impl Witness {
             pc: Vec::with_capacity(n),
             sp: Vec::with_capacity(n),
             depth: Vec::with_capacity(n),
+            cursors: Default::default(),
             gadget: Vec::with_capacity(n),
             imm: Default::default(),
             aux: std::array::from_fn(|_| vec![Fr::ZERO; n]),
@@ -99,23 +140,36 @@ impl Witness {
             lanes: vec![vec![[0; 3]; n + 1]; NUM_LANES],
             final_value: Vec::new(),
             final_time: Vec::new(),
+            overrides: Vec::new(),
         };
         let init = initial_memory(image, layout);
         let mut last: HashMap<u64, (u64, u64)> = HashMap::new(); // row -> (value, time)
         let mut pending_lanes: Option<[[u64; 3]; NUM_LANES]> = None;
+        let (mut inputs_read, mut outputs_written) = (0u64, 0u64);
         for (i, step) in trace.steps.iter().enumerate() {
             let t = i as u64 + 1;
-            let (g, imm) = encode(&step.instr)?;
+            let (g, imm) = encode(&step.instr(image))?;
             w.pc.push(step.pc as u64);
             w.sp.push(step.sp as u64);
             w.depth.push(step.depth as u64);
+            w.cursors[0].push(inputs_read);
+            w.cursors[1].push(outputs_written);
+            match step.io {
+                Some(halowasm_vm::IoEvent::Input { public: true, .. }) => inputs_read += 1,
+                Some(halowasm_vm::IoEvent::Output { .. }) => outputs_written += 1,
+                _ => {}
+            }
             w.gadget.push(g as u8);
             for (j, v) in imm.iter().enumerate() {
                 w.imm[j].push(*v);
             }
             let acc = trace.accesses_of(step);
             if acc.len() > NUM_SLOTS {
-                return Err(CircuitError::Unsupported(format!("{} with {} memory accesses", step.instr.name(), acc.len())));
+                return Err(CircuitError::Unsupported(format!(
+                    "{} with {} memory accesses",
+                    step.instr(image).name(),
+                    acc.len()
+                )));
             }
             for s in 0..NUM_SLOTS {
                 let sv = &mut w.slots[s];
@@ -139,7 +193,16 @@ impl Witness {
                     }
                 }
             }
-            let mut sw = StepWitness { acc, imm, aux: [Fr::ZERO; NUM_AUX], lanes: [[0; 3]; NUM_LANES], lanes_next: None };
+            let next_pc = trace.steps.get(i + 1).map_or(0, |s| s.pc as u64);
+            let mut sw = StepWitness {
+                acc,
+                imm,
+                aux: [Fr::ZERO; NUM_AUX],
+                lanes: [[0; 3]; NUM_LANES],
+                lanes_next: None,
+                next_pc,
+                cursors: [w.cursors[0][i], w.cursors[1][i]],
+            };
             (GADGETS[g].assign)(&mut sw)?;
             let lanes = pending_lanes.take().unwrap_or(sw.lanes);
             for (l, v) in lanes.iter().enumerate() {

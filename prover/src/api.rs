@@ -1,26 +1,53 @@
-//! The high-level API: load a program, run it, prove the run, verify a proof.
+//! The high-level API: load a program, run it, make keys, prove the run, verify a proof.
+//!
+//! Two ways to use it:
+//!
+//! - **Everything from one [`Program`]** ([`Program::prove`], [`Program::verify`]): parameters
+//!   come from the SRS cache, proving keys from the key cache ([`ProveOptions::keys_dir`]), so
+//!   only the first proof of a program at a given `k` pays for key generation.
+//! - **Explicit keys** ([`Program::keygen`], [`prove`], [`verify`]): a [`ProverKey`] and a
+//!   [`VerifierKey`] for one program and `k`, written to files and read back. A verifier needs
+//!   only the verifying-key file and the proof file: no program, no proving key, no SRS.
 //!
 //! ```no_run
-//! use halowasm_prover::api::{Program, ProveOptions};
+//! use halowasm_prover::api::{prove, verify, Program, ProveOptions, VerifierKey};
 //! use halowasm_vm::Inputs;
 //! let program = Program::load(br#"(module (func (export "sq") (param i64) (result i64)
 //!     local.get 0 local.get 0 i64.mul))"#)?;
-//! let run = program.run("sq", &[9], Inputs::default())?;
-//! assert_eq!(run.outcome.results, vec![81]);
-//! let proved = program.prove(&run, &ProveOptions::default())?;
-//! let statement = program.verify(&proved.proof, &ProveOptions::default())?;
+//! let opts = ProveOptions::default();
+//! let k = program.min_k()?;
+//! let srs = opts.params.load_or_create(k)?;
+//! let pk = program.keygen(k, &srs)?;              // proving key (write with pk.write(..))
+//! pk.verifier_key(&srs)?.write("sq.vk")?;        // what a verifier needs
+//! let proof = prove(&program, "sq", &[9], Inputs::default(), &pk, &srs)?;
+//! let vk = VerifierKey::read("sq.vk")?;
+//! let statement = verify(&vk, &proof)?;           // no program, no SRS
 //! assert_eq!(statement.results[0].value, 81);
 //! # Ok::<(), halowasm_prover::api::ProverError>(())
 //! ```
-use crate::engine::{self, EngineError, Fr};
-use crate::files::{module_hash, FileError, ProofFile, Statement, TypedValue};
-use halo2_proofs::plonk::{Circuit, ProvingKey};
+//!
+//! # Trust
+//!
+//! A [`VerifierKey`] is trusted: whoever gives you one decides which program a valid proof is
+//! about. Its metadata (module hash, exports, layout) is not bound to the key cryptographically —
+//! checksummed, not signed. Make your own with `halowasm keygen` from the module, or compare the
+//! module hash with a module you trust.
+use crate::engine::{self, EngineError, Fr, VerifierParams};
+use crate::files::{self, module_hash, FileError, PkFile, ProofFile, Statement, TypedValue, VkFile};
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
+use halo2_proofs::circuit::{Cell, Layouter, Region, Table, Value};
+use halo2_proofs::plonk::{
+    Challenge, Circuit, Column, ConstraintSystem, Error as Halo2Error, Instance, ProvingKey, VerifyingKey,
+};
 use halo2curves::bn256::G1Affine;
-use halowasm_circuits::{CircuitError, Layout, PublicStatement, VmCircuit};
-use halowasm_params::{ParamsError, Srs, SrsCache};
-use halowasm_vm::{FuncType, Image, Inputs, Instance, Limits, Outcome, Trace, ValType};
+use halowasm_circuits::{usable_rows, CircuitError, Layout, PublicStatement, VmCircuit, MAX_K, MIN_K};
+use halowasm_params::{Params, ParamsError, Srs, SrsCache};
+use halowasm_vm::{FuncType, Image, Inputs, Instance as VmInstance, Limits, Outcome, Trace, ValType};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Everything that can go wrong in the high-level API.
@@ -38,8 +65,27 @@ pub enum ProverError {
     File(#[from] FileError),
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// The proof's statement names another module than the program or the verifying key.
     #[error("the proof is for another module (hash {proof}), not this one ({program})")]
     WrongProgram { proof: String, program: String },
+    /// The proof and the key are for different circuit sizes.
+    #[error("the proof is for k = {proof} but the {what} is for k = {key}{hint}")]
+    WrongK { proof: u32, key: u32, what: &'static str, hint: &'static str },
+    /// A key file made by another version of the circuit.
+    #[error(
+        "the {what} was made by another version of the circuit (key: {key}, this build: {current}); \
+         make the keys again with `halowasm keygen`"
+    )]
+    StaleKey { what: &'static str, key: String, current: String },
+    /// A key file that does not belong with the program, SRS or other key it is used with.
+    #[error("key mismatch: {0}")]
+    KeyMismatch(String),
+    /// The run needs a larger circuit than allowed.
+    #[error(
+        "trace too long: {steps} steps need at least {rows_needed} rows ({needs}); the largest allowed circuit \
+         (k = {max_k}) has {rows_available} usable rows"
+    )]
+    TooLong { steps: usize, rows_needed: usize, rows_available: usize, max_k: u32, needs: String },
     #[error("the circuit rejects the run ({} failing constraints); first: {}", .0.len(), .0.first().map(String::as_str).unwrap_or(""))]
     Unsatisfied(Vec<String>),
     #[error("bad statement: {0}")]
@@ -63,40 +109,154 @@ pub struct Run {
     pub run_time: Duration,
 }
 
-/// Where keys and parameters live, and run limits.
+/// Where keys and parameters live, run limits and the circuit size.
 #[derive(Clone, Debug)]
 pub struct ProveOptions {
     /// The SRS cache.
     pub params: SrsCache,
+    /// The proving-key cache; `None` is the default next to the SRS cache (see
+    /// [`ProveOptions::keys_dir`]).
+    pub keys: Option<PathBuf>,
+    /// Reuse (and store) proving and verifying keys in the key cache.
+    pub cache_keys: bool,
+    /// Limits of the VM run.
     pub limits: Limits,
+    /// Prove at exactly this `k` (it must fit the run) instead of the smallest that fits.
+    pub k: Option<u32>,
+    /// The largest `k` allowed (default: the circuit's [`MAX_K`]); a longer run is an error
+    /// before any witness is built.
+    pub max_k: Option<u32>,
 }
 
 impl Default for ProveOptions {
     fn default() -> Self {
-        ProveOptions { params: SrsCache::default(), limits: Limits::default() }
+        ProveOptions {
+            params: SrsCache::default(),
+            keys: None,
+            cache_keys: true,
+            limits: Limits::default(),
+            k: None,
+            max_k: None,
+        }
     }
 }
 
-/// A proof and the figures of making it.
+impl ProveOptions {
+    /// Options with the SRS cache in `dir` (and the key cache next to it).
+    pub fn with_params_dir(dir: impl Into<PathBuf>) -> Self {
+        ProveOptions { params: SrsCache::new(dir), ..Self::default() }
+    }
+
+    /// The key cache: [`ProveOptions::keys`] if set; else, when the SRS cache directory is named
+    /// `params` (the default `$HALOWASM_HOME/params` or `~/.cache/halowasm/params`), its sibling
+    /// `keys` (`$HALOWASM_HOME/keys`); else `keys` inside the SRS cache directory.
+    pub fn keys_dir(&self) -> PathBuf {
+        if let Some(k) = &self.keys {
+            return k.clone();
+        }
+        let dir = self.params.dir();
+        match (dir.file_name(), dir.parent()) {
+            (Some(name), Some(parent)) if name == "params" => parent.join("keys"),
+            _ => dir.join("keys"),
+        }
+    }
+}
+
+/// A proof, the figures of making it, and the verifying key that checks it.
 pub struct Proved {
     pub proof: ProofFile,
     pub report: ProveReport,
+    pub vk: VerifierKey,
+}
+
+/// Where the proving key of a proof came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// Generated now (and stored in the key cache if enabled).
+    Generated,
+    /// Read from the key cache.
+    Cached,
+    /// Given by the caller.
+    Given,
 }
 
 /// Figures of one proof.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ProveReport {
     pub steps: usize,
     pub k: u32,
+    /// `2^k`.
     pub rows: usize,
+    /// Rows where steps can go (`2^k` minus halo2's blinding rows).
+    pub usable_rows: usize,
     pub advice_columns: usize,
     pub fixed_columns: usize,
     pub lookups: usize,
+    /// Rayon worker threads (`RAYON_NUM_THREADS`).
+    pub threads: usize,
+    /// Building the circuit's witness from the trace.
     pub witness_ms: u128,
+    /// Loading (or creating) the SRS.
     pub params_ms: u128,
+    /// Generating or loading the proving key.
     pub keygen_ms: u128,
+    pub key_source: KeySource,
+    /// Wall time of witness, params and keys together (they run in parallel).
+    pub prepare_ms: u128,
+    /// The whole of halo2's `create_proof`.
     pub prove_ms: u128,
+    /// Part of `prove_ms`: the circuit's `synthesize` assigning cells (regions and tables).
+    pub assign_ms: u128,
+    /// Part of `prove_ms`: committing the first-phase advice columns (inside `next_phase`).
+    pub commit_phase1_ms: u128,
+    /// Part of `prove_ms`: the rest of `synthesize` (the memory-check running products).
+    pub synth_other_ms: u128,
     pub proof_bytes: usize,
+    /// Peak resident memory of the process so far (VmHWM), if known.
+    pub peak_memory_bytes: Option<u64>,
+}
+
+/// A phase of [`Program::prove_observed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Witness,
+    Params,
+    Keys,
+    Prove,
+}
+
+impl Phase {
+    /// A short description for progress displays.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Witness => "witness",
+            Phase::Params => "parameters",
+            Phase::Keys => "proving key",
+            Phase::Prove => "proving",
+        }
+    }
+}
+
+/// Progress of [`Program::prove_observed`]; `Witness` runs in parallel with `Params` + `Keys`.
+#[derive(Clone, Copy, Debug)]
+pub enum PhaseEvent {
+    Start(Phase),
+    Done(Phase, Duration),
+}
+
+/// The peak resident set size of this process (VmHWM of `/proc/self/status`), on Linux.
+pub fn peak_memory() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Resets the peak resident set size (writes `5` to `/proc/self/clear_refs`, Linux ≥ 4.0), so
+/// that [`peak_memory`] measures from now on. `false` where unsupported.
+pub fn reset_peak_memory() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn typed(v: u64, t: ValType) -> TypedValue {
@@ -106,12 +266,417 @@ fn typed(v: u64, t: ValType) -> TypedValue {
     }
 }
 
-fn bits(v: &TypedValue, t: ValType) -> Result<u64> {
+fn bits(v: &TypedValue, t: &str) -> Result<u64> {
     match (v.ty.as_str(), t) {
-        ("i32", ValType::I32) => Ok(v.value as i32 as u32 as u64),
-        ("i64", ValType::I64) => Ok(v.value as u64),
+        ("i32", "i32") => {
+            i32::try_from(v.value).map_err(|_| ProverError::BadStatement(format!("{v} is out of range for i32")))?;
+            Ok(v.value as i32 as u32 as u64)
+        }
+        ("i64", "i64") => Ok(v.value as u64),
         (ty, _) => Err(ProverError::BadStatement(format!("value {v} has type {ty}, the function expects {t}"))),
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The circuit's version: blake2b-256 (hex) of its configured constraint system (halo2's
+/// `pinned()` description: columns, phases, every gate polynomial, queries, permutation columns,
+/// lookups) and its degree. Keys record it; a key made by another circuit is refused with
+/// [`ProverError::StaleKey`] instead of failing obscurely.
+pub fn circuit_version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        VmCircuit::configure(&mut cs);
+        let desc = format!("{:?} degree={}", cs.pinned(), cs.degree());
+        hex(&Blake2b::<U32>::digest(desc.as_bytes()))
+    })
+}
+
+/// Identifies an SRS: blake2b-256 (hex) of its [`VerifierParams`] (`g[0]`, `g2`, `s·g2`), which
+/// are the same for every `k` cut from one SRS.
+pub fn srs_id(vp: &VerifierParams) -> String {
+    hex(&Blake2b::<U32>::digest(vp.to_bytes()))
+}
+
+/// An exported function in the key metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportMeta {
+    pub name: String,
+    /// pc of the export's entry stub (the first public input).
+    pub entry_pc: u32,
+    /// Parameter types, `"i32"` or `"i64"`.
+    pub params: Vec<String>,
+    /// Result types.
+    pub results: Vec<String>,
+}
+
+impl ExportMeta {
+    /// The signature as text, e.g. `(i64) -> (i64)`.
+    pub fn signature(&self) -> String {
+        format!("({}) -> ({})", self.params.join(", "), self.results.join(", "))
+    }
+}
+
+/// What a key is for: stored (as JSON) in verifying- and proving-key files. It is everything a
+/// verifier needs, beside the key, to rebuild the public inputs from a proof's statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyMeta {
+    /// The module ([`module_hash`]).
+    pub module_hash: String,
+    /// The circuit has `2^k` rows.
+    pub k: u32,
+    /// [`circuit_version`] of the build that made the key.
+    pub circuit_version: String,
+    /// The SRS the key was made with ([`srs_id`]).
+    pub srs_id: String,
+    /// The circuit's layout for this program at `k`.
+    pub layout: Layout,
+    /// The exported functions with their entry stubs and signatures.
+    pub exports: Vec<ExportMeta>,
+}
+
+impl KeyMeta {
+    fn check_version(&self, what: &'static str) -> Result<()> {
+        if self.circuit_version != circuit_version() {
+            return Err(ProverError::StaleKey {
+                what,
+                key: short(&self.circuit_version).into(),
+                current: short(circuit_version()).into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn short(h: &str) -> &str {
+    h.get(..16).unwrap_or(h)
+}
+
+/// The public inputs of `st` for a circuit with `layout` and these exports. The one place that
+/// turns a [`Statement`] into instance columns: the program path and the verifying-key path both
+/// use it.
+pub fn statement_instances(exports: &[ExportMeta], layout: &Layout, st: &Statement) -> Result<Vec<Vec<Fr>>> {
+    if st.k != layout.k {
+        return Err(ProverError::BadStatement(format!(
+            "statement is for k = {}, the layout for k = {}",
+            st.k, layout.k
+        )));
+    }
+    if !st.public_inputs.is_empty() || !st.outputs.is_empty() {
+        return Err(ProverError::BadStatement("this circuit does not prove host IO yet".into()));
+    }
+    let e = exports.iter().find(|e| e.name == st.function).ok_or_else(|| {
+        let names: Vec<&str> = exports.iter().map(|e| e.name.as_str()).collect();
+        ProverError::BadStatement(format!("no exported function `{}` (exports: {})", st.function, names.join(", ")))
+    })?;
+    if st.args.len() != e.params.len() || st.results.len() != e.results.len() {
+        return Err(ProverError::BadStatement(format!(
+            "`{}` has type {}; the statement has {} arguments and {} results",
+            st.function,
+            e.signature(),
+            st.args.len(),
+            st.results.len()
+        )));
+    }
+    let args = st.args.iter().zip(&e.params).map(|(v, t)| bits(v, t)).collect::<Result<Vec<_>>>()?;
+    let results = st.results.iter().zip(&e.results).map(|(v, t)| bits(v, t)).collect::<Result<Vec<_>>>()?;
+    let public_inputs = st.public_inputs.iter().map(|v| *v as u64).collect();
+    let outputs = st.outputs.iter().map(|v| *v as u64).collect();
+    let ps = PublicStatement { entry_pc: e.entry_pc, args, results, public_inputs, outputs };
+    Ok(ps.instances(layout)?)
+}
+
+fn check_k_range(k: u32) -> Result<()> {
+    if !(MIN_K..=MAX_K).contains(&k) {
+        return Err(ProverError::BadStatement(format!("k = {k} is outside the supported range {MIN_K}..={MAX_K}")));
+    }
+    Ok(())
+}
+
+/// A proving key for one program at one `k`, with its metadata. Files: [`PkFile`].
+#[derive(Clone, Debug)]
+pub struct ProverKey {
+    pub meta: KeyMeta,
+    pk: ProvingKey<G1Affine>,
+}
+
+impl ProverKey {
+    const WHAT: &'static str = "proving key";
+
+    /// The halo2 proving key.
+    pub fn pk(&self) -> &ProvingKey<G1Affine> {
+        &self.pk
+    }
+
+    /// The matching verifying key; `srs` must be the one the key was made with.
+    pub fn verifier_key(&self, srs: &Srs) -> Result<VerifierKey> {
+        let params = VerifierParams::from_srs(srs);
+        if srs_id(&params) != self.meta.srs_id {
+            return Err(ProverError::KeyMismatch("the proving key was made with another SRS".into()));
+        }
+        Ok(VerifierKey { meta: self.meta.clone(), vk: self.pk.get_vk().clone(), params })
+    }
+
+    /// Encodes as a [`PkFile`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        PkFile { meta: self.meta.clone(), pk: engine::pk_to_bytes(&self.pk) }.to_bytes()
+    }
+
+    /// Decodes a [`PkFile`]; checks the circuit version before reading the key.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let f = PkFile::<KeyMeta>::from_bytes(bytes)?;
+        f.meta.check_version(Self::WHAT)?;
+        check_k_range(f.meta.k)?;
+        let pk = engine::pk_from_bytes::<VmCircuit>(&f.pk)?;
+        if engine::vk_k(pk.get_vk()) != f.meta.k {
+            return Err(ProverError::KeyMismatch(format!(
+                "the proving key is for k = {}, its metadata says k = {}",
+                engine::vk_k(pk.get_vk()),
+                f.meta.k
+            )));
+        }
+        Ok(ProverKey { meta: f.meta, pk })
+    }
+
+    /// Writes the file atomically.
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
+        Ok(files::write_atomic(path.as_ref(), &self.to_bytes())?)
+    }
+
+    /// Reads and checks a file.
+    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_bytes(&read_bytes(path.as_ref())?)
+    }
+}
+
+/// A verifying key for one program at one `k`: metadata, the verifier parameters (324 bytes)
+/// and the halo2 verifying key. Enough to verify a proof without the program or the SRS. Files:
+/// [`VkFile`].
+#[derive(Clone, Debug)]
+pub struct VerifierKey {
+    pub meta: KeyMeta,
+    vk: VerifyingKey<G1Affine>,
+    params: VerifierParams,
+}
+
+impl VerifierKey {
+    const WHAT: &'static str = "verifying key";
+
+    /// The halo2 verifying key.
+    pub fn vk(&self) -> &VerifyingKey<G1Affine> {
+        &self.vk
+    }
+
+    /// The verifier parameters.
+    pub fn params(&self) -> &VerifierParams {
+        &self.params
+    }
+
+    /// Encodes as a [`VkFile`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        VkFile { meta: self.meta.clone(), verifier_params: self.params.to_bytes(), vk: engine::vk_to_bytes(&self.vk) }
+            .to_bytes()
+    }
+
+    /// Decodes a [`VkFile`]; checks the circuit version before reading the key, and that the
+    /// metadata agrees with the key (`k`, SRS).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let f = VkFile::<KeyMeta>::from_bytes(bytes)?;
+        f.meta.check_version(Self::WHAT)?;
+        check_k_range(f.meta.k)?;
+        if f.meta.layout.k != f.meta.k {
+            return Err(ProverError::KeyMismatch("the layout's k differs from the key's k".into()));
+        }
+        if f.meta.layout.instance_len() > usable_rows(f.meta.k) {
+            return Err(ProverError::KeyMismatch("the layout's public input does not fit the circuit".into()));
+        }
+        let params = VerifierParams::from_bytes(&f.verifier_params)?;
+        if srs_id(&params) != f.meta.srs_id {
+            return Err(ProverError::KeyMismatch("the verifier parameters do not match the metadata's SRS".into()));
+        }
+        let vk = engine::vk_from_bytes::<VmCircuit>(&f.vk)?;
+        if engine::vk_k(&vk) != f.meta.k {
+            return Err(ProverError::KeyMismatch(format!(
+                "the verifying key is for k = {}, its metadata says k = {}",
+                engine::vk_k(&vk),
+                f.meta.k
+            )));
+        }
+        Ok(VerifierKey { meta: f.meta, vk, params })
+    }
+
+    /// Writes the file atomically.
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
+        Ok(files::write_atomic(path.as_ref(), &self.to_bytes())?)
+    }
+
+    /// Reads and checks a file.
+    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_bytes(&read_bytes(path.as_ref())?)
+    }
+
+    /// Verifies `proof` with this key alone; returns its statement. See [`verify`].
+    pub fn verify(&self, proof: &ProofFile) -> Result<Statement> {
+        let st = &proof.statement;
+        if st.module_hash != self.meta.module_hash {
+            return Err(ProverError::WrongProgram {
+                proof: st.module_hash.clone(),
+                program: self.meta.module_hash.clone(),
+            });
+        }
+        if st.k != self.meta.k {
+            return Err(ProverError::WrongK {
+                proof: st.k,
+                key: self.meta.k,
+                what: "verifying key",
+                hint: " (make a key for the proof's k with `halowasm keygen -k`)",
+            });
+        }
+        let instances = statement_instances(&self.meta.exports, &self.meta.layout, st)?;
+        engine::verify_with(&self.params, &self.vk, &instances, &proof.proof)?;
+        Ok(st.clone())
+    }
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| ProverError::Io { path: path.into(), source })
+}
+
+/// Proves a run of `export(args)` of `program` with the proving key `pk` and its SRS: runs the
+/// program (default limits), builds the witness and proves. The proof's `k` is the key's.
+///
+/// ```no_run
+/// # use halowasm_prover::api::*;
+/// # use halowasm_vm::Inputs;
+/// # let program = Program::read("examples/fib.wat")?;
+/// # let srs = ProveOptions::default().params.load_or_create(11)?;
+/// let pk = ProverKey::read("fib.pk")?;
+/// let proof = prove(&program, "fib", &[20], Inputs::default(), &pk, &srs)?;
+/// proof.write("fib.proof")?;
+/// # Ok::<(), ProverError>(())
+/// ```
+pub fn prove(
+    program: &Program,
+    export: &str,
+    args: &[u64],
+    inputs: Inputs,
+    pk: &ProverKey,
+    srs: &Srs,
+) -> Result<ProofFile> {
+    let run = program.run(export, args, inputs)?;
+    Ok(program.prove_with_key(&run, pk, srs)?.proof)
+}
+
+/// Verifies a proof with a verifying key alone (no program, no proving key, no SRS): checks that
+/// the statement is about the key's module and `k`, rebuilds the public inputs from the
+/// statement and the key's metadata, and checks the proof. Returns the statement.
+///
+/// Errors: [`ProverError::WrongProgram`] / [`ProverError::WrongK`] for a proof about another
+/// module or size, [`ProverError::BadStatement`] for a statement that does not fit the module's
+/// exports, `ProverError::Engine(EngineError::InvalidProof)` for a proof that does not verify.
+pub fn verify(vk: &VerifierKey, proof: &ProofFile) -> Result<Statement> {
+    vk.verify(proof)
+}
+
+/// A circuit wrapper that times what happens inside `synthesize` during proving.
+#[derive(Clone)]
+struct Timed<C> {
+    inner: C,
+    stats: Arc<Mutex<SynthTimes>>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct SynthTimes {
+    total: Duration,
+    assign: Duration,
+    next_phase: Duration,
+}
+
+impl<C: Circuit<Fr, Params = ()>> Circuit<Fr> for Timed<C> {
+    type Config = C::Config;
+    type FloorPlanner = C::FloorPlanner;
+    type Params = ();
+
+    fn without_witnesses(&self) -> Self {
+        Timed { inner: self.inner.without_witnesses(), stats: self.stats.clone() }
+    }
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> Self::Config {
+        C::configure(meta)
+    }
+    fn synthesize(&self, config: Self::Config, layouter: impl Layouter<Fr>) -> Result<(), Halo2Error> {
+        let start = Instant::now();
+        let mut times = SynthTimes::default();
+        let r = self.inner.synthesize(config, TimedLayouter { inner: layouter, times: &mut times });
+        times.total = start.elapsed();
+        if let Ok(mut s) = self.stats.lock() {
+            *s = times;
+        }
+        r
+    }
+}
+
+struct TimedLayouter<'a, L> {
+    inner: L,
+    times: &'a mut SynthTimes,
+}
+
+impl<L: Layouter<Fr>> Layouter<Fr> for TimedLayouter<'_, L> {
+    type Root = L::Root;
+
+    fn assign_region<A, AR, N, NR>(&mut self, name: N, assignment: A) -> Result<AR, Halo2Error>
+    where
+        A: FnOnce(Region<'_, Fr>) -> Result<AR, Halo2Error>,
+        N: Fn() -> NR,
+        NR: Into<String>,
+    {
+        let t = Instant::now();
+        let r = self.inner.assign_region(name, assignment);
+        self.times.assign += t.elapsed();
+        r
+    }
+    fn assign_table<A, N, NR>(&mut self, name: N, assignment: A) -> Result<(), Halo2Error>
+    where
+        A: FnMut(Table<'_, Fr>) -> Result<(), Halo2Error>,
+        N: Fn() -> NR,
+        NR: Into<String>,
+    {
+        let t = Instant::now();
+        let r = self.inner.assign_table(name, assignment);
+        self.times.assign += t.elapsed();
+        r
+    }
+    fn constrain_instance(&mut self, cell: Cell, column: Column<Instance>, row: usize) {
+        self.inner.constrain_instance(cell, column, row)
+    }
+    fn next_phase(&mut self) {
+        let t = Instant::now();
+        self.inner.next_phase();
+        self.times.next_phase += t.elapsed();
+    }
+    fn get_challenge(&self, challenge: Challenge) -> Value<Fr> {
+        self.inner.get_challenge(challenge)
+    }
+    fn get_root(&mut self) -> &mut Self::Root {
+        self.inner.get_root()
+    }
+    fn push_namespace<NR, N>(&mut self, name_fn: N)
+    where
+        NR: Into<String>,
+        N: FnOnce() -> NR,
+    {
+        self.inner.get_root().push_namespace(name_fn)
+    }
+    fn pop_namespace(&mut self, gadget_name: Option<String>) {
+        self.inner.get_root().pop_namespace(gadget_name)
+    }
+}
+
+/// A file name part from a hex hash.
+fn cache_name(meta_hash: &str, k: u32, version: &str, srs: &str) -> String {
+    format!("{}-k{k}-c{}-s{}", short(meta_hash), short(version), short(srs))
 }
 
 impl Program {
@@ -147,6 +712,24 @@ impl Program {
         Ok(&self.image.functions[e.func as usize].ty)
     }
 
+    /// The exports as recorded in key metadata.
+    pub fn exports(&self) -> Vec<ExportMeta> {
+        let names = |v: &[ValType]| v.iter().map(|t| t.to_string()).collect();
+        self.image
+            .exports
+            .iter()
+            .map(|e| {
+                let ty = &self.image.functions[e.func as usize].ty;
+                ExportMeta {
+                    name: e.name.clone(),
+                    entry_pc: e.stub,
+                    params: names(&ty.params),
+                    results: names(&ty.results),
+                }
+            })
+            .collect()
+    }
+
     /// Parse textual arguments by the export's signature.
     pub fn parse_args(&self, export: &str, args: &[String]) -> Result<Vec<u64>> {
         let ty = self.signature(export)?;
@@ -160,7 +743,7 @@ impl Program {
 
     pub fn run_with(&self, export: &str, args: &[u64], inputs: Inputs, limits: Limits) -> Result<Run> {
         let start = Instant::now();
-        let (trace, outcome) = Instance::new(&self.image, limits).invoke_traced(export, args, inputs);
+        let (trace, outcome) = VmInstance::new(&self.image, limits).invoke_traced(export, args, inputs);
         let outcome = outcome?;
         Ok(Run { export: export.into(), args: args.to_vec(), outcome, trace, run_time: start.elapsed() })
     }
@@ -179,36 +762,76 @@ impl Program {
         })
     }
 
-    /// The circuit's public inputs for a statement about this program.
+    /// The circuit's public inputs for a statement about this program (see
+    /// [`statement_instances`]).
     pub fn instances(&self, st: &Statement) -> Result<Vec<Vec<Fr>>> {
         if st.module_hash != self.hash {
             return Err(ProverError::WrongProgram { proof: st.module_hash.clone(), program: self.hash.clone() });
         }
-        if !st.public_inputs.is_empty() || !st.outputs.is_empty() {
-            return Err(ProverError::BadStatement("this circuit does not prove host IO yet".into()));
-        }
-        let ty = self.signature(&st.function)?;
-        if st.args.len() != ty.params.len() || st.results.len() != ty.results.len() {
-            return Err(ProverError::BadStatement(format!(
-                "`{}` has type {ty}; the statement has {} arguments and {} results",
-                st.function,
-                st.args.len(),
-                st.results.len()
-            )));
-        }
-        let args = st.args.iter().zip(&ty.params).map(|(v, t)| bits(v, *t)).collect::<Result<Vec<_>>>()?;
-        let results = st.results.iter().zip(&ty.results).map(|(v, t)| bits(v, *t)).collect::<Result<Vec<_>>>()?;
-        let ps: PublicStatement = halowasm_circuits::statement(&self.image, &st.function, &args, &results)?;
+        check_k_range(st.k)?;
         let layout = Layout::new(&self.image, st.k)?;
-        Ok(ps.instances(&layout)?)
+        statement_instances(&self.exports(), &layout, st)
+    }
+
+    /// The smallest `k` whose circuit holds this program (its code, memory and tables) with an
+    /// empty trace; a run needs at least this.
+    pub fn min_k(&self) -> Result<u32> {
+        Ok(Layout::fit(&self.image, &Trace::default())?.k)
+    }
+
+    /// The layout for a run: the smallest `k` that fits (or `opts.k`), within `opts.max_k`.
+    /// Fails before any witness is built when the run is too long.
+    pub fn layout_for(&self, run: &Run, opts: &ProveOptions) -> Result<Layout> {
+        let max_k = opts.max_k.unwrap_or(MAX_K).min(MAX_K);
+        let steps = run.trace.len();
+        let too_long = |needs: String| ProverError::TooLong {
+            steps,
+            rows_needed: steps + 2,
+            rows_available: usable_rows(max_k.max(MIN_K)),
+            max_k,
+            needs,
+        };
+        let fit = match Layout::fit(&self.image, &run.trace) {
+            Ok(l) => l,
+            Err(CircuitError::TooLong { rows_needed, .. }) => {
+                return Err(ProverError::TooLong {
+                    steps,
+                    rows_needed,
+                    rows_available: usable_rows(MAX_K),
+                    max_k: MAX_K,
+                    needs: format!("more than k = {MAX_K}"),
+                })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if fit.k > max_k {
+            return Err(too_long(format!("the smallest circuit that fits is k = {}", fit.k)));
+        }
+        match opts.k {
+            None => Ok(fit),
+            Some(k) if k < fit.k => Err(ProverError::BadStatement(format!(
+                "the run needs k >= {} ({steps} steps), but k = {k} was asked for",
+                fit.k
+            ))),
+            Some(k) if k > max_k => Err(too_long(format!("k = {k} was asked for"))),
+            Some(k) => Ok(Layout::new(&self.image, k)?),
+        }
+    }
+
+    /// The circuit of a run (with its witness), at [`Program::layout_for`]'s `k`.
+    pub fn circuit_with(&self, run: &Run, opts: &ProveOptions) -> Result<VmCircuit> {
+        check_no_io(run)?;
+        let layout = self.layout_for(run, opts)?;
+        self.circuit_at(run, layout)
     }
 
     /// The circuit of a run, at the smallest `k` that fits it.
     pub fn circuit(&self, run: &Run) -> Result<VmCircuit> {
-        if !run.outcome.outputs.is_empty() || run.outcome.public_inputs_read > 0 || run.outcome.private_inputs_read > 0 {
-            return Err(CircuitError::Unsupported("host IO (wasm_input / wasm_output)".into()).into());
-        }
-        let layout = Layout::fit(&self.image, &run.trace)?;
+        self.circuit_with(run, &ProveOptions { params: SrsCache::new(""), ..Default::default() })
+    }
+
+    fn circuit_at(&self, run: &Run, layout: Layout) -> Result<VmCircuit> {
+        check_no_io(run)?;
         Ok(VmCircuit::new(self.image.clone(), layout, &run.export, &run.args, &run.outcome.results, &run.trace)?)
     }
 
@@ -220,55 +843,254 @@ impl Program {
         engine::mock(k, &circuit, instances).map_err(ProverError::Unsatisfied)
     }
 
-    /// Proving key for this program at `layout.k`.
-    pub fn keygen(&self, layout: &Layout, srs: &Srs) -> Result<ProvingKey<G1Affine>> {
-        let blank = VmCircuit::blank(self.image.clone(), layout.clone());
-        Ok(engine::keygen(srs, &blank)?)
+    /// The key metadata of this program at `k` with the SRS `srs`.
+    pub fn key_meta(&self, k: u32, srs: &Srs) -> Result<KeyMeta> {
+        check_k_range(k)?;
+        Ok(KeyMeta {
+            module_hash: self.hash.clone(),
+            k,
+            circuit_version: circuit_version().to_string(),
+            srs_id: srs_id(&VerifierParams::from_srs(srs)),
+            layout: Layout::new(&self.image, k)?,
+            exports: self.exports(),
+        })
     }
 
-    /// Prove a run: witness, parameters, keys, proof.
+    /// Generates the proving key of this program for `2^k` rows (`srs.k()` must be `k`).
+    pub fn keygen(&self, k: u32, srs: &Srs) -> Result<ProverKey> {
+        if srs.k() != k {
+            return Err(EngineError::KMismatch { params: srs.k(), key: k }.into());
+        }
+        let meta = self.key_meta(k, srs)?;
+        let blank = VmCircuit::blank(self.image.clone(), meta.layout.clone());
+        let pk = engine::keygen(srs, &blank)?;
+        Ok(ProverKey { meta, pk })
+    }
+
+    fn check_key(&self, meta: &KeyMeta, k: u32, srs: &Srs) -> Result<()> {
+        let want = self.key_meta(k, srs)?;
+        if meta.module_hash != want.module_hash {
+            return Err(ProverError::WrongProgram { proof: meta.module_hash.clone(), program: want.module_hash });
+        }
+        if meta.k != k {
+            return Err(ProverError::WrongK { proof: k, key: meta.k, what: "proving key", hint: "" });
+        }
+        meta.check_version("proving key")?;
+        if meta.srs_id != want.srs_id {
+            return Err(ProverError::KeyMismatch("the proving key was made with another SRS".into()));
+        }
+        if *meta != want {
+            return Err(ProverError::KeyMismatch("the key's layout or exports differ from the program's".into()));
+        }
+        Ok(())
+    }
+
+    fn cache_path(&self, opts: &ProveOptions, k: u32, srs: &Srs, ext: &str) -> PathBuf {
+        let sid = srs_id(&VerifierParams::from_srs(srs));
+        opts.keys_dir().join(format!("{}.{ext}", cache_name(&self.hash, k, circuit_version(), &sid)))
+    }
+
+    /// The proving key for `k`: from the key cache when it holds a valid one for this module,
+    /// `k`, circuit version and SRS; else generated (and cached, with its verifying key).
+    pub fn proving_key(&self, k: u32, srs: &Srs, opts: &ProveOptions) -> Result<(ProverKey, KeySource)> {
+        let path = self.cache_path(opts, k, srs, "pk");
+        if opts.cache_keys && path.is_file() {
+            match ProverKey::read(&path).and_then(|pk| self.check_key(&pk.meta, k, srs).map(|_| pk)) {
+                Ok(pk) => {
+                    tracing::info!(path = %path.display(), "using the cached proving key");
+                    return Ok((pk, KeySource::Cached));
+                }
+                Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached proving key"),
+            }
+        }
+        let pk = self.keygen(k, srs)?;
+        if opts.cache_keys {
+            let stored = pk.write(&path).and_then(|_| pk.verifier_key(srs)?.write(path.with_extension("vk")));
+            if let Err(e) = stored {
+                tracing::warn!(path = %path.display(), error = %e, "could not cache the keys");
+            }
+        }
+        Ok((pk, KeySource::Generated))
+    }
+
+    /// The verifying key for `k`: from the key cache, else derived (`keygen_vk`) and cached.
+    pub fn verifier_key(&self, k: u32, srs: &Srs, opts: &ProveOptions) -> Result<VerifierKey> {
+        let path = self.cache_path(opts, k, srs, "vk");
+        if opts.cache_keys && path.is_file() {
+            match VerifierKey::read(&path).and_then(|vk| self.check_key(&vk.meta, k, srs).map(|_| vk)) {
+                Ok(vk) => return Ok(vk),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached verifying key")
+                }
+            }
+        }
+        let meta = self.key_meta(k, srs)?;
+        let blank = VmCircuit::blank(self.image.clone(), meta.layout.clone());
+        let vk = engine::verifying_key(srs, &blank)?;
+        let vk = VerifierKey { meta, vk, params: VerifierParams::from_srs(srs) };
+        if opts.cache_keys {
+            if let Err(e) = vk.write(&path) {
+                tracing::warn!(path = %path.display(), error = %e, "could not cache the verifying key");
+            }
+        }
+        Ok(vk)
+    }
+
+    /// Prove a run: witness, parameters, keys (cached, see [`Program::proving_key`]), proof.
     pub fn prove(&self, run: &Run, opts: &ProveOptions) -> Result<Proved> {
+        self.prove_observed(run, opts, &|_| {})
+    }
+
+    /// [`Program::prove`], reporting the start and end of each phase to `observe` (from several
+    /// threads: the witness is built while the parameters and keys load).
+    pub fn prove_observed(
+        &self,
+        run: &Run,
+        opts: &ProveOptions,
+        observe: &(dyn Fn(PhaseEvent) + Sync),
+    ) -> Result<Proved> {
+        check_no_io(run)?;
+        let layout = self.layout_for(run, opts)?;
+        let k = layout.k;
+        let timed = |phase: Phase, f: &mut dyn FnMut() -> Result<()>| -> Result<Duration> {
+            observe(PhaseEvent::Start(phase));
+            let t = Instant::now();
+            f()?;
+            let d = t.elapsed();
+            tracing::info!(phase = phase.label(), ms = d.as_millis() as u64, "done");
+            observe(PhaseEvent::Done(phase, d));
+            Ok(d)
+        };
+        let start = Instant::now();
+        // Set when the witness fails (e.g. an instruction the circuit cannot prove), so that no
+        // proving key is generated for nothing.
+        let witness_failed = AtomicBool::new(false);
+        let (witness, keys) = rayon::join(
+            || {
+                let mut circuit = None;
+                let d = timed(Phase::Witness, &mut || {
+                    circuit = Some(self.circuit_at(run, layout.clone())?);
+                    Ok(())
+                })
+                .inspect_err(|_| witness_failed.store(true, Ordering::SeqCst))?;
+                Ok::<_, ProverError>((circuit, d))
+            },
+            || {
+                let mut srs = None;
+                let params = timed(Phase::Params, &mut || {
+                    srs = Some(opts.params.load_or_create(k)?);
+                    Ok(())
+                })?;
+                let srs = srs.ok_or_else(|| ProverError::BadStatement("no parameters".into()))?;
+                let mut pk = None;
+                if witness_failed.load(Ordering::SeqCst) {
+                    return Ok((srs, pk, params, Duration::ZERO));
+                }
+                let keys = timed(Phase::Keys, &mut || {
+                    pk = Some(self.proving_key(k, &srs, opts)?);
+                    Ok(())
+                })?;
+                Ok::<_, ProverError>((srs, pk, params, keys))
+            },
+        );
+        let (circuit, witness_time) = witness?;
+        let (srs, pk, params_time, keys_time) = keys?;
+        let prepare = start.elapsed();
+        let (circuit, (pk, source)) = match (circuit, pk) {
+            (Some(c), Some(p)) => (c, p),
+            _ => return Err(ProverError::BadStatement("internal: a phase produced nothing".into())),
+        };
+        let mut proved = self.prove_circuit(run, circuit, &pk, &srs, observe)?;
+        let r = &mut proved.report;
+        r.witness_ms = witness_time.as_millis();
+        r.params_ms = params_time.as_millis();
+        r.keygen_ms = keys_time.as_millis();
+        r.key_source = source;
+        r.prepare_ms = prepare.as_millis();
+        Ok(proved)
+    }
+
+    /// Proves a run with a given proving key (its `k` must fit the run) and its SRS.
+    pub fn prove_with_key(&self, run: &Run, pk: &ProverKey, srs: &Srs) -> Result<Proved> {
+        self.check_key(&pk.meta, pk.meta.k, srs)?;
+        let opts = ProveOptions { params: SrsCache::new(""), k: Some(pk.meta.k), ..Default::default() };
+        let layout = self.layout_for(run, &opts)?;
         let t = Instant::now();
-        let circuit = self.circuit(run)?;
+        let circuit = self.circuit_at(run, layout)?;
+        let witness = t.elapsed();
+        let mut proved = self.prove_circuit(run, circuit, pk, srs, &|_| {})?;
+        proved.report.witness_ms = witness.as_millis();
+        proved.report.prepare_ms = witness.as_millis();
+        proved.report.key_source = KeySource::Given;
+        Ok(proved)
+    }
+
+    fn prove_circuit(
+        &self,
+        run: &Run,
+        circuit: VmCircuit,
+        pk: &ProverKey,
+        srs: &Srs,
+        observe: &(dyn Fn(PhaseEvent) + Sync),
+    ) -> Result<Proved> {
         let k = circuit.layout().k;
         let instances = circuit.instances();
-        let witness_ms = t.elapsed().as_millis();
+        let stats = Arc::new(Mutex::new(SynthTimes::default()));
+        let timed = Timed { inner: circuit, stats: stats.clone() };
+        observe(PhaseEvent::Start(Phase::Prove));
         let t = Instant::now();
-        let srs = opts.params.load_or_create(k)?;
-        let params_ms = t.elapsed().as_millis();
-        let t = Instant::now();
-        let pk = self.keygen(circuit.layout(), &srs)?;
-        let keygen_ms = t.elapsed().as_millis();
-        let t = Instant::now();
-        let proof = engine::prove(&srs, &pk, circuit.clone(), &instances)?;
-        let prove_ms = t.elapsed().as_millis();
+        let proof = engine::prove(srs, &pk.pk, timed, &instances)?;
+        let prove_time = t.elapsed();
+        observe(PhaseEvent::Done(Phase::Prove, prove_time));
+        let synth = stats.lock().map(|s| *s).unwrap_or_default();
+        tracing::info!(
+            prove_ms = prove_time.as_millis() as u64,
+            assign_ms = synth.assign.as_millis() as u64,
+            commit_phase1_ms = synth.next_phase.as_millis() as u64,
+            "proved"
+        );
         let shape = halowasm_circuits::shape();
         let report = ProveReport {
             steps: run.trace.len(),
             k,
             rows: 1 << k,
+            usable_rows: usable_rows(k),
             advice_columns: shape.advice_columns,
             fixed_columns: shape.fixed_columns,
             lookups: shape.lookups,
-            witness_ms,
-            params_ms,
-            keygen_ms,
-            prove_ms,
+            threads: rayon::current_num_threads(),
+            witness_ms: 0,
+            params_ms: 0,
+            keygen_ms: 0,
+            key_source: KeySource::Given,
+            prepare_ms: 0,
+            prove_ms: prove_time.as_millis(),
+            assign_ms: synth.assign.as_millis(),
+            commit_phase1_ms: synth.next_phase.as_millis(),
+            synth_other_ms: synth.total.saturating_sub(synth.assign + synth.next_phase).as_millis(),
             proof_bytes: proof.len(),
+            peak_memory_bytes: peak_memory(),
         };
         let statement = self.statement(run, k)?;
-        Ok(Proved { proof: ProofFile { statement, proof }, report })
+        Ok(Proved { proof: ProofFile { statement, proof }, report, vk: pk.verifier_key(srs)? })
     }
 
-    /// Verify a proof of a run of this program; returns its statement.
+    /// Verify a proof of a run of this program; returns its statement. Uses the SRS cache for the
+    /// verifier parameters and the key cache for the verifying key (derived and cached on first
+    /// use).
     pub fn verify(&self, proof: &ProofFile, opts: &ProveOptions) -> Result<Statement> {
         let st = &proof.statement;
-        let instances = self.instances(st)?;
+        // Checks the module, k and statement before any parameters are loaded.
+        self.instances(st)?;
         let srs = opts.params.load_or_create(st.k)?;
-        let layout = Layout::new(&self.image, st.k)?;
-        let blank = VmCircuit::blank(self.image.clone(), layout);
-        let vk = halo2_proofs::plonk::keygen_vk(&srs, &blank.without_witnesses()).map_err(EngineError::from)?;
-        engine::verify(&srs, &vk, &instances, &proof.proof)?;
-        Ok(st.clone())
+        let vk = self.verifier_key(st.k, &srs, opts)?;
+        vk.verify(proof)
     }
+}
+
+fn check_no_io(run: &Run) -> Result<()> {
+    if !run.outcome.outputs.is_empty() || run.outcome.public_inputs_read > 0 || run.outcome.private_inputs_read > 0 {
+        return Err(CircuitError::Unsupported("host IO (wasm_input / wasm_output)".into()).into());
+    }
+    Ok(())
 }

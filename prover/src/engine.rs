@@ -49,6 +49,7 @@ use halo2curves::bn256::{Bn256, G1Affine, G2Affine};
 use halo2curves::serde::SerdeObject;
 use halowasm_params::{base_params, parse_g1, Srs, G1_RAW_BYTES, G2_RAW_BYTES, MAX_K};
 use rand_core::OsRng;
+use rayon::prelude::*;
 
 pub use halo2curves::bn256::Fr;
 
@@ -135,6 +136,12 @@ pub fn keygen<C: Circuit<Fr, Params = ()>>(srs: &Srs, blank: &C) -> Result<Provi
         let vk = keygen_vk(srs, blank)?;
         Ok(keygen_pk(srs, vk, blank)?)
     })
+}
+
+/// Generates only the verifying key for the circuit shape of `blank` on `srs` (what a verifier
+/// without a proving key needs; much cheaper than [`keygen`]).
+pub fn verifying_key<C: Circuit<Fr, Params = ()>>(srs: &Srs, blank: &C) -> Result<VerifyingKey<G1Affine>, EngineError> {
+    guarded("keygen", || Ok(keygen_vk(srs, blank)?))
 }
 
 /// Proves `circuit` with public `instances` (one `Vec` per instance column) and returns the proof
@@ -350,7 +357,10 @@ impl PolyWalker<'_> {
             return Err(format!("truncated in {name}"));
         }
         let (data, rest) = self.rest.split_at(size);
-        if !data.chunks_exact(FR_RAW_BYTES).all(|c| Fr::from_raw_bytes(c).is_some()) {
+        if !data
+            .par_chunks(FR_RAW_BYTES * 4096)
+            .all(|block| block.chunks_exact(FR_RAW_BYTES).all(|c| Fr::from_raw_bytes(c).is_some()))
+        {
             return Err(format!("{name} has a field element not below the modulus"));
         }
         self.rest = rest;

@@ -34,3 +34,17 @@ pub fn example(name: &str) -> String {
 pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
+
+/// Run the `halowasm` binary with its own parameter directory.
+pub fn halowasm_in(params: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_halowasm"))
+        .args(args)
+        .arg("--params-dir")
+        .arg(params)
+        .output()
+        .expect("run halowasm")
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}

@@ -74,6 +74,12 @@ pub enum Error {
     /// Wrong number or type of arguments for the invoked function.
     #[error("bad arguments for `{func}`: {reason}")]
     BadArguments { func: String, reason: String },
+    /// A file could not be read (spec runner).
+    #[error("i/o error: {0}")]
+    Io(String),
+    /// A binary trace is corrupt or of another version.
+    #[error("corrupt trace: {0}")]
+    CorruptTrace(String),
     /// The program trapped.
     #[error("trap: {trap} (in function {func}, after {steps} steps)")]
     Trap { trap: Trap, func: String, steps: u64 },

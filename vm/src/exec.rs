@@ -6,22 +6,35 @@ use crate::trace::{Access, IoEvent, Space, Step, Trace};
 use serde::{Deserialize, Serialize};
 
 /// Resource limits of a run. The defaults stop a runaway program long before the machine
-/// runs out of memory.
+/// runs out of memory:
+///
+/// | limit | default | worst-case memory |
+/// |---|---|---|
+/// | `max_steps` | 2^25 = 33,554,432 | traced: ~83 bytes/step (40 B step + 1.8 × 24 B accesses on sha256), about 2.8 GB at the limit (and up to twice that while the trace's vectors grow); untraced: none. About 1 s untraced |
+/// | `max_call_depth` | 10,000 | 8 bytes per frame record: 80 KB |
+/// | `max_stack` | 2^20 slots | 8 bytes per slot: 8 MiB |
+/// | `max_memory_pages` | 4096 (256 MiB) | the linear memory itself |
+///
+/// The largest corpus program runs about 2 million steps, and a proof of more than 2^25 rows is
+/// out of reach anyway; raise `max_steps` (the CLI's `--max-steps`) for long untraced runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
-    /// Maximum number of executed steps.
+    /// Maximum number of executed steps (a run that reaches it traps with
+    /// [`Trap::StepLimitReached`]).
     pub max_steps: u64,
-    /// Maximum call depth.
+    /// Maximum call depth ([`Trap::CallStackExhausted`]).
     pub max_call_depth: u32,
-    /// Maximum number of value stack slots (locals and operands of all frames).
+    /// Maximum number of value stack slots (locals and operands of all frames;
+    /// [`Trap::ValueStackExhausted`]).
     pub max_stack: u32,
-    /// Maximum linear memory size in pages (also capped by the module's own maximum).
+    /// Maximum linear memory size in pages (also capped by the module's own maximum): a larger
+    /// initial memory is an [`Error::Instantiation`], a larger `memory.grow` returns -1.
     pub max_memory_pages: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_steps: 100_000_000, max_call_depth: 10_000, max_stack: 1 << 20, max_memory_pages: 4096 }
+        Limits { max_steps: 1 << 25, max_call_depth: 10_000, max_stack: 1 << 20, max_memory_pages: 4096 }
     }
 }
 
@@ -49,6 +62,42 @@ pub struct Outcome {
     pub trace: Option<Trace>,
 }
 
+/// Calls to functions an instance does not implement itself: [`FuncBody::Import`] bodies and
+/// foreign table entries (see [`InstanceState::extern_types`]). Used by the spec runner to link
+/// instances; the proving path has none (its runs use [`NoLinker`]).
+pub trait Linker {
+    /// Call function `func` of the caller's index space (an import, or `functions.len() + k` for
+    /// the k-th foreign table entry) with `args`. `memory` is the caller's linear memory, lent
+    /// for the call so that a memory shared with the callee can be handed on; it must be given
+    /// back (possibly grown) before returning.
+    fn call(&mut self, func: u32, args: &[u64], memory: &mut Vec<u8>) -> Result<Vec<u64>, Error>;
+}
+
+/// The linker of unlinked runs: every external call is an error.
+pub struct NoLinker;
+
+impl Linker for NoLinker {
+    fn call(&mut self, func: u32, _args: &[u64], _memory: &mut Vec<u8>) -> Result<Vec<u64>, Error> {
+        Err(Error::UnknownImport {
+            module: String::new(),
+            name: format!("func[{func}]"),
+            detail: " (not linked)".into(),
+        })
+    }
+}
+
+/// The mutable state of an instance, for hosts that keep it between calls or share parts of it
+/// between instances (the spec runner): memory, globals and the function table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InstanceState {
+    pub memory: Vec<u8>,
+    pub globals: Vec<u64>,
+    /// Function table: a function index, or `functions.len() + k` for foreign entry `k`.
+    pub table: Vec<Option<u32>>,
+    /// Types of the foreign table entries (checked by `call_indirect`, called via the linker).
+    pub extern_types: Vec<FuncType>,
+}
+
 /// A module instance: memory, globals, value stack and call frames.
 pub struct Instance<'a> {
     image: &'a Image,
@@ -57,6 +106,8 @@ pub struct Instance<'a> {
     frames: Vec<u64>,
     globals: Vec<u64>,
     memory: Vec<u8>,
+    table: Vec<Option<u32>>,
+    extern_types: Vec<FuncType>,
     inputs: Inputs,
     pub_cursor: u32,
     priv_cursor: u32,
@@ -85,6 +136,42 @@ impl<'a> Instance<'a> {
             frames: vec![0; 1],
             globals: image.globals.iter().map(|g| g.init).collect(),
             memory,
+            table: image.table.clone(),
+            extern_types: Vec::new(),
+            inputs: Inputs::default(),
+            pub_cursor: 0,
+            priv_cursor: 0,
+            outputs: Vec::new(),
+            trace: None,
+            steps: 0,
+        }
+    }
+
+    /// An instance with the given state (no initial memory or globals of its own).
+    pub fn with_state(image: &'a Image, limits: Limits, state: InstanceState) -> Self {
+        let mut inst = Instance::new_empty(image, limits);
+        inst.memory = state.memory;
+        inst.globals = state.globals;
+        inst.table = state.table;
+        inst.extern_types = state.extern_types;
+        inst
+    }
+
+    /// This instance's state after its calls.
+    pub fn into_state(self) -> InstanceState {
+        InstanceState { memory: self.memory, globals: self.globals, table: self.table, extern_types: self.extern_types }
+    }
+
+    fn new_empty(image: &'a Image, limits: Limits) -> Self {
+        Instance {
+            image,
+            limits,
+            stack: Vec::new(),
+            frames: vec![0; 1],
+            globals: Vec::new(),
+            memory: Vec::new(),
+            table: Vec::new(),
+            extern_types: Vec::new(),
             inputs: Inputs::default(),
             pub_cursor: 0,
             priv_cursor: 0,
@@ -125,18 +212,18 @@ impl<'a> Instance<'a> {
         let (stub, nres) = self.prepare(export, args)?;
         self.inputs = inputs;
         if trace {
-            self.trace = Some(Trace::default());
+            self.trace = Some(self.new_trace());
         }
         let mut results = vec![0; nres];
         let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
-        self.run(&mut regs, args, &mut results, None)?;
+        self.run(&mut regs, args, &mut results, None, &mut NoLinker)?;
         Ok(Outcome {
             results,
             outputs: std::mem::take(&mut self.outputs),
             steps: self.steps,
             public_inputs_read: self.pub_cursor,
             private_inputs_read: self.priv_cursor,
-            trace: self.trace.take(),
+            trace: self.trace.take().map(shrink),
         })
     }
 
@@ -147,12 +234,12 @@ impl<'a> Instance<'a> {
             Err(e) => return (Trace::default(), Err(e)),
         };
         self.inputs = inputs;
-        self.trace = Some(Trace::default());
+        self.trace = Some(self.new_trace());
         let mut results = vec![0; nres];
         let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
-        match self.run(&mut regs, args, &mut results, None) {
+        match self.run(&mut regs, args, &mut results, None, &mut NoLinker) {
             Ok(()) => {
-                let trace = self.trace.take().unwrap_or_default();
+                let trace = shrink(self.trace.take().unwrap_or_default());
                 let out = Outcome {
                     results,
                     outputs: std::mem::take(&mut self.outputs),
@@ -169,7 +256,7 @@ impl<'a> Instance<'a> {
                 let mut trace = self.trace.take().unwrap_or_default();
                 let end = trace.steps.last().map_or(0, |s| s.access_start as usize + s.access_len as usize);
                 trace.accesses.truncate(end);
-                (trace, Err(e))
+                (shrink(trace), Err(e))
             }
         }
     }
@@ -185,6 +272,12 @@ impl<'a> Instance<'a> {
     /// Call function `func` directly with `args`, keeping this instance's state (no stub, no
     /// trace). Used by the spec runner, where several calls share one instance.
     pub fn call(&mut self, func: u32, args: &[u64]) -> Result<Vec<u64>, Error> {
+        self.call_linked(func, args, &mut NoLinker)
+    }
+
+    /// [`Instance::call`] with a linker for imported functions and foreign table entries.
+    /// Steps of linked calls record no accesses: linked runs are not proven.
+    pub fn call_linked(&mut self, func: u32, args: &[u64], linker: &mut dyn Linker) -> Result<Vec<u64>, Error> {
         self.check_instantiable()?;
         let f = self
             .image
@@ -202,12 +295,23 @@ impl<'a> Instance<'a> {
             FuncBody::Host(h) => {
                 self.host(&mut regs, h)?;
             }
+            FuncBody::Import { .. } => return linker.call(func, args, &mut self.memory),
             _ => {
-                self.enter(&mut regs, func, 0)?;
-                self.run(&mut regs, &[], &mut [], Some(0))?;
+                self.enter(&mut regs, func, 0, linker)?;
+                if regs.depth > 0 {
+                    self.run(&mut regs, &[], &mut [], Some(0), linker)?;
+                }
             }
         }
         Ok((0..nres).map(|i| self.stack[i]).collect())
+    }
+
+    /// An empty trace with room for up to 2^20 steps (bounded by `max_steps`). Large
+    /// allocations are mapped lazily (untouched pages cost nothing) and grow by remapping
+    /// instead of copying, which keeps tracing cheap on long runs.
+    fn new_trace(&self) -> Trace {
+        let steps = self.limits.max_steps.min(1 << 20) as usize;
+        Trace { steps: Vec::with_capacity(steps), accesses: Vec::with_capacity(2 * steps) }
     }
 
     fn prepare(&self, export: &str, args: &[u64]) -> Result<(u32, usize), Error> {
@@ -269,14 +373,24 @@ impl<'a> Instance<'a> {
         Ok(())
     }
 
-    fn enter(&mut self, regs: &mut Regs, func: u32, ret: u32) -> Result<(), Error> {
-        let f = &self.image.functions[func as usize];
+    /// Enter function `func` (a call from `ret - 1`). Host and linked functions run to
+    /// completion here and continue at `ret`.
+    fn enter(&mut self, regs: &mut Regs, func: u32, ret: u32, linker: &mut dyn Linker) -> Result<(), Error> {
+        let image = self.image;
+        let Some(f) = image.functions.get(func as usize) else {
+            return self.call_extern(regs, func, ret, linker);
+        };
         let start = match &f.body {
             FuncBody::Code { start, .. } => *start,
             FuncBody::Unsupported { instr } => {
                 return Err(Error::Unsupported { instr: instr.clone(), func: f.name.clone() });
             }
-            FuncBody::Host(_) => unreachable!("host functions are called with CallHost"),
+            FuncBody::Host(h) => {
+                self.host(regs, *h)?;
+                regs.pc = ret;
+                return Ok(());
+            }
+            FuncBody::Import { .. } => return self.call_extern(regs, func, ret, linker),
         };
         if regs.depth + 1 > self.limits.max_call_depth {
             return Err(self.trap(regs.pc, Trap::CallStackExhausted));
@@ -289,6 +403,34 @@ impl<'a> Instance<'a> {
         let old = std::mem::replace(&mut self.frames[d], ret as u64);
         self.record(Access { space: Space::Frame, addr: regs.depth, old, new: ret as u64 });
         regs.pc = start;
+        Ok(())
+    }
+
+    /// Call a function outside this image through the linker: pop its arguments, push its
+    /// results (no accesses recorded), continue at `ret`.
+    fn call_extern(&mut self, regs: &mut Regs, func: u32, ret: u32, linker: &mut dyn Linker) -> Result<(), Error> {
+        let n = self.image.functions.len();
+        let ty = match self.image.functions.get(func as usize) {
+            Some(f) => &f.ty,
+            None => {
+                self.extern_types.get(func as usize - n).ok_or_else(|| Error::Invalid(format!("no function {func}")))?
+            }
+        };
+        let (np, nr) = (ty.params.len() as u32, ty.results.len() as u32);
+        let base = regs.sp - np;
+        let args: Vec<u64> = (base..regs.sp).map(|i| self.stack.get(i as usize).copied().unwrap_or(0)).collect();
+        let results = linker.call(func, &args, &mut self.memory)?;
+        if results.len() != nr as usize {
+            return Err(Error::Invalid(format!("linked function {func} returned {} values", results.len())));
+        }
+        for (i, v) in results.into_iter().enumerate() {
+            if base + i as u32 >= self.limits.max_stack {
+                return Err(self.trap(regs.pc, Trap::ValueStackExhausted));
+            }
+            self.stack_write(base + i as u32, v);
+        }
+        regs.sp = base + nr;
+        regs.pc = ret;
         Ok(())
     }
 
@@ -366,6 +508,7 @@ impl<'a> Instance<'a> {
         args: &[u64],
         results: &mut [u64],
         stop_depth: Option<u32>,
+        linker: &mut dyn Linker,
     ) -> Result<(), Error> {
         let code = &self.image.code;
         loop {
@@ -487,25 +630,29 @@ impl<'a> Instance<'a> {
                     next = table + (i.min(len as u64) as u32);
                 }
                 Instr::Call { func, .. } => {
-                    self.enter(regs, func, pc + 1)?;
+                    self.enter(regs, func, pc + 1, linker)?;
                     next = regs.pc;
                 }
                 Instr::CallIndirect { type_index, .. } => {
                     let i = self.read(regs.sp - 1);
                     regs.sp -= 1;
-                    let f = match self.image.table.get(i as usize) {
+                    let f = match self.table.get(i as usize) {
                         None => return Err(self.trap(pc, Trap::UndefinedElement)),
                         Some(None) => return Err(self.trap(pc, Trap::UninitializedElement)),
                         Some(Some(f)) => *f,
                     };
-                    let func = &self.image.functions[f as usize];
-                    if func.ty != self.image.types[type_index as usize] {
+                    let n = self.image.functions.len();
+                    let ty = match self.image.functions.get(f as usize) {
+                        Some(func) => Some(&func.ty),
+                        None => self.extern_types.get(f as usize - n),
+                    };
+                    if ty != Some(&self.image.types[type_index as usize]) {
                         return Err(self.trap(pc, Trap::IndirectCallTypeMismatch));
                     }
-                    match func.body {
-                        FuncBody::Host(h) => io = self.host(regs, h)?,
+                    match self.image.functions.get(f as usize).map(|func| &func.body) {
+                        Some(FuncBody::Host(h)) => io = self.host(regs, *h)?,
                         _ => {
-                            self.enter(regs, f, pc + 1)?;
+                            self.enter(regs, f, pc + 1, linker)?;
                             next = regs.pc;
                         }
                     }
@@ -575,7 +722,6 @@ impl<'a> Instance<'a> {
                     pc,
                     sp: sp0,
                     depth: depth0,
-                    instr,
                     access_start: access_start as u32,
                     access_len: len as u8,
                     io,
@@ -599,6 +745,13 @@ impl<'a> Instance<'a> {
             t.accesses.push(b);
         }
     }
+}
+
+/// Release the growth slack of a finished trace (it can be held for a long proof).
+fn shrink(mut t: Trace) -> Trace {
+    t.steps.shrink_to_fit();
+    t.accesses.shrink_to_fit();
+    t
 }
 
 fn check_args(func: &str, ty: &FuncType, args: &[u64]) -> Result<(), Error> {

@@ -25,6 +25,10 @@ pub enum FuncBody {
     Code { start: u32, len: u32, num_locals: u32 },
     /// The body uses something the VM cannot run; calling it is an `Unsupported` error.
     Unsupported { instr: String },
+    /// Imported from another instance (only with a linking resolver, see
+    /// [`crate::translate::load_wasm_with`]); calls go through a [`crate::exec::Linker`].
+    /// [`crate::load`] never produces it.
+    Import { module: String, name: String },
 }
 
 /// One function of the module (imports first, as in wasm's index space).

@@ -198,7 +198,8 @@ impl Instr {
     /// Whether the circuit proves this instruction in two rows: the translator then emits an
     /// [`Instr::Tail`] right after it, whose row holds the rest of the instruction's witness.
     pub fn needs_tail(&self) -> bool {
-        matches!(self, Instr::Store { .. })
+        use BinOp::*;
+        matches!(self, Instr::Store { .. } | Instr::Bin { op: DivS | DivU | RemS | RemU, .. })
     }
 
     /// The WebAssembly-ish name used in messages and inspection.

@@ -13,17 +13,21 @@
 //! assert!(out.trace.unwrap().len() > 3);
 //! # Ok::<(), halowasm_vm::Error>(())
 //! ```
+//!
+//! [`spec::run_paths`] runs WebAssembly spec scripts (`.wast`) on the VM, with linking of
+//! registered modules; [`Trace::write_binary`] / [`Trace::read_binary`] store traces compactly.
 pub mod args;
 pub mod error;
 pub mod exec;
 pub mod image;
 pub mod instr;
+pub mod spec;
 pub mod trace;
 pub mod translate;
 
 pub use args::{format_value, parse_args, parse_value};
 pub use error::{Error, InputKind, Trap};
-pub use exec::{Inputs, Instance, Limits, Outcome};
+pub use exec::{Inputs, Instance, InstanceState, Limits, Linker, NoLinker, Outcome};
 pub use image::{DataSegment, Export, FuncBody, FuncType, Function, Global, Image, MemoryLimits, PAGE_SIZE};
 pub use instr::{BinOp, ConvOp, HostFn, Instr, RelOp, UnOp, ValType, Width, MAX_KEEP};
 pub use trace::{Access, IoEvent, Space, Step, Trace};

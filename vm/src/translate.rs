@@ -12,16 +12,130 @@ use wasmparser::{
     Operator, Parser, Payload, TypeRef, Validator, WasmFeatures,
 };
 
-/// Features accepted by validation. Anything outside the integer subset is rejected later,
-/// per function, by the translator.
+/// Features accepted by validation ([`load`], [`load_wasm`]): WebAssembly 2.0. Anything outside
+/// the integer subset is rejected later, per function, by the translator, so a module using
+/// SIMD, bulk memory or reference types still loads and its integer functions still run.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
+}
+
+/// Features of the spec test suite in `shared/corpus/spec` (2020: MVP + mutable globals +
+/// sign extension + saturating float-to-int, *without* multi-value, bulk memory, reference
+/// types or SIMD). Those later proposals turn some of its `assert_invalid`/`assert_malformed`
+/// modules into valid ones (e.g. `(result i32 i32)`, two tables), so the spec runner
+/// ([`crate::spec`]) validates with this set while [`load`] keeps [`features`].
+pub fn spec_features() -> WasmFeatures {
+    WasmFeatures::WASM1 | WasmFeatures::SIGN_EXTENSION | WasmFeatures::SATURATING_FLOAT_TO_INT
 }
 
 /// Load a module from `.wasm` bytes or `.wat` text, validate it and lower it to an [`Image`].
 pub fn load(bytes: &[u8]) -> Result<Image, Error> {
     let wasm = wat::parse_bytes(bytes).map_err(|e| Error::Malformed(e.to_string()))?;
     load_wasm(&wasm)
+}
+
+/// The declared type of an import or export in WebAssembly's own terms (value types by name,
+/// floats included), for linking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExternType {
+    Func { params: Vec<String>, results: Vec<String> },
+    Global { ty: String, mutable: bool },
+    Memory { initial: u64, maximum: Option<u64> },
+    Table { initial: u64, maximum: Option<u64> },
+}
+
+/// What an export or import names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternKind {
+    Func,
+    Global,
+    Memory,
+    Table,
+}
+
+/// One import of a module being loaded, handed to the resolver of [`load_wasm_with`].
+#[derive(Clone, Debug)]
+pub struct ImportDecl<'a> {
+    pub module: &'a str,
+    pub name: &'a str,
+    pub ty: ExternType,
+}
+
+/// How a resolver satisfies an import.
+#[derive(Clone, Debug)]
+pub enum ExternVal {
+    /// A host function of `env` (function imports only).
+    Host(HostFn),
+    /// A function of another instance: the body becomes [`FuncBody::Import`] and calls go
+    /// through the [`crate::exec::Linker`] given to [`crate::Instance::call_linked`].
+    Func,
+    /// An (immutable) global with this value.
+    Global(u64),
+    /// A memory of this current size (`initial`) and maximum; the caller supplies its contents.
+    Memory(MemoryLimits),
+    /// A table of this current size; the caller supplies its contents.
+    Table(u32),
+}
+
+/// An export of any kind (function, global, memory or table) with its index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportInfo {
+    pub name: String,
+    pub kind: ExternKind,
+    pub index: u32,
+}
+
+/// What linking needs beyond the [`Image`]: imports, exports of every kind, and declared types.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    pub imports: Vec<(String, String, ExternType)>,
+    pub exports: Vec<ExportInfo>,
+    /// Per function (imports first): its declared `ExternType::Func`.
+    pub func_types: Vec<ExternType>,
+    /// Per global (imports first): its declared `ExternType::Global`.
+    pub global_types: Vec<ExternType>,
+    /// The memory's declared limits (imported or defined).
+    pub memory: Option<ExternType>,
+    /// The table's declared limits (imported or defined).
+    pub table: Option<ExternType>,
+}
+
+impl ModuleInfo {
+    /// The export called `name`.
+    pub fn export(&self, name: &str) -> Option<&ExportInfo> {
+        self.exports.iter().find(|e| e.name == name)
+    }
+}
+
+/// The resolver of [`load_wasm`]: the `env` host functions, nothing else.
+pub fn host_resolver(imp: &ImportDecl) -> Result<ExternVal, Error> {
+    match &imp.ty {
+        ExternType::Func { params, results } => {
+            let lower = |v: &[String]| -> Option<Vec<ValType>> {
+                v.iter()
+                    .map(|t| match t.as_str() {
+                        "i32" => Some(ValType::I32),
+                        "i64" => Some(ValType::I64),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let unknown =
+                |detail: String| Error::UnknownImport { module: imp.module.into(), name: imp.name.into(), detail };
+            match (lower(params), lower(results)) {
+                (Some(params), Some(results)) => {
+                    host_fn(imp.module, imp.name, &FuncType { params, results }).map(ExternVal::Host)
+                }
+                _ if imp.module != "env" => Err(unknown(String::new())),
+                _ => Err(unknown(format!(": unsupported type {params:?} -> {results:?}"))),
+            }
+        }
+        _ => Err(Error::UnknownImport {
+            module: imp.module.into(),
+            name: imp.name.into(),
+            detail: " (only function imports from env are supported)".into(),
+        }),
+    }
 }
 
 fn val_type(t: wasmparser::ValType) -> Option<ValType> {
@@ -47,6 +161,7 @@ fn type_name(t: wasmparser::ValType) -> String {
 struct RawType {
     ty: FuncType,
     unsupported: Option<String>,
+    raw: ExternType,
 }
 
 fn lower_type(ft: &wasmparser::FuncType) -> RawType {
@@ -63,7 +178,9 @@ fn lower_type(ft: &wasmparser::FuncType) -> RawType {
     };
     let params = conv(ft.params());
     let results = conv(ft.results());
-    RawType { ty: FuncType { params, results }, unsupported }
+    let names = |ts: &[wasmparser::ValType]| ts.iter().map(|t| type_name(*t)).collect();
+    let raw = ExternType::Func { params: names(ft.params()), results: names(ft.results()) };
+    RawType { ty: FuncType { params, results }, unsupported, raw }
 }
 
 fn eval_const(expr: &ConstExpr, globals: &[Global]) -> Result<u64, Error> {
@@ -83,6 +200,8 @@ fn eval_const(expr: &ConstExpr, globals: &[Global]) -> Result<u64, Error> {
                     .ok_or_else(|| Error::Invalid(format!("unknown global {global_index}")))?
             }
             Operator::RefNull { .. } | Operator::RefFunc { .. } => value = 0,
+            // A v128 global is unsupported (functions using it are), but the module still loads.
+            Operator::V128Const { .. } => value = 0,
             Operator::End => {}
             other => return Err(Error::UnsupportedFeature(format!("constant expression {}", op_name(&other)))),
         }
@@ -108,9 +227,21 @@ fn host_fn(module: &str, name: &str, ty: &FuncType) -> Result<HostFn, Error> {
     Ok(f)
 }
 
-/// Load a binary module.
+/// Load a binary module (validated with [`features`]; imports: the `env` host functions only).
 pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
-    let mut validator = Validator::new_with_features(features());
+    load_wasm_with(wasm, features(), &mut host_resolver).map(|(image, _)| image)
+}
+
+/// Load a binary module validated with `features`, resolving every import with `resolve`
+/// (which decides whether it links; an `Err` is returned as is). Data and element segments
+/// are checked against the resolved memory and table sizes. Also returns the [`ModuleInfo`]
+/// a linker needs. The proving path uses [`load_wasm`], which rejects all but `env` imports.
+pub fn load_wasm_with(
+    wasm: &[u8],
+    features: WasmFeatures,
+    resolve: &mut dyn FnMut(&ImportDecl) -> Result<ExternVal, Error>,
+) -> Result<(Image, ModuleInfo), Error> {
+    let mut validator = Validator::new_with_features(features);
     validator.validate_all(wasm).map_err(|e| {
         let msg = e.to_string();
         if msg.contains("unexpected end") || msg.contains("magic") || msg.contains("malformed") {
@@ -134,6 +265,8 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
     let mut elems: Vec<(u32, Vec<u32>)> = Vec::new();
     let mut func_names: std::collections::HashMap<u32, String> = Default::default();
     let bad = |e: wasmparser::BinaryReaderError| Error::Malformed(e.to_string());
+    let mut info = ModuleInfo::default();
+    let mut has_table = false;
 
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(bad)? {
@@ -150,25 +283,66 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
             Payload::ImportSection(r) => {
                 for imp in r.into_imports() {
                     let imp = imp.map_err(bad)?;
-                    match imp.ty {
-                        TypeRef::Func(t) => {
-                            let ty = raw_types[t as usize].ty.clone();
-                            let f = host_fn(imp.module, imp.name, &ty)?;
-                            func_types.push(t);
-                            functions.push(Function {
-                                name: format!("{}.{}", imp.module, imp.name),
-                                type_index: t,
-                                ty,
-                                body: FuncBody::Host(f),
-                            });
-                        }
+                    let ty = match imp.ty {
+                        TypeRef::Func(t) => raw_types[t as usize].raw.clone(),
+                        TypeRef::Global(g) => ExternType::Global { ty: type_name(g.content_type), mutable: g.mutable },
+                        TypeRef::Memory(m) => ExternType::Memory { initial: m.initial, maximum: m.maximum },
+                        TypeRef::Table(t) => ExternType::Table { initial: t.initial, maximum: t.maximum },
                         _ => {
                             return Err(Error::UnknownImport {
                                 module: imp.module.into(),
                                 name: imp.name.into(),
-                                detail: " (only function imports from env are supported)".into(),
+                                detail: " (unsupported import kind)".into(),
                             })
                         }
+                    };
+                    let val = resolve(&ImportDecl { module: imp.module, name: imp.name, ty: ty.clone() })?;
+                    info.imports.push((imp.module.to_string(), imp.name.to_string(), ty.clone()));
+                    let incompatible = || Error::UnknownImport {
+                        module: imp.module.into(),
+                        name: imp.name.into(),
+                        detail: ": incompatible import type".into(),
+                    };
+                    match (imp.ty, val) {
+                        (TypeRef::Func(t), val @ (ExternVal::Host(_) | ExternVal::Func)) => {
+                            let raw = &raw_types[t as usize];
+                            let body = match (val, &raw.unsupported) {
+                                (ExternVal::Host(h), _) => FuncBody::Host(h),
+                                (_, Some(what)) => FuncBody::Unsupported { instr: what.clone() },
+                                _ => FuncBody::Import { module: imp.module.into(), name: imp.name.into() },
+                            };
+                            func_types.push(t);
+                            info.func_types.push(ty);
+                            functions.push(Function {
+                                name: format!("{}.{}", imp.module, imp.name),
+                                type_index: t,
+                                ty: raw.ty.clone(),
+                                body,
+                            });
+                        }
+                        (TypeRef::Global(g), ExternVal::Global(v)) => {
+                            let t = g.content_type;
+                            global_unsupported.push(val_type(t).is_none().then(|| format!("{} global", type_name(t))));
+                            globals.push(Global {
+                                ty: val_type(t).unwrap_or(ValType::I64),
+                                mutable: g.mutable,
+                                init: v,
+                            });
+                            info.global_types.push(ty);
+                        }
+                        (TypeRef::Memory(m), ExternVal::Memory(limits)) => {
+                            if m.memory64 || m.shared {
+                                return Err(Error::UnsupportedFeature("64-bit or shared memory".into()));
+                            }
+                            memory = Some(limits);
+                            info.memory = Some(ty);
+                        }
+                        (TypeRef::Table(_), ExternVal::Table(size)) => {
+                            table = vec![None; size as usize];
+                            has_table = true;
+                            info.table = Some(ty);
+                        }
+                        _ => return Err(incompatible()),
                     }
                 }
             }
@@ -180,11 +354,12 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
             Payload::TableSection(r) => {
                 for t in r {
                     let t = t.map_err(bad)?;
-                    if table.is_empty() {
-                        table = vec![None; t.ty.initial as usize];
-                    } else {
+                    if has_table {
                         return Err(Error::UnsupportedFeature("more than one table".into()));
                     }
+                    table = vec![None; t.ty.initial as usize];
+                    has_table = true;
+                    info.table = Some(ExternType::Table { initial: t.ty.initial, maximum: t.ty.maximum });
                 }
             }
             Payload::MemorySection(r) => {
@@ -197,6 +372,7 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
                         return Err(Error::UnsupportedFeature("64-bit or shared memory".into()));
                     }
                     memory = Some(MemoryLimits { initial: m.initial as u32, maximum: m.maximum.map(|x| x as u32) });
+                    info.memory = Some(ExternType::Memory { initial: m.initial, maximum: m.maximum });
                 }
             }
             Payload::GlobalSection(r) => {
@@ -204,6 +380,7 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
                     let g = g.map_err(bad)?;
                     let init = eval_const(&g.init_expr, &globals)?;
                     let t = g.ty.content_type;
+                    info.global_types.push(ExternType::Global { ty: type_name(t), mutable: g.ty.mutable });
                     global_unsupported.push(val_type(t).is_none().then(|| format!("{} global", type_name(t))));
                     globals.push(Global {
                         ty: val_type(g.ty.content_type).unwrap_or(ValType::I64),
@@ -215,6 +392,16 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
             Payload::ExportSection(r) => {
                 for e in r {
                     let e = e.map_err(bad)?;
+                    let kind = match e.kind {
+                        ExternalKind::Func => Some(ExternKind::Func),
+                        ExternalKind::Global => Some(ExternKind::Global),
+                        ExternalKind::Memory => Some(ExternKind::Memory),
+                        ExternalKind::Table => Some(ExternKind::Table),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        info.exports.push(ExportInfo { name: e.name.to_string(), kind, index: e.index });
+                    }
                     if e.kind == ExternalKind::Func {
                         exports_raw.push((e.name.to_string(), e.index));
                         func_names.entry(e.index).or_insert_with(|| e.name.to_string());
@@ -293,6 +480,7 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
     let types: Vec<FuncType> = raw_types.iter().map(|t| t.ty.clone()).collect();
     let num_imports = functions.len();
     for (i, &t) in func_types.iter().enumerate().skip(num_imports) {
+        info.func_types.push(raw_types[t as usize].raw.clone());
         let name = func_names.get(&(i as u32)).cloned().unwrap_or_else(|| format!("func[{i}]"));
         functions.push(Function {
             name,
@@ -364,7 +552,7 @@ pub fn load_wasm(wasm: &[u8]) -> Result<Image, Error> {
         exports.push(Export { name, func, stub });
     }
 
-    Ok(Image { code, types, functions, globals, memory, data, table, exports, start })
+    Ok((Image { code, types, functions, globals, memory, data, table, exports, start }, info))
 }
 
 /// A `block`/`loop`/`if` being translated.

@@ -17,22 +17,12 @@ pub(crate) fn binary_operands(cb: &mut StepBuilder) -> (crate::builder::Expr, cr
     (a, b)
 }
 
-/// Lanes `0..8` hold the bytes of a result of width `w64 ? 64 : 32`.
-pub(crate) fn result_bytes(cb: &mut StepBuilder, from: usize, w64: crate::builder::Expr) -> crate::builder::Expr {
-    cb.byte_lanes(from..from + 8);
-    for l in from + 4..from + 8 {
-        let x = cb.lane(l).x;
-        cb.require("32-bit value has 4 bytes", (c(1) - w64.clone()) * x);
-    }
-    cb.bytes_value(from, 8, false)
-}
-
 /// imm0 = w64, imm1 = 1 for sub. add: `a + b = r + carry·2^W`; sub: `r + b = a + carry·2^W`.
 /// aux0 = carry (borrow).
 fn add_sub(cb: &mut StepBuilder) {
     let (w64, sub) = (cb.imm(0), cb.imm(1));
     let (a, b) = binary_operands(cb);
-    let r = result_bytes(cb, 0, w64.clone());
+    let r = cb.value_bytes(0, w64.clone());
     let carry = cb.aux(0);
     cb.require_bool("carry is a bit", carry.clone());
     let m = cb.modulus(w64);
@@ -55,8 +45,8 @@ fn assign_add_sub(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
 fn mul(cb: &mut StepBuilder) {
     let w64 = cb.imm(0);
     let (a, b) = binary_operands(cb);
-    let r = result_bytes(cb, 0, w64.clone());
-    let hi = result_bytes(cb, 8, w64.clone());
+    let r = cb.value_bytes(0, w64.clone());
+    let hi = cb.value_bytes(8, w64.clone());
     let m = cb.modulus(w64);
     cb.require("mul wraps at 2^W", a * b - r.clone() - hi * m);
     let sp = cb.sp();

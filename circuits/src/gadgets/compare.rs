@@ -48,11 +48,7 @@ fn lt(cb: &mut StepBuilder) {
     let (a, b) = super::arith::binary_operands(cb);
     let x = a.clone() + swap.clone() * (b.clone() - a.clone());
     let y = b.clone() + swap * (a - b);
-    let lt = cb.aux(0);
-    cb.require_bool("lt is a bit", lt.clone());
-    let d = super::arith::result_bytes(cb, 0, w64);
-    let expect = lt.clone() * (y.clone() - x.clone() - c(1)) + (c(1) - lt.clone()) * (x - y);
-    cb.require("order witness d is the difference", d - expect);
+    let lt = cb.less_than(x, y, w64, 0, 0);
     let r = lt.clone() + neg * (c(1) - lt.clone() - lt);
     let sp = cb.sp();
     cb.write(0, Space::Stack, sp - c(2), r);
@@ -61,10 +57,7 @@ fn lt(cb: &mut StepBuilder) {
 fn assign_lt(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     let (a, b) = (w.acc[0].old, w.acc[1].old);
     let (x, y) = if w.imm[1] == 1 { (b, a) } else { (a, b) };
-    let lt = x < y;
-    w.aux[0] = Fr::from(lt as u64);
-    let d = if lt { y - x - 1 } else { x - y };
-    w.set_bytes(0, d, 8);
+    w.set_less_than(x, y, 0, 0);
     Ok(())
 }
 
@@ -75,9 +68,9 @@ fn flip_sign(cb: &mut StepBuilder) {
     let sp = cb.sp();
     for (s, from) in [(0usize, 0usize), (1, 8)] {
         let v = cb.slot_old(s);
-        let bytes = super::arith::result_bytes(cb, from, w64.clone());
+        let bytes = cb.value_bytes(from, w64.clone());
         cb.require("operand = Σ bytes", v - bytes.clone());
-        let sign = w64.clone() * cb.lane(from + 7).y + (c(1) - w64.clone()) * cb.lane(from + 3).y;
+        let sign = cb.top_bit(w64.clone(), from);
         let half = cf(pow2(31)) + w64.clone() * cf(pow2(63) - pow2(31));
         let flipped = bytes + half.clone() - sign * (half.clone() + half);
         let addr = sp.clone() - c(2) + c(s as u64);

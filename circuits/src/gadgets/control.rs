@@ -7,6 +7,7 @@ use halowasm_vm::Space;
 
 pub(crate) const BR: Gadget = Gadget { name: "br", configure: br, assign: |_| Ok(()) };
 pub(crate) const BR_IF: Gadget = Gadget { name: "br_if", configure: br_if, assign: assign_br_if };
+pub(crate) const BR_TABLE: Gadget = Gadget { name: "br_table", configure: br_table, assign: assign_br_table };
 pub(crate) const BR_IF_EQZ: Gadget = Gadget { name: "br_if_eqz", configure: br_if_eqz, assign: assign_br_if_eqz };
 
 /// Move the top value (at `top`) down by `drop` through slots `s`, `s + 1` when `enable`.
@@ -54,5 +55,21 @@ fn br_if_eqz(cb: &mut StepBuilder) {
 
 fn assign_br_if_eqz(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     w.set_inverse(0, w.acc[0].old);
+    Ok(())
+}
+
+/// imm0 = table (pc of entry 0), imm1 = len. Pops an index `i` and jumps to entry
+/// `min(i, len)` (entry `len` is the default); aux0 = `i < len`, lanes 0..8 its witness.
+fn br_table(cb: &mut StepBuilder) {
+    let (table, len) = (cb.imm(0), cb.imm(1));
+    let sp = cb.sp();
+    let i = cb.read(0, Space::Stack, sp - c(1));
+    let lt = cb.less_than(i.clone(), len.clone(), c(0), 0, 0);
+    cb.sp_delta(-c(1));
+    cb.jump(table + lt.clone() * i + (c(1) - lt) * len);
+}
+
+fn assign_br_table(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+    w.set_less_than(w.acc[0].old, w.imm[1], 0, 0);
     Ok(())
 }

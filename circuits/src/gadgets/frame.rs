@@ -2,19 +2,48 @@
 //! return pc at address `depth + 1`; `return` reads it back at `depth`. The memory argument
 //! makes a return see exactly the record its call wrote.
 use super::Gadget;
-use crate::builder::{c, StepBuilder};
+use crate::builder::{c, Expr, StepBuilder};
+use crate::witness::StepWitness;
+use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
 pub(crate) const CALL: Gadget = Gadget { name: "call", configure: call, assign: |_| Ok(()) };
+pub(crate) const CALL_INDIRECT: Gadget =
+    Gadget { name: "call_indirect", configure: call_indirect, assign: assign_call_indirect };
 pub(crate) const RETURN: Gadget = Gadget { name: "return", configure: ret, assign: |_| Ok(()) };
+
+/// Enter a function at `target`: write the return pc into the frame record at depth + 1
+/// through slot `s`.
+fn enter(cb: &mut StepBuilder, s: usize, target: Expr) {
+    let depth = cb.depth();
+    let ret = cb.pc() + c(1);
+    cb.write(s, Space::Frame, depth + c(1), ret);
+    cb.depth_delta(c(1));
+    cb.jump(target);
+}
 
 /// imm0 = the callee's first pc.
 fn call(cb: &mut StepBuilder) {
-    let depth = cb.depth();
-    let ret = cb.pc() + c(1);
-    cb.write(0, Space::Frame, depth + c(1), ret);
-    cb.depth_delta(c(1));
-    cb.jump(cb.imm(0));
+    let target = cb.imm(0);
+    enter(cb, 0, target);
+}
+
+/// imm0 = the expected type index. Pops a table index; the function table must hold a
+/// function of that type at that index, starting at aux0 (an uninitialised entry, a missing
+/// index or another type has no row: the trap cannot be proven).
+fn call_indirect(cb: &mut StepBuilder) {
+    let sp = cb.sp();
+    let index = cb.read(0, Space::Stack, sp - c(1));
+    let target = cb.aux(0);
+    cb.func_table_lookup(index, target.clone(), cb.imm(0));
+    cb.sp_delta(-c(1));
+    enter(cb, 1, target);
+}
+
+fn assign_call_indirect(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+    // The callee's first pc is the pc the next step runs; the return pc was written.
+    w.aux[0] = Fr::from(w.next_pc);
+    Ok(())
 }
 
 /// imm1 = drop, imm2 = keep.

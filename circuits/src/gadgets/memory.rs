@@ -2,7 +2,7 @@
 //! `ea = addr + offset` touches word `ea / 8` and, when `ea % 8 + n > 8`, word `ea / 8 + 1`.
 //! The 16 bytes of the two words sit in the lanes; one-hot offset flags `f_o` (aux 0..8) and
 //! width flags (aux 8..12, widths 1, 2, 4, 8) select the window. A store takes two rows: the
-//! old bytes here and the new bytes in the lanes of the following `store.tail` row.
+//! old bytes here and the value's bytes in the lanes of the following `tail` row.
 //! An address past the end of memory names a word outside the memory table, which no
 //! assignment can satisfy: out-of-bounds accesses cannot be proven.
 use super::Gadget;
@@ -34,9 +34,9 @@ impl Window {
 
     /// The `width` bytes at offset `o` of the 16 lanes, selected by the flags.
     fn value(&self, cb: &StepBuilder, next_row: bool) -> Expr {
-        self.pairs.iter().fold(c(0), |acc, (o, n, p)| {
-            acc + p.clone() * cb.bytes_value(*o, WIDTHS[*n] as usize, next_row)
-        })
+        self.pairs
+            .iter()
+            .fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.bytes_value(*o, WIDTHS[*n] as usize, next_row))
     }
 }
 
@@ -79,7 +79,8 @@ fn words_match_lanes(cb: &mut StepBuilder, win: &Window, w0: Expr, w1: Expr, nex
     }
 }
 
-/// imm0 = offset, imm1 = bytes. `[addr] -> [value]` (zero-extended).
+/// imm0 = offset, imm1 = bytes, imm2 = `2^W - 2^(8·bytes)` for a sign-extending load (else 0).
+/// `[addr] -> [value]`; aux 12 = the top bit of the window's top byte.
 fn load(cb: &mut StepBuilder) {
     let sp = cb.sp();
     let addr = cb.slot_old(0);
@@ -87,9 +88,14 @@ fn load(cb: &mut StepBuilder) {
     let w0 = cb.read(1, Space::Heap, win.word.clone());
     let w1 = cb.read_if(2, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
     words_match_lanes(cb, &win, w0, w1, false);
-    let value = win.value(cb, false);
+    let top = win.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.lane(o + WIDTHS[*n] as usize - 1).y);
+    let sign = cb.aux(AUX_SIGN);
+    cb.require("sign is the window's top bit", sign.clone() - top);
+    let value = win.value(cb, false) + cb.imm(2) * sign;
     cb.write(0, Space::Stack, sp - c(1), value);
 }
+
+const AUX_SIGN: usize = 12;
 
 fn set_window(w: &mut StepWitness, addr: u64) {
     let ea = addr + w.imm[0];
@@ -101,6 +107,10 @@ fn set_window(w: &mut StepWitness, addr: u64) {
 
 fn assign_load(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     set_window(w, w.acc[0].old);
+    let ea = w.acc[0].old + w.imm[0];
+    let top = ea % 8 + w.imm[1] - 1;
+    let word = if top >= 8 { w.acc[2].old } else { w.acc[1].old };
+    w.aux[AUX_SIGN] = Fr::from((word >> (8 * (top % 8) + 7)) & 1);
     w.set_bytes(0, w.acc[1].old, 8);
     if w.acc.len() > 2 {
         w.set_bytes(8, w.acc[2].old, 8);
@@ -108,7 +118,10 @@ fn assign_load(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     Ok(())
 }
 
-/// imm0 = offset, imm1 = bytes (the full width of the value). `[addr, value] -> []`.
+/// imm0 = offset, imm1 = bytes. `[addr, value] -> []`. The lanes hold the old bytes of the
+/// words, the tail row's lanes 0..8 the bytes of the value (8..16 zero). The new words are the
+/// old bytes outside the window and the value's low bytes inside it, so a narrow store writes
+/// the value mod `2^(8·bytes)`.
 fn store(cb: &mut StepBuilder) {
     let sp = cb.sp();
     let value = cb.read(0, Space::Stack, sp.clone() - c(1));
@@ -117,26 +130,37 @@ fn store(cb: &mut StepBuilder) {
     let (w0, new0) = cb.access(2, c(1), Space::Heap, win.word.clone());
     let (w1, new1) = cb.access(3, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
     words_match_lanes(cb, &win, w0, w1, false);
-    words_match_lanes(cb, &win, new0, new1, true);
-    for j in 0..16 {
-        let inside = win.sum(|o, w| (o as u64) <= j as u64 && (j as u64) < o as u64 + w);
-        let (old, new) = (cb.lane(j).x, cb.lane_next(j).x);
-        cb.require("bytes outside the window are unchanged", (c(1) - inside) * (new - old));
+    cb.require("value = Σ tail bytes", value - cb.bytes_value(0, 8, true));
+    for l in 8..16 {
+        cb.require("tail bytes 8..16 are zero", cb.lane_next(l).x);
     }
-    let written = win.value(cb, true);
-    cb.require("window holds the value", written - value);
+    // Byte j of the two words after the store.
+    let new_byte = |cb: &StepBuilder, j: usize| {
+        let inside = win.sum(|o, w| (o as u64) <= j as u64 && (j as u64) < o as u64 + w);
+        let from_value = win
+            .pairs
+            .iter()
+            .filter(|(o, n, _)| *o <= j && j < o + WIDTHS[*n] as usize)
+            .fold(c(0), |acc, (o, _, p)| acc + p.clone() * cb.lane_next(j - o).x);
+        (c(1) - inside) * cb.lane(j).x + from_value
+    };
+    let word = |cb: &StepBuilder, w: usize| {
+        (0..8).fold(c(0), |acc, j| acc + new_byte(cb, 8 * w + j) * cf(crate::builder::pow2(8 * j as u32)))
+    };
+    let (n0, n1) = (word(cb, 0), word(cb, 1));
+    cb.require("new word 0 = old bytes outside the window, value bytes inside", new0 - n0);
+    cb.require("new word 1 = old bytes outside the window, value bytes inside", new1 - n1);
     cb.sp_delta(-c(2));
 }
 
 fn assign_store(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     set_window(w, w.acc[1].old);
     w.set_bytes(0, w.acc[2].old, 8);
-    let mut next = [[0u64; 3]; crate::columns::NUM_LANES];
-    fill_bytes(&mut next, 0, w.acc[2].new);
     if w.acc.len() > 3 {
         w.set_bytes(8, w.acc[3].old, 8);
-        fill_bytes(&mut next, 8, w.acc[3].new);
     }
+    let mut next = [[0u64; 3]; crate::columns::NUM_LANES];
+    fill_bytes(&mut next, 0, w.acc[0].old);
     w.lanes_next = Some(next);
     Ok(())
 }

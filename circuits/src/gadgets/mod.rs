@@ -6,15 +6,18 @@ mod bitwise;
 mod compare;
 mod control;
 mod convert;
+mod divide;
 mod frame;
+mod host;
 mod memory;
+mod shift;
 mod stack;
 mod stub;
 
 use crate::builder::{LaneTag, StepBuilder};
 use crate::witness::StepWitness;
 use crate::CircuitError;
-use halowasm_vm::{BinOp, ConvOp, Instr, RelOp, UnOp, Width};
+use halowasm_vm::{BinOp, ConvOp, HostFn, Instr, RelOp, UnOp, Width};
 
 /// An instruction family: its constraints and its witness.
 pub(crate) struct Gadget {
@@ -52,7 +55,20 @@ pub(crate) const GADGETS: &[Gadget] = &[
     memory::STORE,
     memory::TAIL,
     convert::CONVERT,
+    shift::SHIFT,
+    shift::ROTATE,
+    control::BR_TABLE,
+    frame::CALL_INDIRECT,
+    divide::DIVIDE,
+    host::INPUT,
+    host::OUTPUT,
+    host::REQUIRE,
 ];
+
+/// `2^W - 2^(8·bytes)`: what sign extension adds to a negative `bytes`-byte value.
+fn sign_ext(bytes: u32, w: &Width) -> u64 {
+    w.mask() - ((1u64 << (8 * bytes)) - 1)
+}
 
 fn index_of(name: &str) -> usize {
     GADGETS.iter().position(|g| g.name == name).expect("gadget registered")
@@ -87,6 +103,15 @@ pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
             BinOp::And => g(&bitwise::BITWISE, [w64(w), LaneTag::And as u64, 0]),
             BinOp::Or => g(&bitwise::BITWISE, [w64(w), LaneTag::Or as u64, 0]),
             BinOp::Xor => g(&bitwise::BITWISE, [w64(w), LaneTag::Xor as u64, 0]),
+            BinOp::DivU => g(&divide::DIVIDE, [w64(w), 0, 0]),
+            BinOp::RemU => g(&divide::DIVIDE, [w64(w), 1, 0]),
+            BinOp::DivS if *w == Width::W32 => g(&divide::DIVIDE, [0, 0, 1]),
+            BinOp::RemS if *w == Width::W32 => g(&divide::DIVIDE, [0, 1, 1]),
+            BinOp::Shl => g(&shift::SHIFT, [w64(w), 1, 0]),
+            BinOp::ShrU => g(&shift::SHIFT, [w64(w), 0, 0]),
+            BinOp::ShrS => g(&shift::SHIFT, [w64(w), 0, 1]),
+            BinOp::Rotl => g(&shift::ROTATE, [w64(w), 1, 0]),
+            BinOp::Rotr => g(&shift::ROTATE, [w64(w), 0, 0]),
             _ => unsupported(),
         },
         Rel { op, w } => match op {
@@ -107,15 +132,22 @@ pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
         }
         BrIfEqz { target } => g(&control::BR_IF_EQZ, [*target as u64, 0, 0]),
         Call { target, .. } => g(&frame::CALL, [*target as u64, 0, 0]),
+        CallIndirect { type_index, .. } => g(&frame::CALL_INDIRECT, [*type_index as u64, 0, 0]),
+        CallHost(HostFn::WasmInput) => g(&host::INPUT, [0; 3]),
+        CallHost(HostFn::WasmOutput) => g(&host::OUTPUT, [0; 3]),
+        CallHost(HostFn::Require) => g(&host::REQUIRE, [0; 3]),
+        BrTable { table, len } => g(&control::BR_TABLE, [*table as u64, *len as u64, 0]),
         Return { drop, keep } if *keep <= 1 => g(&frame::RETURN, [0, *drop as u64, *keep as u64]),
-        Load { offset, bytes, signed, .. } if !*signed || (*bytes as u32) * 8 >= 64 => {
-            g(&memory::LOAD, [*offset as u64, *bytes as u64, 0])
+        Load { offset, bytes, signed, w } => {
+            let ext = if *signed && (*bytes as u32) * 8 < w.bits() { sign_ext(*bytes as u32, w) } else { 0 };
+            g(&memory::LOAD, [*offset as u64, *bytes as u64, ext])
         }
-        Store { offset, bytes, w } if *bytes as u32 * 8 == w.bits() => {
-            g(&memory::STORE, [*offset as u64, *bytes as u64, 0])
-        }
+        Store { offset, bytes, .. } => g(&memory::STORE, [*offset as u64, *bytes as u64, 0]),
         Tail => g(&memory::TAIL, [0; 3]),
-        Conv(op) => g(&convert::CONVERT, [(*op == ConvOp::ExtendI32S) as u64, 0, 0]),
+        Conv(op) => g(&convert::CONVERT, [4, if *op == ConvOp::ExtendI32S { sign_ext(4, &Width::W64) } else { 0 }, 0]),
+        Un { op: UnOp::Extend8S, w } => g(&convert::CONVERT, [1, sign_ext(1, w), 0]),
+        Un { op: UnOp::Extend16S, w } => g(&convert::CONVERT, [2, sign_ext(2, w), 0]),
+        Un { op: UnOp::Extend32S, w } => g(&convert::CONVERT, [4, sign_ext(4, w), 0]),
         _ => unsupported(),
     }
 }

@@ -1,8 +1,9 @@
 //! The entry stub: `entry` (claimed signature), `arg` (a public argument), `result` (a public
 //! result) and `halt` (the run ends with an empty stack at frame depth zero).
 use super::Gadget;
-use crate::builder::{c, StepBuilder};
-use crate::public::{TAG_ARG, TAG_RESULT, TAG_SIGNATURE};
+use crate::builder::{c, cf, pow2, StepBuilder};
+use crate::columns::{CURSOR_INPUT, CURSOR_OUTPUT};
+use crate::public::{TAG_ARG, TAG_IO_COUNTS, TAG_RESULT, TAG_SIGNATURE};
 use crate::witness::StepWitness;
 use halowasm_vm::Space;
 
@@ -54,5 +55,8 @@ fn halt(cb: &mut StepBuilder) {
     let (sp, depth) = (cb.sp(), cb.depth());
     cb.require("halt: stack empty", sp);
     cb.require("halt: frame depth zero", depth);
+    // Every public input of the statement was read and every output written.
+    let counts = cb.cursor(CURSOR_INPUT) + cb.cursor(CURSOR_OUTPUT) * cf(pow2(32));
+    cb.public_lookup(TAG_IO_COUNTS, c(0), counts);
     cb.halts = true;
 }

@@ -196,8 +196,9 @@ fn expect(image: &Image, s: &Step, acc: &[Access]) -> Result<Expect, String> {
     let mut next_pc = Some(pc + 1);
     let mut next_depth = Some(depth);
     let first = |i: usize| acc.get(i).map(|x| x.old).ok_or_else(|| format!("missing access {i}"));
-    match s.instr {
-        Instr::Invalid | Instr::Unreachable => return Err(format!("{:?} executed", s.instr)),
+    let instr = s.instr(image);
+    match instr {
+        Instr::Invalid | Instr::Unreachable => return Err(format!("{instr:?} executed")),
         Instr::Entry { .. } | Instr::Tail => {}
         Instr::Halt => {
             next_pc = None;
@@ -328,9 +329,9 @@ pub fn check_trace_prefix(image: &Image, trace: &Trace, steps: u64, complete: bo
     let mut model = initial_model(image);
     let mut next_access = 0usize;
     for (i, s) in trace.steps.iter().enumerate() {
-        let ctx = |m: String| format!("step {i} (pc {} sp {} depth {} {:?}): {m}", s.pc, s.sp, s.depth, s.instr);
-        if image.code.get(s.pc as usize) != Some(&s.instr) {
-            return Err(ctx("instr differs from image.code[pc]".into()));
+        let ctx = |m: String| format!("step {i} (pc {} sp {} depth {} {:?}): {m}", s.pc, s.sp, s.depth, s.instr(image));
+        if image.code.get(s.pc as usize).is_none() {
+            return Err(ctx("pc outside image.code".into()));
         }
         if s.access_start as usize != next_access {
             return Err(ctx(format!("access_start {} but expected {next_access}", s.access_start)));
@@ -356,7 +357,7 @@ pub fn check_trace_prefix(image: &Image, trace: &Trace, steps: u64, complete: bo
                     return Err(ctx(format!("next {what} is {got}, expected {want:?}")));
                 }
             }
-        } else if complete && s.instr != Instr::Halt {
+        } else if complete && s.instr(image) != Instr::Halt {
             return Err(ctx("last step is not halt".into()));
         }
     }

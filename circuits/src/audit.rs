@@ -1,0 +1,364 @@
+//! The soundness audit: corrupt a valid witness and check that MockProver rejects every
+//! corruption.
+//!
+//! - **Cells**: for every kind of step in the run (every gadget), a few sampled rows; on each,
+//!   every advice cell of the execution table (state, IO cursors, its own and another gadget's
+//!   selector, immediates, aux cells, memory slots, lanes) is set to its value + 1 or to a random
+//!   field element (alternately), one at a time; plus the row after the last step and sampled
+//!   rows of the memory table's final values and times. The memory argument's running product
+//!   is recomputed from the corrupted cells, as a cheating prover would.
+//! - **Structure**: drop a step, swap two steps, stop before `halt`, halt at frame depth 1,
+//!   change an initial global or a data byte of the image, claim another argument, result,
+//!   public input or output, or another number of them.
+//!
+//! A corruption MockProver accepts is reported in [`AuditReport::escaped`].
+use crate::columns::{NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_LANES, NUM_SLOTS};
+use crate::gadgets::GADGETS;
+use crate::witness::{CellRef, Witness};
+use crate::VmCircuit;
+use ff::Field;
+use halo2_proofs::dev::MockProver;
+use halo2curves::bn256::Fr;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// What the audit tries.
+#[derive(Clone, Debug)]
+pub struct AuditOptions {
+    /// Rows sampled per kind of step.
+    pub rows_per_kind: usize,
+    /// Seed of the sampled rows and random values.
+    pub seed: u64,
+    /// At most this many corruptions (spread over all of them), or all.
+    pub max_cases: Option<usize>,
+    /// Also run the structural attacks.
+    pub structural: bool,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions { rows_per_kind: 1, seed: 0x5eed, max_cases: None, structural: true }
+    }
+}
+
+/// The audit's outcome.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct AuditReport {
+    pub tried: usize,
+    pub caught: usize,
+    /// The corruptions MockProver accepted.
+    pub escaped: Vec<String>,
+}
+
+impl std::fmt::Display for AuditReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for e in &self.escaped {
+            writeln!(f, "escaped: {e}")?;
+        }
+        write!(f, "tamper: {} tried, {} caught", self.tried, self.caught)
+    }
+}
+
+/// A deterministic xorshift generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn field(&mut self) -> Fr {
+        Fr::from(self.next()) * Fr::from(self.next()).square() + Fr::from(self.next())
+    }
+}
+
+/// How a corruption is made from the valid circuit (`None` when it does not apply).
+type MakeCase = Box<dyn Fn(&VmCircuit) -> Option<VmCircuit> + Send + Sync>;
+/// One corruption: a description and the circuit it gives.
+type Case = (String, MakeCase);
+
+/// Run the audit on a circuit with a witness (panics on a blank circuit).
+pub fn audit(circuit: &VmCircuit, opts: AuditOptions) -> AuditReport {
+    let w = circuit.witness.as_deref().expect("a circuit with a witness");
+    let mut cases = cell_cases(w, &opts);
+    if opts.structural {
+        cases.extend(structural_cases(circuit));
+    }
+    if let Some(max) = opts.max_cases {
+        if cases.len() > max {
+            let step = cases.len() as f64 / max as f64;
+            let mut i = 0;
+            cases = cases
+                .into_iter()
+                .enumerate()
+                .filter(|(j, _)| {
+                    let keep = *j as f64 >= i as f64 * step;
+                    if keep {
+                        i += 1;
+                    }
+                    keep
+                })
+                .map(|(_, c)| c)
+                .collect();
+        }
+    }
+    let results: Vec<(String, Option<bool>)> =
+        cases.par_iter().map(|(what, make)| (what.clone(), make(circuit).map(|c| rejects(&c)))).collect();
+    let mut report = AuditReport::default();
+    for (what, caught) in results {
+        let Some(caught) = caught else { continue };
+        report.tried += 1;
+        if caught {
+            report.caught += 1;
+        } else {
+            report.escaped.push(what);
+        }
+    }
+    report
+}
+
+fn rejects(c: &VmCircuit) -> bool {
+    match MockProver::run(c.layout().k, c, c.instances()) {
+        Ok(mp) => mp.verify().is_err(),
+        Err(_) => true,
+    }
+}
+
+fn with_witness(c: &VmCircuit, f: impl FnOnce(&mut Witness)) -> VmCircuit {
+    let mut c = c.clone();
+    let w = Arc::make_mut(c.witness.as_mut().expect("witness"));
+    f(w);
+    c
+}
+
+/// The execution-table cells of a row.
+fn row_cells(gadget: usize, other: usize) -> Vec<CellRef> {
+    let mut v = vec![CellRef::IsStep, CellRef::Pc, CellRef::Sp, CellRef::Depth];
+    v.extend((0..NUM_CURSORS).map(CellRef::Cursor));
+    v.push(CellRef::Sel(gadget));
+    if other != gadget {
+        v.push(CellRef::Sel(other));
+    }
+    v.extend((0..NUM_IMM).map(CellRef::Imm));
+    v.extend((0..NUM_AUX).map(CellRef::Aux));
+    for s in 0..NUM_SLOTS {
+        v.extend((0..5).map(|f| CellRef::Slot(s, f)));
+    }
+    for l in 0..NUM_LANES {
+        v.extend((0..3).map(|f| CellRef::Lane(l, f)));
+    }
+    v
+}
+
+fn current(w: &Witness, cell: CellRef, r: usize) -> Fr {
+    let step = r < w.steps;
+    let u = |v: &Vec<u64>| Fr::from(if step { v[r] } else { 0 });
+    let v = match cell {
+        CellRef::IsStep => Fr::from(step as u64),
+        CellRef::Pc => u(&w.pc),
+        CellRef::Sp => u(&w.sp),
+        CellRef::Depth => u(&w.depth),
+        CellRef::Cursor(i) => u(&w.cursors[i]),
+        CellRef::Sel(g) => Fr::from((step && w.gadget[r] as usize == g) as u64),
+        CellRef::Imm(j) => u(&w.imm[j]),
+        CellRef::Aux(a) => {
+            if step {
+                w.aux[a][r]
+            } else {
+                Fr::ZERO
+            }
+        }
+        CellRef::Slot(s, f) => {
+            let sv = &w.slots[s];
+            let en: Vec<u64> = if step { vec![sv.enable[r] as u64] } else { vec![0] };
+            match f {
+                0 => Fr::from(en[0]),
+                1 => u(&sv.key),
+                2 => u(&sv.v_old),
+                3 => u(&sv.t_prev),
+                _ => u(&sv.v_new),
+            }
+        }
+        CellRef::Lane(l, f) => Fr::from(w.lanes[l].get(r).map_or(0, |x| x[f])),
+        CellRef::FinalValue => Fr::from(w.final_value.get(r).copied().unwrap_or(0)),
+        CellRef::FinalTime => Fr::from(w.final_time.get(r).copied().unwrap_or(0)),
+    };
+    w.cell(cell, r, v)
+}
+
+fn cell_cases(w: &Witness, opts: &AuditOptions) -> Vec<Case> {
+    let mut rng = Rng(opts.seed | 1);
+    let mut targets: Vec<(CellRef, usize)> = Vec::new();
+    for g in 0..GADGETS.len() {
+        let rows: Vec<usize> = (0..w.steps).filter(|r| w.gadget[*r] as usize == g).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        for i in 0..opts.rows_per_kind.min(rows.len()) {
+            let r = rows
+                [(i * rows.len() / opts.rows_per_kind.min(rows.len()) + rng.next() as usize % rows.len()) % rows.len()];
+            let other = rng.next() as usize % GADGETS.len();
+            targets.extend(row_cells(g, other).into_iter().map(|c| (c, r)));
+        }
+    }
+    // The row after the last step.
+    targets.extend(row_cells(0, 1).into_iter().map(|c| (c, w.steps)));
+    for _ in 0..4 {
+        let r = rng.next() as usize % w.final_value.len().max(1);
+        targets.push((CellRef::FinalValue, r));
+        targets.push((CellRef::FinalTime, r));
+    }
+    targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (cell, r))| {
+            let delta = if i % 2 == 0 { None } else { Some(rng.field()) };
+            let what = format!(
+                "{cell:?} at row {r} ({}) {}",
+                if r < w.steps { GADGETS[w.gadget[r] as usize].name } else { "no step" },
+                if delta.is_some() { "set to a random value" } else { "+ 1" }
+            );
+            let make = move |c: &VmCircuit| {
+                Some(with_witness(c, |w| {
+                    let v = current(w, cell, r);
+                    w.overrides.push((cell, r, delta.unwrap_or(v + Fr::ONE)));
+                }))
+            };
+            (what, Box::new(make) as MakeCase)
+        })
+        .collect()
+}
+
+/// Remove step `i` (or swap steps `i` and `i + 1`) in every per-step vector.
+fn edit_steps(w: &mut Witness, i: usize, swap: bool) {
+    fn apply<T>(v: &mut Vec<T>, i: usize, swap: bool) {
+        if swap {
+            v.swap(i, i + 1);
+        } else {
+            v.remove(i);
+        }
+    }
+    apply(&mut w.pc, i, swap);
+    apply(&mut w.sp, i, swap);
+    apply(&mut w.depth, i, swap);
+    apply(&mut w.gadget, i, swap);
+    for v in &mut w.cursors {
+        apply(v, i, swap);
+    }
+    for v in &mut w.imm {
+        apply(v, i, swap);
+    }
+    for v in &mut w.aux {
+        apply(v, i, swap);
+    }
+    for s in &mut w.slots {
+        apply(&mut s.enable, i, swap);
+        apply(&mut s.key, i, swap);
+        apply(&mut s.v_old, i, swap);
+        apply(&mut s.t_prev, i, swap);
+        apply(&mut s.v_new, i, swap);
+    }
+    for l in &mut w.lanes {
+        apply(l, i, swap);
+    }
+    if !swap {
+        w.steps -= 1;
+    }
+}
+
+fn structural_cases(circuit: &VmCircuit) -> Vec<Case> {
+    let w = circuit.witness.as_deref().expect("witness");
+    let n = w.steps;
+    let layout = circuit.layout().clone();
+    let halt = GADGETS.iter().position(|g| g.name == "halt").expect("halt gadget") as u8;
+    let mut v: Vec<Case> = Vec::new();
+    let mut add = |what: String, f: MakeCase| v.push((what, f));
+    for i in [1, n / 3, n / 2, n.saturating_sub(2)] {
+        if i + 1 < n {
+            add(format!("drop step {i}"), Box::new(move |c| Some(with_witness(c, |w| edit_steps(w, i, false)))));
+            add(
+                format!("swap steps {i} and {}", i + 1),
+                Box::new(move |c| Some(with_witness(c, |w| edit_steps(w, i, true)))),
+            );
+        }
+    }
+    add("stop before halt".into(), Box::new(|c| Some(with_witness(c, |w| w.steps -= 1))));
+    add(
+        "halt at frame depth 1".into(),
+        Box::new(move |c| {
+            let w = c.witness.as_deref()?;
+            let r = (0..w.steps).find(|r| w.depth[*r] == 1)?;
+            Some(with_witness(c, |w| {
+                w.steps = r + 1;
+                w.gadget[r] = halt;
+                w.imm.iter_mut().for_each(|v| v[r] = 0);
+                w.aux.iter_mut().for_each(|v| v[r] = Fr::ZERO);
+                for s in &mut w.slots {
+                    s.enable[r] = false;
+                    s.key[r] = 0;
+                    s.v_old[r] = 0;
+                    s.t_prev[r] = 0;
+                    s.v_new[r] = 0;
+                }
+                for l in &mut w.lanes {
+                    l[r] = [0; 3];
+                    if r + 1 < l.len() {
+                        l[r + 1] = [0; 3];
+                    }
+                }
+            }))
+        }),
+    );
+    let image_edit = |what: &str, f: fn(&mut halowasm_vm::Image) -> bool| -> Case {
+        (
+            what.to_string(),
+            Box::new(move |c: &VmCircuit| {
+                let mut image = (**c.image()).clone();
+                if !f(&mut image) {
+                    return None;
+                }
+                let mut c = c.clone();
+                c.image = Arc::new(image);
+                Some(c)
+            }),
+        )
+    };
+    v.push(image_edit("change a global's initial value", |im| im.globals.first_mut().map(|g| g.init ^= 1).is_some()));
+    v.push(image_edit("change a data byte", |im| {
+        im.data.iter_mut().find(|d| !d.bytes.is_empty()).map(|d| d.bytes[0] ^= 1).is_some()
+    }));
+    let instance_edit = |what: String, cell: usize, delta: Fr| -> Case {
+        (
+            what,
+            Box::new(move |c: &VmCircuit| {
+                let mut c = c.clone();
+                let inst = c.instance.as_mut()?;
+                inst[cell] += delta;
+                Some(c)
+            }),
+        )
+    };
+    // Claims of another statement: each cell the statement fills (padding cells are no part
+    // of any statement: the verifier fills them with zeros).
+    let st = circuit.statement().expect("statement");
+    let io = layout.io_base();
+    v.push(instance_edit("claim another entry pc".into(), 0, Fr::ONE));
+    v.push(instance_edit("claim another signature".into(), 1, Fr::ONE));
+    for i in 0..st.args.len() {
+        v.push(instance_edit(format!("claim another argument {i}"), 2 + i, Fr::ONE));
+    }
+    for i in 0..st.results.len() {
+        v.push(instance_edit(format!("claim another result {i}"), 2 + layout.args_cap as usize + i, Fr::ONE));
+    }
+    v.push(instance_edit("claim one more public input read".into(), io, Fr::ONE));
+    v.push(instance_edit("claim one more output".into(), io, Fr::from(1u64 << 32)));
+    for i in 0..st.public_inputs.len() {
+        v.push(instance_edit(format!("claim another public input {i}"), io + 1 + i, Fr::ONE));
+    }
+    for i in 0..st.outputs.len() {
+        v.push(instance_edit(format!("claim another output {i}"), io + 1 + layout.inputs_cap as usize + i, Fr::ONE));
+    }
+    v
+}

@@ -1,0 +1,113 @@
+//! Division and remainder (`div_u`, `rem_u` at both widths; `div_s`, `rem_s` at 32 bits) in two
+//! rows. With `X`, `Y` the operands (their absolute values for signed ops):
+//! `X = Q · Y + R` and `D = Y - 1 - R`, with `Q`, `R` (lanes 0..8, 8..16) and `D` (the tail's
+//! lanes 0..8) values of the width. `D ≥ 0` makes `R < Y`, so `Y = 0` (division by zero) has no
+//! witness. Signed ops put `|a|`, `|b|` in the tail's lanes 8..12, 12..16 with their signs
+//! (aux 0, 1) pinned by the top bit of `|a|` (`|a| ≤ 2^31`, and `|a| = 2^31` only for a negative
+//! `a`); the quotient is negated when the signs differ, the remainder takes the sign of `a`, and
+//! `div_s` of `MIN` by `-1` (a quotient of `2^31` with equal signs) has no witness.
+use super::Gadget;
+use crate::builder::{c, cf, pow2, Expr, StepBuilder};
+use crate::witness::StepWitness;
+use halo2curves::bn256::Fr;
+use halowasm_vm::Space;
+
+pub(crate) const DIVIDE: Gadget = Gadget { name: "div/rem", configure: divide, assign: assign_divide };
+
+const AUX_SA: usize = 0;
+const AUX_SB: usize = 1;
+const AUX_SQ: usize = 2;
+const AUX_INV_Q: usize = 3;
+const AUX_INV_R: usize = 4;
+const AUX_DIV_S: usize = 5;
+const AUX_Q_OUT: usize = 6;
+const AUX_R_OUT: usize = 7;
+
+/// `|v|` (in the tail's lanes `from..from + 4`) and its sign `s`: `v = |v|` or `2^32 - |v|`.
+fn absolute(cb: &mut StepBuilder, v: Expr, s: Expr, signed: Expr, from: usize) -> Expr {
+    let abs = cb.bytes_value(from, 4, true);
+    let top = cb.lane_next(from + 3).y;
+    cb.require_bool("sign is a bit", s.clone());
+    cb.require("unsigned operands have no sign", s.clone() * (c(1) - signed.clone()));
+    cb.require("a non-negative operand is below 2^31", (c(1) - s.clone()) * top.clone());
+    cb.require("|v| ≤ 2^31", top * (abs.clone() - cf(pow2(31))));
+    cb.require("v = |v| or 2^32 - |v|", signed * (v - abs.clone() - s * (cf(pow2(32)) - abs.clone() - abs.clone())));
+    abs
+}
+
+/// `v` negated modulo `2^32` when `s` (0 stays 0); aux `inv` witnesses whether `v = 0`.
+fn negate_if(cb: &mut StepBuilder, v: Expr, s: Expr, inv: usize) -> Expr {
+    let zero = cb.is_zero(v.clone(), inv);
+    v.clone() + s * (cf(pow2(32)) - v.clone() - v - cf(pow2(32)) * zero)
+}
+
+/// imm0 = w64, imm1 = 1 for `rem`, imm2 = 1 for signed (32-bit only).
+fn divide(cb: &mut StepBuilder) {
+    let (w64, rem, signed) = (cb.imm(0), cb.imm(1), cb.imm(2));
+    let (a, b) = super::arith::binary_operands(cb);
+    let q = cb.value_bytes(0, w64.clone());
+    let r = cb.value_bytes(8, w64.clone());
+    let d = cb.bytes_value(0, 8, true);
+    for l in 4..8 {
+        cb.require("32-bit D has 4 bytes", (c(1) - w64.clone()) * cb.lane_next(l).x);
+    }
+    for l in 8..16 {
+        cb.require("unsigned ops leave the tail's lanes 8..16 zero", (c(1) - signed.clone()) * cb.lane_next(l).x);
+    }
+    cb.require("signed division is 32-bit", signed.clone() * w64);
+    let (sa, sb, sq) = (cb.aux(AUX_SA), cb.aux(AUX_SB), cb.aux(AUX_SQ));
+    let abs_a = absolute(cb, a.clone(), sa.clone(), signed.clone(), 8);
+    let abs_b = absolute(cb, b.clone(), sb.clone(), signed.clone(), 12);
+    let x = a.clone() + signed.clone() * (abs_a - a);
+    let y = b.clone() + signed.clone() * (abs_b - b);
+    cb.require("X = Q · Y + R", x - q.clone() * y.clone() - r.clone());
+    cb.require("D = Y - 1 - R", d - (y - c(1) - r.clone()));
+    cb.require("quotient sign = sign a xor sign b", sq.clone() - (sa.clone() + sb.clone() - c(2) * sa.clone() * sb));
+    let div_s = cb.aux(AUX_DIV_S);
+    cb.require("div_s flag", div_s.clone() - (c(1) - rem.clone()) * signed);
+    cb.require("div_s: MIN / -1 overflows", div_s * (c(1) - sq.clone()) * cb.lane(3).y);
+    let (q_out, r_out) = (cb.aux(AUX_Q_OUT), cb.aux(AUX_R_OUT));
+    let q_signed = negate_if(cb, q, sq, AUX_INV_Q);
+    cb.require("quotient result", q_out.clone() - q_signed);
+    let r_signed = negate_if(cb, r, sa, AUX_INV_R);
+    cb.require("remainder result", r_out.clone() - r_signed);
+    let result = q_out.clone() + rem * (r_out - q_out);
+    let sp = cb.sp();
+    cb.write(0, Space::Stack, sp - c(2), result);
+}
+
+fn assign_divide(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+    let (a, b) = (w.acc[0].old, w.acc[1].old);
+    let signed = w.imm[2] == 1;
+    let neg = |v: u64| signed && v >> 31 == 1;
+    let (sa, sb) = (neg(a), neg(b));
+    let abs = |v: u64, s: bool| if s { (1u64 << 32) - v } else { v };
+    let (x, y) = (abs(a, sa), abs(b, sb));
+    let (q, r) = (x / y, x % y);
+    w.set_bytes(0, q, 8);
+    w.set_bytes(8, r, 8);
+    let mut next = [[0u64; 3]; crate::columns::NUM_LANES];
+    let mut put = |from: usize, v: u64, n: usize| {
+        for j in 0..n {
+            let x = (v >> (8 * j)) & 0xff;
+            next[from + j] = [x, x >> 7, 0];
+        }
+    };
+    put(0, y - 1 - r, 8);
+    if signed {
+        put(8, x, 4);
+        put(12, y, 4);
+    }
+    w.lanes_next = Some(next);
+    let sq = sa != sb;
+    let negate = |v: u64, s: bool| if s { ((1u64 << 32) - v) & 0xffff_ffff } else { v };
+    w.aux[AUX_SA] = Fr::from(sa as u64);
+    w.aux[AUX_SB] = Fr::from(sb as u64);
+    w.aux[AUX_SQ] = Fr::from(sq as u64);
+    w.set_inverse(AUX_INV_Q, q);
+    w.set_inverse(AUX_INV_R, r);
+    w.aux[AUX_DIV_S] = Fr::from((signed && w.imm[1] == 0) as u64);
+    w.aux[AUX_Q_OUT] = Fr::from(negate(q, sq));
+    w.aux[AUX_R_OUT] = Fr::from(negate(r, sa));
+    Ok(())
+}
