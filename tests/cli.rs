@@ -315,3 +315,22 @@ fn too_long_fails_before_proving() {
     assert!(t.contains("trace too long: 48015 steps need at least 48017 rows"), "{t}");
     assert!(t.contains("k = 16") && t.contains("(k = 12) has 4090 usable rows"), "{t}");
 }
+
+/// `run --trace` writes JSON for `.json` files and the compact binary form otherwise; both
+/// describe every step.
+#[test]
+fn traces_in_json_and_binary() {
+    let dir = tmp();
+    let json = dir.path().join("t.json");
+    let bin = dir.path().join("t.trace");
+    for f in [&json, &bin] {
+        let o = halowasm(&["run", &example("fib.wat"), "--invoke", "fib", "--args", "7", "--trace", f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["instr"], "entry");
+    assert_eq!(steps.last().unwrap()["instr"], "halt");
+    let trace = halowasm::vm::Trace::read_binary(std::fs::File::open(&bin).unwrap()).unwrap();
+    assert_eq!(trace.len(), steps.len());
+}

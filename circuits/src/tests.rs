@@ -38,6 +38,7 @@ const CHECKSUM: &str = include_str!("../../examples/checksum.wat");
 #[test]
 fn degree_is_at_most_five() {
     let s = crate::shape();
+    eprintln!("{s:?}");
     assert!(s.degree <= 5, "degree {} > 5 would break real proofs", s.degree);
 }
 

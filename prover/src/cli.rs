@@ -107,7 +107,8 @@ struct SpecArgs {
 struct RunArgs {
     #[command(flatten)]
     inv: Invocation,
-    /// Write the trace as JSON.
+    /// Write the trace: JSON (one object per step, with the instruction's name) when FILE ends
+    /// in `.json`, else the compact binary form (`Trace::read_binary` reads it back).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
 }
@@ -370,8 +371,15 @@ fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
     ctx.progress.clear();
     let results = results_text(&program, &run)?;
     if let Some(path) = &a.trace {
-        let json = serde_json::to_vec(&run.trace).map_err(json_err)?;
-        std::fs::write(path, json).map_err(|source| ProverError::Io { path: path.clone(), source })?;
+        let io_err = |source| ProverError::Io { path: path.clone(), source };
+        let bytes = if path.extension().is_some_and(|e| e == "json") {
+            serde_json::to_vec(&trace_json(program.image(), &run.trace)).map_err(json_err)?
+        } else {
+            let mut b = Vec::new();
+            run.trace.write_binary(&mut b).map_err(io_err)?;
+            b
+        };
+        std::fs::write(path, bytes).map_err(io_err)?;
     }
     let outputs: Vec<i64> = run.outcome.outputs.iter().map(|v| *v as i64).collect();
     let v = serde_json::json!({
@@ -387,6 +395,25 @@ fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
         println!("steps: {}", run.outcome.steps);
     });
     Ok(ExitCode::SUCCESS)
+}
+
+/// A trace as JSON for people: one object per step with the instruction's name.
+fn trace_json(image: &halowasm_vm::Image, trace: &halowasm_vm::Trace) -> serde_json::Value {
+    let steps: Vec<serde_json::Value> = trace
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(eid, s)| {
+            let acc: Vec<serde_json::Value> = trace
+                .accesses_of(s)
+                .iter()
+                .map(|a| serde_json::json!({"space": format!("{:?}", a.space), "addr": a.addr, "old": a.old, "new": a.new}))
+                .collect();
+            serde_json::json!({"eid": eid, "pc": s.pc, "instr": s.instr(image).name(), "sp": s.sp,
+                "depth": s.depth, "accesses": acc, "io": s.io})
+        })
+        .collect();
+    serde_json::json!({ "steps": steps })
 }
 
 fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
