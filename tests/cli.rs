@@ -334,3 +334,11 @@ fn traces_in_json_and_binary() {
     let trace = halowasm::vm::Trace::read_binary(std::fs::File::open(&bin).unwrap()).unwrap();
     assert_eq!(trace.len(), steps.len());
 }
+
+/// `audit` corrupts a valid witness and reports every tampering caught.
+#[test]
+fn audit_reports_tampering_caught() {
+    let o = halowasm(&["audit", &example("fib.wat"), "--invoke", "fib", "--args", "3", "--max-cases", "20"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("tamper: 20 tried, 20 caught"), "{}", text(&o));
+}

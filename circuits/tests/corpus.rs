@@ -76,6 +76,7 @@ fn mock(image: &Arc<Image>, export: &str, args: &[u64], inputs: Inputs) -> Resul
 }
 
 #[test]
+#[ignore = "slow sweep of the corpus with MockProver: cargo test --release -p halowasm-circuits --test corpus -- --ignored"]
 fn corpus_mock_prover() {
     let Some(corpus) = corpus_dir() else { return };
     let full = std::env::var("HALOWASM_CORPUS_FULL").is_ok_and(|v| v == "1");
@@ -111,6 +112,7 @@ fn corpus_mock_prover() {
 }
 
 #[test]
+#[ignore = "slow sweep of the corpus with MockProver: cargo test --release -p halowasm-circuits --test corpus -- --ignored"]
 fn corpus_io_mock_prover() {
     let Some(corpus) = corpus_dir() else { return };
     let text = std::fs::read_to_string(corpus.join("programs/io-cases.tsv")).expect("io-cases.tsv");

@@ -7,6 +7,7 @@
 //! | 1 | error: bad input, unsupported program, trap, run too long, I/O, corrupt or mismatched file |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | `verify`: the proof is invalid, or `prove --mock`: the circuit rejects the run |
+//! | 4 | `audit`: a tampered witness was accepted (`tamper: T tried, C caught` with C < T) |
 //!
 //! Each subcommand is one variant of [`Command`] holding its arguments and one `cmd_*`
 //! function; [`dispatch`] maps one to the other. Progress spinners are drawn on stderr only when
@@ -94,6 +95,24 @@ enum Command {
     /// Run WebAssembly spec scripts (.wast files or folders of them) on the VM; ends with
     /// `N passed, M failed, K skipped` (skipped: needs floats or another unsupported feature).
     Spec(SpecArgs),
+    /// Soundness audit: corrupt the valid witness of a run cell by cell and structurally, run
+    /// MockProver on each, and report `tamper: T tried, C caught` (exit 4 when C < T).
+    Audit(AuditArgs),
+}
+
+#[derive(Args, Debug)]
+struct AuditArgs {
+    #[command(flatten)]
+    inv: Invocation,
+    /// Rows sampled per kind of step.
+    #[arg(long, default_value_t = 1)]
+    rows_per_kind: usize,
+    /// Try at most this many corruptions.
+    #[arg(long)]
+    max_cases: Option<usize>,
+    /// Seed of the sampled rows and values.
+    #[arg(long, default_value_t = 0x5eed)]
+    seed: u64,
 }
 
 #[derive(Args, Debug)]
@@ -229,6 +248,7 @@ fn dispatch(cli: &Cli) -> CmdResult {
         Command::Inspect(a) => cmd_inspect(&ctx, a),
         Command::Setup(a) => cmd_setup(&ctx, a),
         Command::Spec(a) => cmd_spec(&ctx, a),
+        Command::Audit(a) => cmd_audit(&ctx, a),
     }
 }
 
@@ -718,6 +738,23 @@ fn cmd_spec(ctx: &Ctx, a: &SpecArgs) -> CmdResult {
         "skipped": report.skipped, "files": files});
     ctx.print(v, || println!("{report}"));
     Ok(if report.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn cmd_audit(ctx: &Ctx, a: &AuditArgs) -> CmdResult {
+    let (program, run) = do_run(ctx, &a.inv)?;
+    let circuit = program.circuit(&run)?;
+    let opts = halowasm_circuits::AuditOptions {
+        rows_per_kind: a.rows_per_kind,
+        seed: a.seed,
+        max_cases: a.max_cases,
+        structural: true,
+    };
+    let report = halowasm_circuits::audit(&circuit, opts);
+    ctx.progress.clear();
+    let v = serde_json::json!({"steps": run.trace.len(), "tried": report.tried, "caught": report.caught,
+        "escaped": report.escaped});
+    ctx.print(v, || println!("{report}"));
+    Ok(if report.caught == report.tried { ExitCode::SUCCESS } else { ExitCode::from(4) })
 }
 
 fn print_statement(st: &Statement) {
