@@ -96,6 +96,15 @@ pub(crate) struct Witness {
 }
 
 impl Witness {
+    /// Bytes of `v` into lanes `from..from + 8` of row `row`.
+    #[cfg(test)]
+    pub fn set_lane_bytes(&mut self, row: usize, from: usize, v: u64) {
+        for j in 0..8 {
+            let b = (v >> (8 * j)) & 0xff;
+            self.lanes[from + j][row] = [b, b >> 7, 0];
+        }
+    }
+
     /// The value of `cell` at `row`: an override, or `value`.
     pub fn cell(&self, cell: CellRef, row: usize, value: Fr) -> Fr {
         self.overrides.iter().rev().find(|(c, r, _)| *c == cell && *r == row).map_or(value, |o| o.2)

@@ -2,7 +2,9 @@
 //! `expected.tsv` up to a step bound, and the IO cases of `io-cases.tsv`.
 //!
 //! The default run takes cases of at most 20,000 steps; `HALOWASM_CORPUS_FULL=1` raises the bound
-//! to 65,536 steps (slow). Skipped when the corpus is not there.
+//! to 65,536 steps (slow). `HALOWASM_CORPUS_FILTER=text` keeps the cases whose
+//! `variant/program::export` contains `text`, `HALOWASM_CORPUS_MIN_STEPS=n` those of at least `n`
+//! steps. Skipped when the corpus is not there.
 use halo2_proofs::dev::MockProver;
 use halowasm_circuits::{io_statement, Layout, VmCircuit};
 use halowasm_vm::{load, Image, Inputs, Instance, Limits, ValType};
@@ -82,9 +84,10 @@ fn corpus_mock_prover() {
     let full = std::env::var("HALOWASM_CORPUS_FULL").is_ok_and(|v| v == "1");
     let bound = if full { 65_536 } else { 20_000 };
     let filter = std::env::var("HALOWASM_CORPUS_FILTER").unwrap_or_default();
+    let min_steps: u64 = std::env::var("HALOWASM_CORPUS_MIN_STEPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     let cases: Vec<Case> = read_cases(&corpus)
         .into_iter()
-        .filter(|c| !c.traps && c.steps <= bound)
+        .filter(|c| !c.traps && c.steps <= bound && c.steps >= min_steps)
         .filter(|c| filter.is_empty() || format!("{}/{}::{}", c.variant, c.program, c.export).contains(&filter))
         .collect();
     let mut images: HashMap<(String, String), Arc<Image>> = HashMap::new();

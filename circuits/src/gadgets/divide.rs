@@ -83,7 +83,8 @@ fn assign_divide(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     let (sa, sb) = (neg(a), neg(b));
     let abs = |v: u64, s: bool| if s { (1u64 << 32) - v } else { v };
     let (x, y) = (abs(a, sa), abs(b, sb));
-    let (q, r) = (x / y, x % y);
+    // y = 0 traps in the VM; the witness is then only for the audit (and has no solution).
+    let (q, r) = (x.checked_div(y).unwrap_or(0), x.checked_rem(y).unwrap_or(x));
     w.set_bytes(0, q, 8);
     w.set_bytes(8, r, 8);
     let mut next = [[0u64; 3]; crate::columns::NUM_LANES];
@@ -93,7 +94,7 @@ fn assign_divide(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
             next[from + j] = [x, x >> 7, 0];
         }
     };
-    put(0, y - 1 - r, 8);
+    put(0, y.wrapping_sub(1).wrapping_sub(r), 8);
     if signed {
         put(8, x, 4);
         put(12, y, 4);
