@@ -40,16 +40,21 @@ pub struct Layout {
     /// Argument and result cells of the public input.
     pub args_cap: u32,
     pub results_cap: u32,
-    /// Public-input and output cells of the public input: [`DEFAULT_IO_CAP`] when the program
-    /// imports `env.wasm_input` / `env.wasm_output` (else 0), or what the run needs if more.
+    /// Public-input and output cells of the public input: [`io_cap`]`(k)` when the program
+    /// imports `env.wasm_input` / `env.wasm_output` (else 0). A function of the program and `k`
+    /// only, so that a key made for `k` fits every run of that size.
     #[serde(default)]
     pub inputs_cap: u32,
     #[serde(default)]
     pub outputs_cap: u32,
 }
 
-/// Public inputs and outputs a layout holds by default when the program uses them.
-pub const DEFAULT_IO_CAP: u32 = 64;
+/// Public inputs (and, separately, outputs) a layout at `k` holds when the program uses them:
+/// 2^(k-4), a sixteenth of the rows (64 at the smallest `k`). A run reads or writes one value per
+/// step, so a run with more needs a larger `k` anyway.
+pub fn io_cap(k: u32) -> u32 {
+    1 << k.saturating_sub(4)
+}
 
 impl Layout {
     /// The layout of `image` at `k`: the memory table takes every row not needed by the heap
@@ -78,8 +83,8 @@ impl Layout {
             heap_words: heap_words as u32,
             args_cap: cap(|t| t.params.len()),
             results_cap: cap(|t| t.results.len()),
-            inputs_cap: if imports(image, HostFn::WasmInput) { DEFAULT_IO_CAP } else { 0 },
-            outputs_cap: if imports(image, HostFn::WasmOutput) { DEFAULT_IO_CAP } else { 0 },
+            inputs_cap: if imports(image, HostFn::WasmInput) { io_cap(k) } else { 0 },
+            outputs_cap: if imports(image, HostFn::WasmOutput) { io_cap(k) } else { 0 },
         })
     }
 
@@ -113,10 +118,13 @@ impl Layout {
             if usable_rows(k) < needed_rows {
                 continue;
             }
-            if let Ok(mut l) = Layout::new(image, k) {
-                l.inputs_cap = l.inputs_cap.max(inputs);
-                l.outputs_cap = l.outputs_cap.max(outputs);
-                if l.stack_cap >= max_stack && l.frame_cap >= max_depth && l.instance_len() < usable_rows(k) {
+            if let Ok(l) = Layout::new(image, k) {
+                if l.inputs_cap >= inputs
+                    && l.outputs_cap >= outputs
+                    && l.stack_cap >= max_stack
+                    && l.frame_cap >= max_depth
+                    && l.instance_len() < usable_rows(k)
+                {
                     return Ok(l);
                 }
             }

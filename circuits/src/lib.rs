@@ -31,7 +31,7 @@ mod tests;
 mod witness;
 
 pub use audit::{audit, AuditOptions, AuditReport};
-pub use layout::{usable_rows, Layout, DEFAULT_IO_CAP, MAX_K, MIN_K};
+pub use layout::{io_cap, usable_rows, Layout, MAX_K, MIN_K};
 pub use public::PublicStatement;
 
 use execution::ExecutionConfig;

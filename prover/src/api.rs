@@ -365,9 +365,6 @@ pub fn statement_instances(exports: &[ExportMeta], layout: &Layout, st: &Stateme
             st.k, layout.k
         )));
     }
-    if !st.public_inputs.is_empty() || !st.outputs.is_empty() {
-        return Err(ProverError::BadStatement("this circuit does not prove host IO yet".into()));
-    }
     let e = exports.iter().find(|e| e.name == st.function).ok_or_else(|| {
         let names: Vec<&str> = exports.iter().map(|e| e.name.as_str()).collect();
         ProverError::BadStatement(format!("no exported function `{}` (exports: {})", st.function, names.join(", ")))
@@ -757,7 +754,7 @@ impl Program {
             function: run.export.clone(),
             args: run.args.iter().zip(&ty.params).map(|(v, t)| typed(*v, *t)).collect(),
             results: run.outcome.results.iter().zip(&ty.results).map(|(v, t)| typed(*v, *t)).collect(),
-            public_inputs: Vec::new(),
+            public_inputs: halowasm_circuits::trace_io(&run.trace).0.iter().map(|v| *v as i64).collect(),
             outputs: run.outcome.outputs.iter().map(|v| *v as i64).collect(),
         })
     }
@@ -820,7 +817,6 @@ impl Program {
 
     /// The circuit of a run (with its witness), at [`Program::layout_for`]'s `k`.
     pub fn circuit_with(&self, run: &Run, opts: &ProveOptions) -> Result<VmCircuit> {
-        check_no_io(run)?;
         let layout = self.layout_for(run, opts)?;
         self.circuit_at(run, layout)
     }
@@ -831,7 +827,6 @@ impl Program {
     }
 
     fn circuit_at(&self, run: &Run, layout: Layout) -> Result<VmCircuit> {
-        check_no_io(run)?;
         Ok(VmCircuit::new(self.image.clone(), layout, &run.export, &run.args, &run.outcome.results, &run.trace)?)
     }
 
@@ -949,7 +944,6 @@ impl Program {
         opts: &ProveOptions,
         observe: &(dyn Fn(PhaseEvent) + Sync),
     ) -> Result<Proved> {
-        check_no_io(run)?;
         let layout = self.layout_for(run, opts)?;
         let k = layout.k;
         let timed = |phase: Phase, f: &mut dyn FnMut() -> Result<()>| -> Result<Duration> {
@@ -1088,9 +1082,3 @@ impl Program {
     }
 }
 
-fn check_no_io(run: &Run) -> Result<()> {
-    if !run.outcome.outputs.is_empty() || run.outcome.public_inputs_read > 0 || run.outcome.private_inputs_read > 0 {
-        return Err(CircuitError::Unsupported("host IO (wasm_input / wasm_output)".into()).into());
-    }
-    Ok(())
-}
