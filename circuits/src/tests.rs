@@ -231,7 +231,7 @@ pub(crate) fn rows_of(c: &VmCircuit, name: &str) -> Vec<usize> {
 
 /// Every step of gadget `name` with its result in `slot` changed (memory kept consistent) is
 /// rejected.
-fn pins_results(base: &VmCircuit, name: &str, slot: usize) {
+pub(crate) fn pins_results(base: &VmCircuit, name: &str, slot: usize) {
     let rows = rows_of(base, name);
     assert!(!rows.is_empty(), "no step of {name}");
     for r in rows {
@@ -435,7 +435,7 @@ fn division_accepted_and_pinned() {
 }
 
 /// Recompute the gadget witness (lanes, aux, the tail's lanes) of step `row` from its slots.
-fn reassign(c: &mut VmCircuit, row: usize) {
+pub(crate) fn reassign(c: &mut VmCircuit, row: usize) {
     let w = c.witness_mut();
     let space = |k: u64| [Space::Stack, Space::Frame, Space::Global, Space::Heap][(k >> 32) as usize];
     let acc: Vec<halowasm_vm::Access> = (0..crate::columns::NUM_SLOTS)
@@ -474,7 +474,7 @@ fn reassign(c: &mut VmCircuit, row: usize) {
 
 /// Claim argument `index` was `value`: the instance, the `arg` step, and every copy of it
 /// (`local.get`) up to step `until`, whose inputs are re-read.
-fn change_argument(c: &mut VmCircuit, index: usize, value: u64, until: usize) {
+pub(crate) fn change_argument(c: &mut VmCircuit, index: usize, value: u64, until: usize) {
     c.instance_mut()[2 + index] = Fr::from(value);
     let arg = rows_of(c, "arg")[index];
     rewrite_written(c, arg, 0, value);

@@ -605,6 +605,25 @@ impl<'a> Instance<'a> {
                         self.write(regs, addr, v ^ bit)?;
                     }
                 }
+                Instr::Abs2 => {
+                    let (a, b) = (self.stack[regs.sp as usize - 2], self.stack[regs.sp as usize - 1]);
+                    let sign = |v: u64| v >> 63;
+                    self.write(regs, regs.sp - 2, sign(a) + 2 * sign(b))?;
+                    self.write(regs, regs.sp - 1, (a as i64).unsigned_abs())?;
+                    self.write(regs, regs.sp, (b as i64).unsigned_abs())?;
+                    regs.sp += 1;
+                }
+                Instr::SignFix { rem } => {
+                    let signs = self.stack[regs.sp as usize - 2];
+                    let v = self.read(regs.sp - 1);
+                    let (sa, sb) = (signs & 1 == 1, signs & 2 == 2);
+                    let negative = if rem { sa } else { sa != sb };
+                    if !rem && !negative && v >> 63 == 1 {
+                        return Err(self.trap(pc, Trap::IntegerOverflow));
+                    }
+                    self.write(regs, regs.sp - 2, if negative { v.wrapping_neg() } else { v })?;
+                    regs.sp -= 1;
+                }
                 Instr::Br { target, drop, keep } => {
                     self.drop_keep(regs, drop, keep)?;
                     next = target;

@@ -165,6 +165,15 @@ pub enum Instr {
     /// `[a, b] -> [a ^ 2^(W-1), b ^ 2^(W-1)]`: flips the sign bits so that a signed comparison
     /// becomes an unsigned one (emitted before `Rel` with an unsigned op for `lt_s` etc.).
     FlipSign2 { w: Width },
+    /// `[a, b] -> [sa + 2·sb, |a|, |b|]` for i64 operands with signs `sa`, `sb`: the first half
+    /// of `i64.div_s` / `i64.rem_s`, which the translator lowers to
+    /// `abs2; div_u | rem_u; tail; sign_fix` so that the circuit proves them with unsigned
+    /// division (an i64 operand's absolute value takes all of a row's byte lanes).
+    Abs2,
+    /// `[signs, v] -> [result]`: the second half of `i64.div_s` (`rem = false`: `v` is the
+    /// quotient of the absolute values, negated when the signs differ; traps with integer
+    /// overflow when it does not fit, `MIN / -1`) or `i64.rem_s` (`v` takes the sign of `a`).
+    SignFix { rem: bool },
     /// Unconditional jump.
     Br { target: u32, drop: u32, keep: u32 },
     /// Pop a condition; jump when it is not zero.
@@ -229,6 +238,9 @@ impl Instr {
             Rel { op, w } => format!("{}.{}", wp(w), format!("{op:?}").to_lowercase()),
             Conv(c) => format!("{c:?}").to_lowercase(),
             FlipSign2 { w } => format!("{}.flip_sign2", wp(w)),
+            Abs2 => "i64.abs2".into(),
+            SignFix { rem: false } => "i64.sign_fix_div".into(),
+            SignFix { rem: true } => "i64.sign_fix_rem".into(),
             Br { .. } => "br".into(),
             BrIfNez { .. } => "br_if".into(),
             BrIfEqz { .. } => "br_if_eqz".into(),

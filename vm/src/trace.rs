@@ -16,6 +16,8 @@
 //! | binary, comparison | `sp-2` a → result, read `sp-1` (b) |
 //! | unary, conversion | `sp-1` a → result |
 //! | `flip_sign2` | `sp-2` a → a', `sp-1` b → b' |
+//! | `abs2` | `sp-2` a → signs, `sp-1` b → \|a\|, `sp` old → \|b\| |
+//! | `sign_fix` | read `sp-1` (v), `sp-2` signs → result |
 //! | `br` (keep) | for each kept value: read `sp-keep+i`, write `sp-keep+i-drop` |
 //! | `br_if`, `br_if_eqz` | read `sp-1` (condition), then as `br` when taken |
 //! | `call` | write frame `depth+1` (the return pc) |

@@ -992,9 +992,9 @@ impl<'a> FuncTranslator<'a> {
             O::I64Add => self.push(code, bin(BinOp::Add, W64), 2, 1),
             O::I64Sub => self.push(code, bin(BinOp::Sub, W64), 2, 1),
             O::I64Mul => self.push(code, bin(BinOp::Mul, W64), 2, 1),
-            O::I64DivS => self.push(code, bin(BinOp::DivS, W64), 2, 1),
+            O::I64DivS => self.signed_div64(code, false),
             O::I64DivU => self.push(code, bin(BinOp::DivU, W64), 2, 1),
-            O::I64RemS => self.push(code, bin(BinOp::RemS, W64), 2, 1),
+            O::I64RemS => self.signed_div64(code, true),
             O::I64RemU => self.push(code, bin(BinOp::RemU, W64), 2, 1),
             O::I64And => self.push(code, bin(BinOp::And, W64), 2, 1),
             O::I64Or => self.push(code, bin(BinOp::Or, W64), 2, 1),
@@ -1032,6 +1032,15 @@ impl<'a> FuncTranslator<'a> {
         } else {
             self.branch(l, code, kind);
         }
+    }
+
+    /// `i64.div_s` / `i64.rem_s` as `abs2; div_u | rem_u; tail; sign_fix` (see [`Instr::Abs2`]).
+    fn signed_div64(&mut self, code: &mut Vec<Instr>, rem: bool) {
+        code.push(Instr::Abs2);
+        self.height += 1;
+        let op = if rem { BinOp::RemU } else { BinOp::DivU };
+        self.push(code, Instr::Bin { op, w: Width::W64 }, 2, 1);
+        self.push(code, Instr::SignFix { rem }, 2, 1);
     }
 
     fn signed_rel(&mut self, code: &mut Vec<Instr>, op: RelOp, w: Width) {

@@ -1,5 +1,5 @@
 //! Division and remainder (`div_u`, `rem_u` at both widths; `div_s`, `rem_s` at 32 bits) in two
-//! rows. With `X`, `Y` the operands (their absolute values for signed ops):
+//! rows (64-bit `div_s` and `rem_s` are lowered around `div_u`/`rem_u`: see [`super::signed`]). With `X`, `Y` the operands (their absolute values for signed ops):
 //! `X = Q · Y + R` and `D = Y - 1 - R`, with `Q`, `R` (lanes 0..8, 8..16) and `D` (the tail's
 //! lanes 0..8) values of the width. `D ≥ 0` makes `R < Y`, so `Y = 0` (division by zero) has no
 //! witness. Signed ops put `|a|`, `|b|` in the tail's lanes 8..12, 12..16 with their signs
@@ -23,22 +23,29 @@ const AUX_DIV_S: usize = 5;
 const AUX_Q_OUT: usize = 6;
 const AUX_R_OUT: usize = 7;
 
+/// `v` as a sign `s` and a magnitude `abs` whose top bit is `top`, for values of `bits` bits:
+/// `v = abs` (`top` clear) or `v = 2^bits - abs` with `abs ≤ 2^(bits-1)`. Since `v < 2^bits`,
+/// this pins `s` to the sign bit of `v`. Only where `enabled` (a 0/1 expression) is `v` tied.
+pub(super) fn sign_magnitude(cb: &mut StepBuilder, v: Expr, s: Expr, abs: Expr, top: Expr, bits: u32, enabled: Expr) {
+    cb.require_bool("sign is a bit", s.clone());
+    cb.require("a non-negative value has its top bit clear", (c(1) - s.clone()) * top.clone());
+    cb.require("|v| ≤ 2^(W-1)", top * (abs.clone() - cf(pow2(bits - 1))));
+    cb.require("v = |v| or 2^W - |v|", enabled * (v - abs.clone() - s * (cf(pow2(bits)) - abs.clone() - abs)));
+}
+
 /// `|v|` (in the tail's lanes `from..from + 4`) and its sign `s`: `v = |v|` or `2^32 - |v|`.
 fn absolute(cb: &mut StepBuilder, v: Expr, s: Expr, signed: Expr, from: usize) -> Expr {
     let abs = cb.bytes_value(from, 4, true);
     let top = cb.lane_next(from + 3).y;
-    cb.require_bool("sign is a bit", s.clone());
     cb.require("unsigned operands have no sign", s.clone() * (c(1) - signed.clone()));
-    cb.require("a non-negative operand is below 2^31", (c(1) - s.clone()) * top.clone());
-    cb.require("|v| ≤ 2^31", top * (abs.clone() - cf(pow2(31))));
-    cb.require("v = |v| or 2^32 - |v|", signed * (v - abs.clone() - s * (cf(pow2(32)) - abs.clone() - abs.clone())));
+    sign_magnitude(cb, v, s, abs.clone(), top, 32, signed);
     abs
 }
 
-/// `v` negated modulo `2^32` when `s` (0 stays 0); aux `inv` witnesses whether `v = 0`.
-fn negate_if(cb: &mut StepBuilder, v: Expr, s: Expr, inv: usize) -> Expr {
+/// `v` negated modulo `2^bits` when `s` (0 stays 0); aux `inv` witnesses whether `v = 0`.
+pub(super) fn negate_if(cb: &mut StepBuilder, v: Expr, s: Expr, inv: usize, bits: u32) -> Expr {
     let zero = cb.is_zero(v.clone(), inv);
-    v.clone() + s * (cf(pow2(32)) - v.clone() - v - cf(pow2(32)) * zero)
+    v.clone() + s * (cf(pow2(bits)) - v.clone() - v - cf(pow2(bits)) * zero)
 }
 
 /// imm0 = w64, imm1 = 1 for `rem`, imm2 = 1 for signed (32-bit only).
@@ -67,9 +74,9 @@ fn divide(cb: &mut StepBuilder) {
     cb.require("div_s flag", div_s.clone() - (c(1) - rem.clone()) * signed);
     cb.require("div_s: MIN / -1 overflows", div_s * (c(1) - sq.clone()) * cb.lane(3).y);
     let (q_out, r_out) = (cb.aux(AUX_Q_OUT), cb.aux(AUX_R_OUT));
-    let q_signed = negate_if(cb, q, sq, AUX_INV_Q);
+    let q_signed = negate_if(cb, q, sq, AUX_INV_Q, 32);
     cb.require("quotient result", q_out.clone() - q_signed);
-    let r_signed = negate_if(cb, r, sa, AUX_INV_R);
+    let r_signed = negate_if(cb, r, sa, AUX_INV_R, 32);
     cb.require("remainder result", r_out.clone() - r_signed);
     let result = q_out.clone() + rem * (r_out - q_out);
     let sp = cb.sp();

@@ -11,6 +11,7 @@ mod frame;
 mod host;
 mod memory;
 mod shift;
+mod signed;
 mod stack;
 mod stub;
 
@@ -63,6 +64,8 @@ pub(crate) const GADGETS: &[Gadget] = &[
     host::INPUT,
     host::OUTPUT,
     host::REQUIRE,
+    signed::ABS2,
+    signed::SIGN_FIX,
 ];
 
 /// `2^W - 2^(8·bytes)`: what sign extension adds to a negative `bytes`-byte value.
@@ -126,6 +129,8 @@ pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
         },
         Un { op: UnOp::Eqz, w } => g(&compare::EQZ, [w64(w), 0, 0]),
         FlipSign2 { w } => g(&compare::FLIP_SIGN, [w64(w), 0, 0]),
+        Abs2 => g(&signed::ABS2, [0; 3]),
+        SignFix { rem } => g(&signed::SIGN_FIX, [*rem as u64, 0, 0]),
         Br { target, drop, keep } if *keep <= 1 => g(&control::BR, [*target as u64, *drop as u64, *keep as u64]),
         BrIfNez { target, drop, keep } if *keep <= 1 => {
             g(&control::BR_IF, [*target as u64, *drop as u64, *keep as u64])

@@ -239,6 +239,14 @@ fn expect(image: &Image, s: &Step, acc: &[Access]) -> Result<Expect, String> {
         }
         Instr::Un { .. } | Instr::Conv(_) | Instr::MemoryGrow => a.push((S, sp - 1)),
         Instr::FlipSign2 { .. } => a.extend([(S, sp - 2), (S, sp - 1)]),
+        Instr::Abs2 => {
+            a.extend([(S, sp - 2), (S, sp - 1), (S, sp)]);
+            next_sp = Some(sp + 1);
+        }
+        Instr::SignFix { .. } => {
+            a.extend([(S, sp - 1), (S, sp - 2)]);
+            next_sp = Some(sp - 1);
+        }
         Instr::Br { target, drop, keep } => {
             pairs(&mut a, sp, drop, keep);
             next_sp = Some(sp - drop);
