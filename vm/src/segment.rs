@@ -347,6 +347,11 @@ impl<'a> Execution<'a> {
         &self.inst.memory
     }
 
+    /// The program.
+    pub fn image(&self) -> &'a Image {
+        self.inst.image
+    }
+
     /// The invoked export.
     pub fn export(&self) -> &str {
         &self.export
