@@ -224,7 +224,7 @@ impl<'a> Execution<'a> {
         }
         let max_pages = image.memory.map_or(0, |m| m.maximum.unwrap_or(65536).min(inst.limits.max_memory_pages));
         if memory.len() as u64 != s.memory_size
-            || s.memory_size % PAGE_SIZE as u64 != 0
+            || !s.memory_size.is_multiple_of(PAGE_SIZE as u64)
             || s.memory_pages() > max_pages as u64
         {
             return Err(mismatch(format!("a memory of {} bytes does not fit the program", memory.len())));

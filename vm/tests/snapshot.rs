@@ -322,7 +322,7 @@ fn write_run(wat: &str, n: u64, gas: u64, dir: &std::path::Path) -> (Image, Dige
 }
 
 fn read_err(dir: &std::path::Path, id: u32, image: &Image, hash: Digest) -> SnapshotError {
-    Snapshot::read_from_dir(dir, id, hash, image.initial_memory(), 1 << 26).err().expect("an error")
+    Snapshot::read_from_dir(dir, id, hash, image.initial_memory(), 1 << 26).expect_err("an error")
 }
 
 #[test]

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use halowasm_vm::{load, Image, Inputs, Instance, Limits};
+use halowasm_vm::{load, snapshot::Digest, GasCosts, Image, Inputs, Instance, InstrKind, Limits, SegmentEnd};
 use std::time::Instant;
 
 const RUNS: &[(&str, &str, &[u64])] =
@@ -34,5 +34,24 @@ fn untraced_speed() {
             Instance::new(&image, Limits::default()).invoke(export, args, Inputs::default(), false).expect("runs").steps
         });
         eprintln!("{program}: invoke {steps} steps, {:.2} ms, {:.1} M steps/s", secs * 1e3, steps as f64 / secs / 1e6);
+        let costs = GasCosts::default().with(InstrKind::Load, 2).with(InstrKind::Call, 3);
+        for (what, costs) in [("uniform gas", GasCosts::default()), ("cost table", costs)] {
+            let (segments, secs) = best_of(15, || {
+                let mut exec = Instance::new(&image, Limits::default())
+                    .begin(Digest::default(), export, args, Inputs::default())
+                    .expect("begins")
+                    .with_gas_costs(costs.clone());
+                let mut n = 1;
+                while let SegmentEnd::OutOfGas { .. } = exec.run_segment(50_000, false).expect("runs").end {
+                    n += 1;
+                }
+                n
+            });
+            eprintln!(
+                "{program}: {segments} segments of 50k gas ({what}, snapshots included), {:.2} ms, {:.1} M steps/s",
+                secs * 1e3,
+                steps as f64 / secs / 1e6
+            );
+        }
     }
 }
