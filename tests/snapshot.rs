@@ -326,3 +326,78 @@ fn io_program_resumes_with_its_inputs() {
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert!(text(&o).contains("inputs differ"), "{}", text(&o));
 }
+
+/// Without the corpus: a trap ends a segmented run with exit 1 and `status: trap` in result.txt,
+/// after the snapshots before it.
+#[test]
+fn trap_is_recorded_in_the_result() {
+    let tmp = tmp();
+    let wat = tmp.path().join("countdown.wat");
+    std::fs::write(
+        &wat,
+        r#"(module (func (export "countdown") (param $n i32) (result i32)
+             (loop $next
+               (if (i32.eqz (local.get $n)) (then unreachable))
+               (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+               (br $next))
+             (i32.const 0)))"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&[
+        s(&wat),
+        "--invoke",
+        "countdown",
+        "--args",
+        "100",
+        "--gas-limit",
+        "100",
+        "--enable-gas-refill",
+        "--snapshot-output",
+        s(&out),
+    ]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("unreachable"), "{}", text(&o));
+    let result = std::fs::read_to_string(out.join("result.txt")).unwrap();
+    assert_eq!(field(&result, "status"), "trap");
+    assert!(field(&result, "error").contains("unreachable"), "{result}");
+    let last: u32 = field(&result, "last_snapshot").parse().unwrap();
+    assert!(last >= 5 && out.join(format!("{last}.snap")).is_file(), "{result}");
+    // Resuming before the trap reaches the same trap.
+    let again = tmp.path().join("again");
+    let o = run(&[
+        s(&wat),
+        "--invoke",
+        "countdown",
+        "--gas-limit",
+        "100",
+        "--enable-gas-refill",
+        "--snapshot-input",
+        s(&out),
+        "--snapshot-id",
+        "2",
+        "--snapshot-output",
+        s(&again),
+    ]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(again.join("result.txt")).unwrap(), result);
+}
+
+/// Without the corpus: flags that need others are usage errors (exit 2).
+#[test]
+fn segment_flags_need_their_partners() {
+    let fib = example("fib.wat");
+    let tmp = tmp();
+    let out = tmp.path().join("out");
+    for args in [
+        &["--gas-limit", "10"][..],
+        &["--enable-gas-refill"][..],
+        &["--snapshot-id", "1"][..],
+        &["--gas-cost", "load=2"][..],
+        &["--gas-cost", "floats=2", "--snapshot-output", s(&out)][..],
+    ] {
+        let o = run(&[&[fib.as_str(), "--invoke", "fib", "--args", "10"][..], args].concat());
+        assert_eq!(code(&o), 2, "{args:?}: {}", text(&o));
+    }
+    assert!(!out.exists(), "a usage error writes nothing");
+}
