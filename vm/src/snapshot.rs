@@ -220,6 +220,8 @@ impl MemoryDelta {
 
     /// Apply to `memory` (the memory at snapshot `id - 1`, whose digest the caller checked against
     /// `prev_digest`); checks the result against `digest`. `file` names the delta in errors.
+    /// The memory grows to `memory_size` bytes: bound it first for untrusted files
+    /// ([`Snapshot::read_from_dir`] does).
     pub fn apply(&self, memory: &mut Vec<u8>, file: &str) -> Result<(), SnapshotError> {
         let corrupt = |reason: String| SnapshotError::Corrupt { file: file.into(), reason };
         if self.memory_size < memory.len() as u64 {

@@ -444,3 +444,30 @@ fn module_hash_is_blake2b_256() {
     assert_eq!(Digest::from_hex(&d.to_string()), Some(d));
     assert_eq!(Digest::from_hex("zz"), None);
 }
+
+/// A cut after every single step (in the entry stub, between a call and its first instruction,
+/// between the result pops): resuming from each snapshot reproduces all later ones.
+#[test]
+fn every_step_is_a_resumable_cut() {
+    let multi = r#"(module (memory 1) (global $g (mut i64) (i64.const 7))
+      (func $pair (param $n i32) (result i32 i64)
+        (i32.store (i32.const 8) (local.get $n))
+        (global.set $g (i64.add (global.get $g) (i64.extend_i32_u (local.get $n))))
+        (local.get $n) (global.get $g))
+      (func (export "two") (param $a i32) (param $b i64) (result i32 i64)
+        (call $pair (i32.add (local.get $a) (i32.wrap_i64 (local.get $b))))))"#;
+    let image = load(&wat::parse_str(multi).unwrap()).unwrap();
+    let args = [5, 6];
+    let begin = || Instance::new(&image, Limits::default()).begin(Digest::default(), "two", &args, Inputs::default());
+    let cut = run_all(begin().unwrap(), 1, true);
+    let end = cut.end.clone().unwrap();
+    assert_eq!(end.results, vec![11, 18]);
+    assert_eq!(cut.snaps.len() as u64 + 1, end.steps);
+    for id in 1..=cut.snaps.len() as u32 {
+        let again = run_all(resume(&image, &cut, id, Inputs::default(), &GasCosts::default()), 1, true);
+        assert_eq!(again.end, cut.end, "resumed from {id}");
+        assert_eq!(again.snaps[..], cut.snaps[id as usize..], "resumed from {id}");
+        assert_eq!(again.deltas[..], cut.deltas[id as usize..], "resumed from {id}");
+        assert_eq!(again.traces[..], cut.traces[id as usize..], "resumed from {id}");
+    }
+}
