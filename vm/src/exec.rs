@@ -339,7 +339,7 @@ impl<'a> Instance<'a> {
     /// An empty trace with room for up to 2^20 steps (bounded by `max_steps`). Large
     /// allocations are mapped lazily (untouched pages cost nothing) and grow by remapping
     /// instead of copying, which keeps tracing cheap on long runs.
-    pub(crate) fn new_trace(&self) -> Trace {
+    fn new_trace(&self) -> Trace {
         let steps = self.limits.max_steps.min(1 << 20) as usize;
         Trace { steps: Vec::with_capacity(steps), accesses: Vec::with_capacity(2 * steps) }
     }
