@@ -80,6 +80,10 @@ pub enum Error {
     /// A binary trace is corrupt or of another version.
     #[error("corrupt trace: {0}")]
     CorruptTrace(String),
+    /// A snapshot or memory-delta file is missing, corrupt, of another module or does not fit
+    /// the run (see [`crate::snapshot`]).
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
     /// The program trapped.
     #[error("trap: {trap} (in function {func}, after {steps} steps)")]
     Trap { trap: Trap, func: String, steps: u64 },

@@ -1,5 +1,6 @@
 //! The interpreter: runs an [`Image`] and (optionally) records the [`Trace`].
 use crate::error::{Error, InputKind, Trap};
+use crate::gas::GasCosts;
 use crate::image::{FuncBody, Image, PAGE_SIZE};
 use crate::instr::*;
 use crate::trace::{Access, IoEvent, Space, Step, Trace};
@@ -100,27 +101,46 @@ pub struct InstanceState {
 
 /// A module instance: memory, globals, value stack and call frames.
 pub struct Instance<'a> {
-    image: &'a Image,
-    limits: Limits,
-    stack: Vec<u64>,
-    frames: Vec<u64>,
-    globals: Vec<u64>,
-    memory: Vec<u8>,
+    pub(crate) image: &'a Image,
+    pub(crate) limits: Limits,
+    pub(crate) stack: Vec<u64>,
+    pub(crate) frames: Vec<u64>,
+    pub(crate) globals: Vec<u64>,
+    pub(crate) memory: Vec<u8>,
     table: Vec<Option<u32>>,
     extern_types: Vec<FuncType>,
-    inputs: Inputs,
-    pub_cursor: u32,
-    priv_cursor: u32,
-    outputs: Vec<u64>,
-    trace: Option<Trace>,
-    steps: u64,
+    pub(crate) inputs: Inputs,
+    pub(crate) pub_cursor: u32,
+    pub(crate) priv_cursor: u32,
+    pub(crate) outputs: Vec<u64>,
+    pub(crate) trace: Option<Trace>,
+    pub(crate) steps: u64,
+    /// The run stops before step number `step_bound`: `limits.max_steps` (a trap), or earlier
+    /// when a segment's gas runs out at a uniform cost per step (see [`Instance::run_gas`]).
+    step_bound: u64,
+    /// Gas left in the segment, for metered runs with a non-uniform cost table.
+    gas_left: u64,
+    /// Gas of the instruction at each pc, for metered runs with a non-uniform cost table.
+    pc_costs: Vec<u64>,
+    /// The table `pc_costs` was made from.
+    pc_costs_of: Option<GasCosts>,
 }
 
 /// State of the machine between steps.
-struct Regs {
-    pc: u32,
-    sp: u32,
-    depth: u32,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Regs {
+    pub(crate) pc: u32,
+    pub(crate) sp: u32,
+    pub(crate) depth: u32,
+}
+
+/// How [`Instance::run`] stopped without an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RunEnd {
+    /// `halt` (or the return to `stop_depth`) executed.
+    Done,
+    /// The segment's gas cannot pay for the next instruction (which has not run).
+    OutOfGas,
 }
 
 impl<'a> Instance<'a> {
@@ -129,6 +149,7 @@ impl<'a> Instance<'a> {
     /// run then fails with [`Error::Instantiation`].
     pub fn new(image: &'a Image, limits: Limits) -> Self {
         let memory = if Self::memory_fits(image, &limits) { image.initial_memory() } else { Vec::new() };
+        let step_bound = limits.max_steps;
         Instance {
             image,
             limits,
@@ -144,6 +165,10 @@ impl<'a> Instance<'a> {
             outputs: Vec::new(),
             trace: None,
             steps: 0,
+            step_bound,
+            gas_left: 0,
+            pc_costs: Vec::new(),
+            pc_costs_of: None,
         }
     }
 
@@ -163,6 +188,7 @@ impl<'a> Instance<'a> {
     }
 
     fn new_empty(image: &'a Image, limits: Limits) -> Self {
+        let step_bound = limits.max_steps;
         Instance {
             image,
             limits,
@@ -178,6 +204,10 @@ impl<'a> Instance<'a> {
             outputs: Vec::new(),
             trace: None,
             steps: 0,
+            step_bound,
+            gas_left: 0,
+            pc_costs: Vec::new(),
+            pc_costs_of: None,
         }
     }
 
@@ -216,7 +246,7 @@ impl<'a> Instance<'a> {
         }
         let mut results = vec![0; nres];
         let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
-        self.run(&mut regs, args, &mut results, None, &mut NoLinker)?;
+        self.run::<false>(&mut regs, args, &mut results, None, &mut NoLinker)?;
         Ok(Outcome {
             results,
             outputs: std::mem::take(&mut self.outputs),
@@ -237,8 +267,8 @@ impl<'a> Instance<'a> {
         self.trace = Some(self.new_trace());
         let mut results = vec![0; nres];
         let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
-        match self.run(&mut regs, args, &mut results, None, &mut NoLinker) {
-            Ok(()) => {
+        match self.run::<false>(&mut regs, args, &mut results, None, &mut NoLinker) {
+            Ok(_) => {
                 let trace = shrink(self.trace.take().unwrap_or_default());
                 let out = Outcome {
                     results,
@@ -299,7 +329,7 @@ impl<'a> Instance<'a> {
             _ => {
                 self.enter(&mut regs, func, 0, linker)?;
                 if regs.depth > 0 {
-                    self.run(&mut regs, &[], &mut [], Some(0), linker)?;
+                    self.run::<false>(&mut regs, &[], &mut [], Some(0), linker)?;
                 }
             }
         }
@@ -314,7 +344,7 @@ impl<'a> Instance<'a> {
         Trace { steps: Vec::with_capacity(steps), accesses: Vec::with_capacity(2 * steps) }
     }
 
-    fn prepare(&self, export: &str, args: &[u64]) -> Result<(u32, usize), Error> {
+    pub(crate) fn prepare(&self, export: &str, args: &[u64]) -> Result<(u32, usize), Error> {
         self.check_instantiable()?;
         let e = self.image.export(export).ok_or_else(|| {
             let names: Vec<&str> = self.image.exports.iter().map(|e| e.name.as_str()).collect();
@@ -502,21 +532,34 @@ impl<'a> Instance<'a> {
         [self.word(wi), if crosses { self.word(wi + 1) } else { 0 }]
     }
 
-    fn run(
+    /// The interpreter loop. `METERED` charges each step its cost from `pc_costs` against
+    /// `gas_left`; unmetered runs (and segments at a uniform cost) are bounded by `step_bound`
+    /// alone, so the hot loop of a plain run does no gas bookkeeping at all.
+    fn run<const METERED: bool>(
         &mut self,
         regs: &mut Regs,
         args: &[u64],
         results: &mut [u64],
         stop_depth: Option<u32>,
         linker: &mut dyn Linker,
-    ) -> Result<(), Error> {
+    ) -> Result<RunEnd, Error> {
         let code = &self.image.code;
         loop {
-            if self.steps >= self.limits.max_steps {
-                return Err(self.trap(regs.pc, Trap::StepLimitReached));
+            if self.steps >= self.step_bound {
+                if self.steps >= self.limits.max_steps {
+                    return Err(self.trap(regs.pc, Trap::StepLimitReached));
+                }
+                return Ok(RunEnd::OutOfGas);
             }
             let pc = regs.pc;
             let instr = code[pc as usize];
+            if METERED {
+                let cost = self.pc_costs[pc as usize];
+                if cost > self.gas_left {
+                    return Ok(RunEnd::OutOfGas);
+                }
+                self.gas_left -= cost;
+            }
             let access_start = self.trace.as_ref().map(|t| t.accesses.len()).unwrap_or(0);
             let (sp0, depth0) = (regs.sp, regs.depth);
             let mut io = None;
@@ -749,7 +792,39 @@ impl<'a> Instance<'a> {
             self.steps += 1;
             regs.pc = next;
             if done {
-                return Ok(());
+                return Ok(RunEnd::Done);
+            }
+        }
+    }
+
+    /// Run from `regs` until `halt`, a trap, or until `gas` cannot pay for the next instruction
+    /// (the cut of a segment). Returns how the run stopped and the gas it used.
+    pub(crate) fn run_gas(
+        &mut self,
+        regs: &mut Regs,
+        args: &[u64],
+        results: &mut [u64],
+        gas: u64,
+        costs: &GasCosts,
+    ) -> Result<(RunEnd, u64), Error> {
+        let start = self.steps;
+        match costs.uniform_cost() {
+            // Gas is a multiple of the steps: bound the steps and keep the unmetered loop.
+            Some(cost) => {
+                let budget = gas.checked_div(cost).unwrap_or(u64::MAX);
+                self.step_bound = self.limits.max_steps.min(start.saturating_add(budget));
+                let end = self.run::<false>(regs, args, results, None, &mut NoLinker);
+                self.step_bound = self.limits.max_steps;
+                Ok((end?, (self.steps - start) * cost))
+            }
+            None => {
+                if self.pc_costs_of.as_ref() != Some(costs) {
+                    self.pc_costs = self.image.code.iter().map(|i| costs.of(i)).collect();
+                    self.pc_costs_of = Some(costs.clone());
+                }
+                self.gas_left = gas;
+                let end = self.run::<true>(regs, args, results, None, &mut NoLinker)?;
+                Ok((end, gas - self.gas_left))
             }
         }
     }
@@ -767,7 +842,7 @@ impl<'a> Instance<'a> {
 }
 
 /// Release the growth slack of a finished trace (it can be held for a long proof).
-fn shrink(mut t: Trace) -> Trace {
+pub(crate) fn shrink(mut t: Trace) -> Trace {
     t.steps.shrink_to_fit();
     t.accesses.shrink_to_fit();
     t

@@ -16,11 +16,19 @@
 //!
 //! [`spec::run_paths`] runs WebAssembly spec scripts (`.wast`) on the VM, with linking of
 //! registered modules; [`Trace::write_binary`] / [`Trace::read_binary`] store traces compactly.
+//!
+//! Long runs are cut into gas-metered segments ([`Instance::begin`], [`Execution::run_segment`],
+//! [`GasCosts`]) with a [`Snapshot`] of the machine at every cut, from which a run resumes
+//! ([`Execution::resume`]); see [`segment`] for the flow and [`snapshot`] for the file formats.
 pub mod args;
 pub mod error;
 pub mod exec;
+pub mod gas;
 pub mod image;
 pub mod instr;
+pub mod segment;
+pub mod segment_plan;
+pub mod snapshot;
 pub mod spec;
 pub mod trace;
 pub mod translate;
@@ -28,7 +36,11 @@ pub mod translate;
 pub use args::{format_value, parse_args, parse_value};
 pub use error::{Error, InputKind, Trap};
 pub use exec::{Inputs, Instance, InstanceState, Limits, Linker, NoLinker, Outcome};
+pub use gas::{GasCosts, InstrKind};
 pub use image::{DataSegment, Export, FuncBody, FuncType, Function, Global, Image, MemoryLimits, PAGE_SIZE};
 pub use instr::{BinOp, ConvOp, HostFn, Instr, RelOp, UnOp, ValType, Width, MAX_KEEP};
+pub use segment::{Execution, Segment, SegmentEnd, SegmentTrace};
+pub use segment_plan::{RunResult, RunStatus, SegmentPlan};
+pub use snapshot::{Digest, MemoryDelta, Snapshot, SnapshotError};
 pub use trace::{Access, IoEvent, Space, Step, Trace};
 pub use translate::load;
