@@ -24,7 +24,7 @@ pub enum InstrKind {
     Arith,
     /// `mul`.
     Mul,
-    /// `div_s/u`, `rem_s/u`.
+    /// `div_s/u`, `rem_s/u` (with the sign steps of the 64-bit signed ones).
     Div,
     /// Unary operators, comparisons, conversions and the sign flip of signed comparisons.
     Compare,
@@ -79,7 +79,10 @@ impl InstrKind {
             LocalGet(_) | LocalSet(_) | LocalTee(_) => InstrKind::Local,
             GlobalGet(_) | GlobalSet(_) => InstrKind::Global,
             Bin { op: BinOp::Mul, .. } => InstrKind::Mul,
-            Bin { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. } => InstrKind::Div,
+            // i64.div_s / rem_s are lowered to `abs2; div_u|rem_u; tail; sign_fix`: all division.
+            Bin { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. } | Abs2 | SignFix { .. } => {
+                InstrKind::Div
+            }
             Bin { .. } => InstrKind::Arith,
             Un { .. } | Rel { .. } | Conv(_) | FlipSign2 { .. } => InstrKind::Compare,
             Unreachable | Br { .. } | BrIfNez { .. } | BrIfEqz { .. } | BrTable { .. } | Return { .. } => {

@@ -203,6 +203,19 @@ pub enum Instr {
     MemoryGrow,
 }
 
+/// `DivS` → `div_s`, `Extend8S` → `extend8_s`, `Popcnt` → `popcnt` (WebAssembly's spelling of
+/// the operator names).
+fn snake(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in camel.chars().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
 impl Instr {
     /// Whether the circuit proves this instruction in two rows: the translator then emits an
     /// [`Instr::Tail`] right after it, whose row holds the rest of the instruction's witness.
@@ -233,10 +246,12 @@ impl Instr {
             GlobalGet(_) => "global.get".into(),
             GlobalSet(_) => "global.set".into(),
             Unreachable => "unreachable".into(),
-            Bin { op, w } => format!("{}.{}", wp(w), format!("{op:?}").to_lowercase()),
-            Un { op, w } => format!("{}.{}", wp(w), format!("{op:?}").to_lowercase()),
-            Rel { op, w } => format!("{}.{}", wp(w), format!("{op:?}").to_lowercase()),
-            Conv(c) => format!("{c:?}").to_lowercase(),
+            Bin { op, w } => format!("{}.{}", wp(w), snake(&format!("{op:?}"))),
+            Un { op, w } => format!("{}.{}", wp(w), snake(&format!("{op:?}"))),
+            Rel { op, w } => format!("{}.{}", wp(w), snake(&format!("{op:?}"))),
+            Conv(ConvOp::WrapI64) => "i32.wrap_i64".into(),
+            Conv(ConvOp::ExtendI32S) => "i64.extend_i32_s".into(),
+            Conv(ConvOp::ExtendI32U) => "i64.extend_i32_u".into(),
             FlipSign2 { w } => format!("{}.flip_sign2", wp(w)),
             Abs2 => "i64.abs2".into(),
             SignFix { rem: false } => "i64.sign_fix_div".into(),
