@@ -246,6 +246,7 @@ type CmdResult = Result<ExitCode, CliError>;
 
 /// Entry point of the `halowasm` binary.
 pub fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -269,6 +270,25 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `halowasm run … | head`: when the reader of stdout goes away, `println!` panics (Rust ignores
+/// SIGPIPE). That is not an error of ours: end quietly with the shell's SIGPIPE status instead of
+/// a panic message.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info)
+    }));
 }
 
 /// One subcommand, one function.

@@ -12,10 +12,10 @@
 //! names a real instruction.
 use serde::{Deserialize, Serialize};
 
-/// Most values a branch or return may carry: a step records at most 255 accesses
-/// ([`crate::Step::access_len`] is a `u8`), and `return` uses `1 + 2 * keep`. The translator
-/// rejects functions that would need more (as unsupported).
-pub const MAX_KEEP: u32 = 127;
+/// Most values a `br`, `br_if` or `return` instruction carries: the translator lowers a branch
+/// carrying more into `local.get`/`local.set` copies and a branch carrying none, so that each
+/// step's accesses stay few (the circuit has four memory slots per row).
+pub const MAX_KEEP: u32 = 1;
 
 /// Operand width of an integer instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

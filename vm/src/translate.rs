@@ -675,17 +675,36 @@ impl<'a> FuncTranslator<'a> {
     }
 
     /// `drop`/`keep` for a branch to label `l` from the current height.
-    fn branch(&mut self, l: u32, code: &mut Vec<Instr>, kind: BranchKind) {
+    /// `(target, drop, keep)` of a branch to label `l` (the target of a forward branch is patched
+    /// at the label's `end`).
+    fn branch_shape(&self, l: u32) -> (u32, u32, u32) {
         let f = &self.ctrl[self.ctrl.len() - 1 - l as usize];
         let arity = if f.is_loop { f.nparams } else { f.nresults };
         let drop = self.height - arity - f.height;
         let keep = if drop == 0 { 0 } else { arity };
-        let target = if f.is_loop { f.start } else { 0 };
-        let instr = match kind {
-            BranchKind::Br => Instr::Br { target, drop, keep },
-            BranchKind::BrIfNez => Instr::BrIfNez { target, drop, keep },
-        };
-        code.push(instr);
+        (if f.is_loop { f.start } else { 0 }, drop, keep)
+    }
+
+    fn branch(&mut self, l: u32, code: &mut Vec<Instr>, kind: BranchKind) {
+        let (target, drop, keep) = self.branch_shape(l);
+        if keep >= 2 {
+            // br_if: skip the copies and the branch when the condition is zero.
+            let skip = matches!(kind, BranchKind::BrIfNez).then(|| {
+                code.push(Instr::BrIfEqz { target: 0 });
+                code.len() - 1
+            });
+            code.extend(kept_copies(drop, keep));
+            code.push(Instr::Br { target, drop, keep: 0 });
+            if let Some(at) = skip {
+                let here = code.len() as u32;
+                Self::set_target(code, at, here);
+            }
+        } else {
+            code.push(match kind {
+                BranchKind::Br => Instr::Br { target, drop, keep },
+                BranchKind::BrIfNez => Instr::BrIfNez { target, drop, keep },
+            });
+        }
         let at = code.len() - 1;
         let n = self.ctrl.len();
         if !self.ctrl[n - 1 - l as usize].is_loop {
@@ -846,7 +865,7 @@ impl<'a> FuncTranslator<'a> {
                     // here with only the results left above the locals.
                     if !f.unreachable || !f.patches.is_empty() {
                         self.height = self.nresults;
-                        code.push(self.return_instr());
+                        code.extend(self.return_instrs());
                     }
                     return Ok(());
                 }
@@ -868,14 +887,27 @@ impl<'a> FuncTranslator<'a> {
                 let list: Vec<u32> = targets.targets().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
                 let at = code.len();
                 code.push(Instr::BrTable { table: at as u32 + 1, len: list.len() as u32 });
-                // Entries are plain `Br`s, also to the function's label (its final `return`).
+                // Entries are plain `Br`s, also to the function's label (its final `return`). An
+                // entry carrying several values jumps to a trampoline after the table that copies
+                // them and branches on.
+                let mut trampolines = Vec::new();
                 for l in list.iter().copied().chain(std::iter::once(targets.default())) {
+                    if self.branch_shape(l).2 >= 2 {
+                        trampolines.push((code.len(), l));
+                        code.push(Instr::Br { target: 0, drop: 0, keep: 0 });
+                    } else {
+                        self.branch(l, code, BranchKind::Br);
+                    }
+                }
+                for (entry, l) in trampolines {
+                    let here = code.len() as u32;
+                    Self::set_target(code, entry, here);
                     self.branch(l, code, BranchKind::Br);
                 }
                 self.mark_unreachable();
             }
             O::Return => {
-                code.push(self.return_instr());
+                code.extend(self.return_instrs());
                 self.mark_unreachable();
             }
             O::Call { function_index } => {
@@ -1010,25 +1042,31 @@ impl<'a> FuncTranslator<'a> {
     }
 
     /// `return` from the current height: keep the results, drop the locals and operands below.
-    fn return_instr(&self) -> Instr {
+    /// A return: `return` itself, after copies of the results when there are several.
+    fn return_instrs(&self) -> Vec<Instr> {
         let keep = self.nresults;
         let drop = self.num_locals + self.height - keep;
-        Instr::Return { drop, keep: if drop == 0 { 0 } else { keep } }
+        if drop == 0 {
+            vec![Instr::Return { drop, keep: 0 }]
+        } else if keep >= 2 {
+            let mut v = kept_copies(drop, keep);
+            v.push(Instr::Return { drop, keep: 0 });
+            v
+        } else {
+            vec![Instr::Return { drop, keep }]
+        }
     }
 
     /// A branch to the function's outermost label is a return.
     fn branch_or_return(&mut self, l: u32, code: &mut Vec<Instr>, kind: BranchKind) {
         if l as usize == self.ctrl.len() - 1 {
-            let ret = self.return_instr();
-            match kind {
-                BranchKind::Br => code.push(ret),
-                BranchKind::BrIfNez => {
-                    // br_if to the outermost label: skip the return when the condition is zero.
-                    let at = code.len();
-                    code.push(Instr::BrIfEqz { target: at as u32 + 2 });
-                    code.push(ret);
-                }
+            let ret = self.return_instrs();
+            if matches!(kind, BranchKind::BrIfNez) {
+                // br_if to the outermost label: skip the return when the condition is zero.
+                let at = code.len();
+                code.push(Instr::BrIfEqz { target: (at + 1 + ret.len()) as u32 });
             }
+            code.extend(ret);
         } else {
             self.branch(l, code, kind);
         }
@@ -1057,7 +1095,7 @@ impl<'a> FuncTranslator<'a> {
     }
 }
 
-/// Branches must carry at most [`MAX_KEEP`] values (see there).
+/// Branches carry at most [`MAX_KEEP`] values (see there): a check of the lowering.
 fn check_keep(code: &[Instr]) -> Result<(), String> {
     for i in code {
         if let Instr::Br { keep, .. } | Instr::BrIfNez { keep, .. } | Instr::Return { keep, .. } = i {
@@ -1067,6 +1105,14 @@ fn check_keep(code: &[Instr]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The `keep` values on top of the stack copied `drop` slots down, as `local.get`/`local.set`
+/// pairs, bottom value first (the order of the VM's drop/keep, so no copy overwrites a value
+/// still to be copied). A branch or return carrying several values becomes these copies and a
+/// branch carrying none: the circuit proves branches carrying at most one value.
+fn kept_copies(drop: u32, keep: u32) -> Vec<Instr> {
+    (0..keep).flat_map(|i| [Instr::LocalGet(keep - i), Instr::LocalSet(1 + keep - i + drop)]).collect()
 }
 
 #[derive(Clone, Copy)]

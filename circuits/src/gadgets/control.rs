@@ -73,3 +73,51 @@ fn assign_br_table(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     w.set_less_than(w.acc[0].old, w.imm[1], 0, 0);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::{assert_accepts, circuit, pins_results};
+
+    /// Branches and returns carrying two or three values (`br`, `br_if`, `br_table`, `return`):
+    /// the VM lowers them to copies and a branch carrying none.
+    const MULTI_VALUE: &str = r#"(module
+      (func $pair (param i32) (result i32 i64)
+        (block $b (result i32 i64)
+          (i32.const 7) (i64.const 8)
+          (br_if $b (local.get 0))
+          (drop) (drop)
+          (i32.const 1) (i64.const 2)
+          (br $b)))
+      (func $tbl (param i32) (result i32 i32)
+        (block $x (result i32 i32)
+          (block $y (result i32 i32)
+            (i32.const 10) (i32.const 20)
+            (local.get 0)
+            (br_table $x $y $x))
+          (i32.add) (i32.const 3)))
+      (func $ret (param i32) (result i32 i32 i32)
+        (local i64)
+        (i32.const 5) (i32.const 6) (i32.const 7)
+        (br_if 0 (local.get 0))
+        (return))
+      (func (export "main") (param i32) (result i64)
+        (local i64)
+        (call $pair (local.get 0))
+        (local.set 1)
+        (i64.extend_i32_u)
+        (local.get 1) (i64.add)
+        (call $tbl (local.get 0)) (i32.add) (i64.extend_i32_u) (i64.add)
+        (call $ret (local.get 0)) (i32.add) (i32.add) (i64.extend_i32_u) (i64.add)))"#;
+
+    #[test]
+    fn multi_value_branches_accepted_and_pinned() {
+        for (arg, expected) in [(0u64, 51u64), (1, 66), (2, 63)] {
+            let c = circuit(MULTI_VALUE, "main", &[arg]);
+            assert_eq!(c.statement().expect("statement").results, vec![expected]);
+            assert_accepts(&c);
+            if arg == 1 {
+                pins_results(&c, "local.set/tee", 1);
+            }
+        }
+    }
+}
