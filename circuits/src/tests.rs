@@ -231,7 +231,7 @@ pub(crate) fn rows_of(c: &VmCircuit, name: &str) -> Vec<usize> {
 
 /// Every step of gadget `name` with its result in `slot` changed (memory kept consistent) is
 /// rejected.
-fn pins_results(base: &VmCircuit, name: &str, slot: usize) {
+pub(crate) fn pins_results(base: &VmCircuit, name: &str, slot: usize) {
     let rows = rows_of(base, name);
     assert!(!rows.is_empty(), "no step of {name}");
     for r in rows {
@@ -605,7 +605,7 @@ fn failing_require_is_unprovable() {
     assert_rejects(&c, "require(0)");
 }
 
-fn run_audit(c: &VmCircuit, max: usize) {
+pub(crate) fn run_audit(c: &VmCircuit, max: usize) {
     let t = std::time::Instant::now();
     let report = crate::audit(c, crate::AuditOptions { max_cases: Some(max), ..Default::default() });
     eprintln!("{report} ({:.0} s)", t.elapsed().as_secs_f64());
