@@ -43,10 +43,16 @@ pub(crate) enum LaneTag {
     /// `(b, 16·(p / 8) + p % 8, 2^(p % 8))`: the cut `p` of a shift by the byte `b`. Four tags,
     /// `Amt + w64 + 2·left`: `p = b mod W` for right shifts, `W - b mod W` for left ones.
     Amt = 6,
+    /// `(b, [b = 0], n)` for a byte `b`, with `n` its leading zeros, trailing zeros or set bits
+    /// (8 leading and trailing zeros for 0). Three tags, `Bits + op` with `op` 0 clz, 1 ctz,
+    /// 2 popcnt.
+    Bits = 10,
 }
 
 /// Number of `Amt` tags (`w64` × `left`).
 pub(crate) const AMT_TAGS: u64 = 4;
+/// Number of `Bits` tags (clz, ctz, popcnt).
+pub(crate) const BITS_TAGS: u64 = 3;
 
 /// A lane's cells as expressions.
 #[derive(Clone)]

@@ -1,6 +1,6 @@
 //! Fixed lookup tables: the code image, the lanes (bytes and nibble operations) and a range
 //! `0..usable rows` for time differences.
-use crate::builder::{LaneTag, AMT_TAGS};
+use crate::builder::{LaneTag, AMT_TAGS, BITS_TAGS};
 use crate::gadgets::encode;
 use crate::CircuitError;
 use halo2_proofs::circuit::{Layouter, Value};
@@ -55,6 +55,12 @@ fn uses_shifts(image: &Image) -> bool {
     image.code.iter().any(|i| matches!(i, Instr::Bin { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }))
 }
 
+/// Whether the program counts bits (the lane table then holds the `Bits` tags).
+fn uses_bitcount(image: &Image) -> bool {
+    use halowasm_vm::{Instr, UnOp::*};
+    image.code.iter().any(|i| matches!(i, Instr::Un { op: Clz | Ctz | Popcnt, .. }))
+}
+
 /// Rows of the lane table for `image`: the tags every program needs, plus those of the
 /// instruction families it uses (the table is part of the program's keys).
 pub(crate) fn lane_rows(image: &Image) -> Vec<[u64; 4]> {
@@ -71,6 +77,14 @@ pub(crate) fn lane_rows(image: &Image) -> Vec<[u64; 4]> {
                 let s = b % w;
                 let p = if left { w - s } else { s };
                 rows.push([LaneTag::Amt as u64 + t, b, 16 * (p / 8) + p % 8, 1 << (p % 8)]);
+            }
+        }
+    }
+    if uses_bitcount(image) {
+        for op in 0..BITS_TAGS {
+            for b in 0..=255u8 {
+                let (zero, n) = crate::gadgets::byte_count(op, b);
+                rows.push([LaneTag::Bits as u64 + op, b as u64, zero, n]);
             }
         }
     }

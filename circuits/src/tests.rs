@@ -605,7 +605,7 @@ fn failing_require_is_unprovable() {
     assert_rejects(&c, "require(0)");
 }
 
-fn run_audit(c: &VmCircuit, max: usize) {
+pub(crate) fn run_audit(c: &VmCircuit, max: usize) {
     let t = std::time::Instant::now();
     let report = crate::audit(c, crate::AuditOptions { max_cases: Some(max), ..Default::default() });
     eprintln!("{report} ({:.0} s)", t.elapsed().as_secs_f64());

@@ -2,6 +2,7 @@
 //! through the [`StepBuilder`] and fills its cells from a trace step; [`encode`] maps every
 //! VM instruction the circuit proves to its gadget and immediates (the code-table row).
 mod arith;
+mod bitcount;
 mod bitwise;
 mod compare;
 mod control;
@@ -14,6 +15,8 @@ mod shift;
 mod signed;
 mod stack;
 mod stub;
+
+pub(crate) use bitcount::byte_count;
 
 use crate::builder::{LaneTag, StepBuilder};
 use crate::witness::StepWitness;
@@ -66,6 +69,7 @@ pub(crate) const GADGETS: &[Gadget] = &[
     host::REQUIRE,
     signed::ABS2,
     signed::SIGN_FIX,
+    bitcount::BITCOUNT,
 ];
 
 /// `2^W - 2^(8·bytes)`: what sign extension adds to a negative `bytes`-byte value.
@@ -127,6 +131,9 @@ pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
             // The translator lowers signed comparisons to flip_sign2 + unsigned.
             _ => unsupported(),
         },
+        Un { op: UnOp::Clz, w } => g(&bitcount::BITCOUNT, [w64(w), 0, 0]),
+        Un { op: UnOp::Ctz, w } => g(&bitcount::BITCOUNT, [w64(w), 1, 0]),
+        Un { op: UnOp::Popcnt, w } => g(&bitcount::BITCOUNT, [w64(w), 0, 1]),
         Un { op: UnOp::Eqz, w } => g(&compare::EQZ, [w64(w), 0, 0]),
         FlipSign2 { w } => g(&compare::FLIP_SIGN, [w64(w), 0, 0]),
         Abs2 => g(&signed::ABS2, [0; 3]),
