@@ -4,9 +4,11 @@
 //! - **Cells**: for every kind of step in the run (every gadget), a few sampled rows; on each,
 //!   every advice cell of the execution table (state, IO cursors, its own and another gadget's
 //!   selector, immediates, aux cells, memory slots, lanes) is set to its value + 1 or to a random
-//!   field element (alternately), one at a time; plus the row after the last step and sampled
-//!   rows of the memory table's final values and times. The memory argument's running product
-//!   is recomputed from the corrupted cells, as a cheating prover would.
+//!   field element (alternately), one at a time; plus the row after the last step, sampled
+//!   rows of the memory table's final values and times, and the heap-region cells (key, initial
+//!   value, `is_data`, count) of a touched word, a data word and a random heap row. The memory
+//!   argument's running product is recomputed from the corrupted cells, as a cheating prover
+//!   would.
 //! - **Structure**: drop a step, swap two steps, stop before `halt`, halt at frame depth 1,
 //!   change an initial global or a data byte of the image, claim another argument, result,
 //!   public input or output, or another number of them.
@@ -184,6 +186,16 @@ fn current(w: &Witness, cell: CellRef, r: usize) -> Fr {
         CellRef::Lane(l, f) => Fr::from(w.lanes[l].get(r).map_or(0, |x| x[f])),
         CellRef::FinalValue => Fr::from(w.final_value.get(r).copied().unwrap_or(0)),
         CellRef::FinalTime => Fr::from(w.final_time.get(r).copied().unwrap_or(0)),
+        CellRef::HeapKey | CellRef::HeapInit | CellRef::IsData | CellRef::HeapCount => {
+            let i = r.checked_sub(w.heap_start).filter(|i| *i < w.heap.len());
+            match (i, cell) {
+                (Some(i), CellRef::HeapKey) => Fr::from(w.heap[i].key),
+                (Some(i), CellRef::HeapInit) => Fr::from(w.heap[i].init),
+                (Some(i), CellRef::IsData) => Fr::from(w.heap[i].is_data as u64),
+                (Some(i), _) => Fr::from(w.heap_count()[i]),
+                (None, _) => Fr::ZERO,
+            }
+        }
     };
     w.cell(cell, r, v)
 }
@@ -209,6 +221,15 @@ fn cell_cases(w: &Witness, opts: &AuditOptions) -> Vec<Case> {
         let r = rng.next() as usize % w.final_value.len().max(1);
         targets.push((CellRef::FinalValue, r));
         targets.push((CellRef::FinalTime, r));
+    }
+    // Heap-region rows: a touched one, a data word, and any.
+    let touched = (0..w.heap.len()).find(|i| w.final_time.get(w.heap_start + i).is_some_and(|t| *t > 0));
+    let data = w.heap.iter().position(|h| h.is_data);
+    let any = (!w.heap.is_empty()).then(|| rng.next() as usize % w.heap.len());
+    for i in [touched, data, any].into_iter().flatten() {
+        for cell in [CellRef::HeapKey, CellRef::HeapInit, CellRef::IsData, CellRef::HeapCount] {
+            targets.push((cell, w.heap_start + i));
+        }
     }
     targets
         .into_iter()

@@ -1,10 +1,13 @@
-//! The circuit's shape for a program and a `k`: usable rows and the memory table's domain
-//! (stack, frame, global and heap addresses, each at a fixed row), and `k` chosen from a trace.
+//! The circuit's shape for a program and a `k`: usable rows, the memory table's fixed rows
+//! (stack, frame and global addresses) and the size of its heap region (see [`crate::heap`]),
+//! and `k` chosen from a trace.
+use crate::heap;
 use crate::CircuitError;
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use halo2curves::bn256::Fr;
 use halowasm_vm::{FuncBody, HostFn, Image, IoEvent, Space, Trace, PAGE_SIZE};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 /// Smallest and largest supported `k`.
@@ -37,6 +40,9 @@ pub struct Layout {
     pub globals: u32,
     /// Heap words (8 bytes each) of the initial memory.
     pub heap_words: u32,
+    /// Rows of the heap region of the memory table (prover-chosen heap words, in key order).
+    #[serde(default)]
+    pub heap_rows: u32,
     /// Argument and result cells of the public input.
     pub args_cap: u32,
     pub results_cap: u32,
@@ -57,19 +63,35 @@ pub fn io_cap(k: u32) -> u32 {
 }
 
 impl Layout {
-    /// The layout of `image` at `k`: the memory table takes every row not needed by the heap
-    /// and globals, a quarter of it (at most 4096) for call frames and the rest for the stack.
+    /// The layout of `image` at `k`: after the globals, the memory table's rows go half to the
+    /// heap region (at least what the data words need, at most one row per word of memory), then
+    /// a quarter of the rest (at most 4096) to call frames and the remainder to the stack.
     pub fn new(image: &Image, k: u32) -> Result<Self, CircuitError> {
         let usable = usable_rows(k) as u64;
         let heap_words = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64 / 8).unwrap_or(0);
-        let globals = image.globals.len() as u64;
-        let fixed = heap_words + globals + 1;
-        if usable <= fixed + 2 {
+        if heap_words > u32::MAX as u64 {
+            return Err(CircuitError::TooLarge(format!("{heap_words} words of memory")));
+        }
+        let data = heap::data_words(image);
+        if data.len() as u64 + 2 > usable {
             return Err(CircuitError::TooLarge(format!(
-                "the program's memory needs {fixed} rows of the memory table; k = {k} has {usable}"
+                "the program's data segments have {} non-zero words; k = {k} has {usable} rows",
+                data.len()
+            )));
+        }
+        let min_heap =
+            heap::rows_needed(&heap::required_words(heap_words as u32, &data, &Default::default()), heap::max_gap(k));
+        let globals = image.globals.len() as u64;
+        let fixed = globals + 1;
+        if usable <= fixed + min_heap + 2 {
+            return Err(CircuitError::TooLarge(format!(
+                "the program's globals and memory need {} rows of the memory table; k = {k} has {usable}",
+                fixed + min_heap
             )));
         }
         let rest = usable - fixed;
+        let heap_rows = (rest / 2).max(min_heap).min(heap_words);
+        let rest = rest - heap_rows;
         let frame_cap = (rest / 4).min(4096);
         let stack_cap = (rest - frame_cap).min(u32::MAX as u64);
         let cap = |f: fn(&halowasm_vm::FuncType) -> usize| {
@@ -81,6 +103,7 @@ impl Layout {
             frame_cap: frame_cap as u32,
             globals: globals as u32,
             heap_words: heap_words as u32,
+            heap_rows: heap_rows as u32,
             args_cap: cap(|t| t.params.len()),
             results_cap: cap(|t| t.results.len()),
             inputs_cap: if imports(image, HostFn::WasmInput) { io_cap(k) } else { 0 },
@@ -92,6 +115,7 @@ impl Layout {
     pub fn fit(image: &Image, trace: &Trace) -> Result<Self, CircuitError> {
         let mut max_stack = 0u32;
         let mut max_depth = 0u32;
+        let mut touched = BTreeSet::new();
         for s in &trace.steps {
             max_depth = max_depth.max(s.depth + 1);
         }
@@ -99,6 +123,9 @@ impl Layout {
             match a.space {
                 Space::Stack => max_stack = max_stack.max(a.addr + 1),
                 Space::Frame => max_depth = max_depth.max(a.addr + 1),
+                Space::Heap => {
+                    touched.insert(a.addr);
+                }
                 _ => {}
             }
         }
@@ -110,7 +137,16 @@ impl Layout {
                 _ => {}
             }
         }
+        let heap_words = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64 / 8).unwrap_or(0);
+        if let Some(w) = touched.iter().find(|w| **w as u64 >= heap_words) {
+            return Err(CircuitError::TooLarge(format!(
+                "the run touches heap word {w}, past the initial memory ({heap_words} words; memory.grow is not proven)"
+            )));
+        }
+        let data = heap::data_words(image);
+        let heap_needed = heap::required_words(heap_words as u32, &data, &touched);
         let needed_rows = (trace.len() + 2)
+            .max(data.len() + 2)
             .max(image.code.len() + 1)
             .max(crate::tables::lane_rows(image).len() + 1)
             .max(crate::tables::func_rows(image).len() + 1);
@@ -123,6 +159,7 @@ impl Layout {
                     && l.outputs_cap >= outputs
                     && l.stack_cap >= max_stack
                     && l.frame_cap >= max_depth
+                    && (heap_words == 0 || l.heap_rows as u64 >= heap::rows_needed(&heap_needed, heap::max_gap(k)))
                     && l.instance_len() < usable_rows(k)
                 {
                     return Ok(l);
@@ -136,17 +173,14 @@ impl Layout {
         })
     }
 
-    /// Rows of the memory table: `(space, address count)` in key order.
-    pub(crate) fn memory_domain(&self) -> [(Space, u32); 4] {
-        [
-            (Space::Stack, self.stack_cap),
-            (Space::Frame, self.frame_cap),
-            (Space::Global, self.globals),
-            (Space::Heap, self.heap_words),
-        ]
+    /// Fixed rows of the memory table: `(space, address count)` in key order. The heap region
+    /// follows them.
+    pub(crate) fn memory_domain(&self) -> [(Space, u32); 3] {
+        [(Space::Stack, self.stack_cap), (Space::Frame, self.frame_cap), (Space::Global, self.globals)]
     }
 
-    /// Row of the memory table holding `(space, addr)`, if it is in the domain.
+    /// Fixed row of the memory table holding `(space, addr)`, if it is in the domain (heap words
+    /// have no fixed row: see [`crate::witness::Witness::memory_row`]).
     pub(crate) fn memory_row(&self, space: Space, addr: u32) -> Option<usize> {
         let mut base = 0usize;
         for (s, n) in self.memory_domain() {
@@ -158,7 +192,8 @@ impl Layout {
         None
     }
 
-    pub(crate) fn memory_rows(&self) -> usize {
+    /// First row of the heap region.
+    pub(crate) fn heap_start(&self) -> usize {
         self.memory_domain().iter().map(|(_, n)| *n as usize).sum()
     }
 

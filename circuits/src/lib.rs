@@ -4,7 +4,8 @@
 //! step; per-family gadgets declare each step's constraints and state transition; every step
 //! is looked up in the program's code table; stack, frames, globals and heap are one memory
 //! checked by offline memory checking against a table of every address's initial and final
-//! value; the last step halts at frame depth zero. See the crate's modules for each part.
+//! value (the heap words in it chosen by the prover: only those the run needs); the last step
+//! halts at frame depth zero. See the crate's modules for each part.
 //!
 //! ```no_run
 //! use halowasm_circuits::{Layout, VmCircuit};
@@ -22,6 +23,9 @@ mod builder;
 mod columns;
 mod execution;
 mod gadgets;
+mod heap;
+#[cfg(test)]
+mod heap_tests;
 mod layout;
 mod memory_check;
 mod public;
@@ -250,7 +254,7 @@ impl Circuit<Fr> for VmCircuit {
         let tables = Tables::configure(meta);
         let public = PublicConfig::configure(meta);
         let exec = ExecutionConfig::configure(meta, &tables, &public);
-        let memory = MemoryConfig::configure(meta, &exec.cols, exec.t_now, exec.q_active);
+        let memory = MemoryConfig::configure(meta, &exec.cols, &tables, exec.t_now, exec.q_active);
         public.configure_gates(meta, exec.q_active);
         VmConfig { exec, memory, public, tables }
     }
@@ -259,6 +263,7 @@ impl Circuit<Fr> for VmCircuit {
         let usable = usable_rows(self.layout.k);
         config.tables.load(&mut layouter, &self.image, usable)?;
         let init = witness::initial_memory(&self.image, &self.layout);
+        let data_total = heap::data_words(&self.image).len() as u64;
         let public_rows = public::table_rows(&self.layout);
         let (ex, mem, pb) = (&config.exec, &config.memory, &config.public);
         let w = self.witness.as_deref();
@@ -284,6 +289,7 @@ impl Circuit<Fr> for VmCircuit {
                     region.assign_fixed(mem.table_key, r, Fr::from(*key));
                     region.assign_fixed(mem.table_init, r, Fr::from(*v));
                 }
+                assign_heap_fixed(&mut region, mem, &self.layout, data_total)?;
                 let mut copies = Vec::new();
                 for (r, (tag, index, irow)) in public_rows.iter().enumerate() {
                     region.assign_fixed(pb.q, r, Fr::ONE);
@@ -332,6 +338,36 @@ impl Circuit<Fr> for VmCircuit {
     }
 }
 
+/// The heap region's fixed cells: its rows in the memory table, the chain, the pinned keys of
+/// the first and last word and the number of data words.
+fn assign_heap_fixed(
+    region: &mut halo2_proofs::circuit::Region<'_, Fr>,
+    mem: &MemoryConfig,
+    layout: &Layout,
+    data_total: u64,
+) -> Result<(), Error> {
+    let (start, n) = (layout.heap_start(), layout.heap_rows as usize);
+    if n == 0 {
+        return Ok(());
+    }
+    let h = &mem.heap;
+    for r in start..start + n {
+        region.assign_fixed(mem.q_table, r, Fr::ONE);
+        region.assign_fixed(h.q_heap, r, Fr::ONE);
+        if r + 1 < start + n {
+            region.assign_fixed(h.q_chain, r, Fr::ONE);
+        }
+    }
+    let last = start + n - 1;
+    h.q_first.enable(region, start)?;
+    h.q_last.enable(region, last)?;
+    region.assign_fixed(h.pin, start, Fr::from(witness::memory_key(halowasm_vm::Space::Heap, 0)));
+    let top = layout.heap_words.saturating_sub(1);
+    region.assign_fixed(h.pin, last, Fr::from(witness::memory_key(halowasm_vm::Space::Heap, top)));
+    region.assign_fixed(h.data_total, last, Fr::from(data_total));
+    Ok(())
+}
+
 fn product_rows(w: &Witness, init: &[(u64, u64)], usable: usize) -> Vec<ProductRow> {
     (0..usable)
         .map(|r| {
@@ -345,10 +381,17 @@ fn product_rows(w: &Witness, init: &[(u64, u64)], usable: usize) -> Vec<ProductR
                     (cell(0, 0), cell(1, 0), cell(2, 0), cell(3, 0), cell(4, 0))
                 }
             });
-            let table = init.get(r).map(|(k, v)| {
+            let heap = r.checked_sub(w.heap_start).and_then(|i| w.heap.get(i));
+            let entry = match heap {
+                Some(h) => {
+                    Some((w.cell(CellRef::HeapKey, r, Fr::from(h.key)), w.cell(CellRef::HeapInit, r, Fr::from(h.init))))
+                }
+                None => init.get(r).map(|(k, v)| (Fr::from(*k), Fr::from(*v))),
+            };
+            let table = entry.map(|(k, v)| {
                 let fv = w.cell(CellRef::FinalValue, r, Fr::from(w.final_value[r]));
                 let ft = w.cell(CellRef::FinalTime, r, Fr::from(w.final_time[r]));
-                (Fr::from(*k), Fr::from(*v), fv, ft)
+                (k, v, fv, ft)
             });
             ProductRow { slots, time: Fr::from(r as u64 + 1), table }
         })
@@ -399,6 +442,14 @@ fn assign_witness(
         region.assign_advice(mem.final_value, r, k(*v));
         region.assign_advice(mem.final_time, r, k(*t));
     }
+    let h = &mem.heap;
+    for (i, (row, count)) in w.heap.iter().zip(w.heap_count()).enumerate() {
+        let r = w.heap_start + i;
+        region.assign_advice(h.key, r, k(row.key));
+        region.assign_advice(h.init, r, k(row.init));
+        region.assign_advice(h.is_data, r, k(row.is_data as u64));
+        region.assign_advice(h.count, r, k(count));
+    }
     for (cell, r, v) in &w.overrides {
         let col = match *cell {
             CellRef::IsStep => cols.is_step,
@@ -416,6 +467,10 @@ fn assign_witness(
             CellRef::Lane(l, f) => [cols.lanes[l].x, cols.lanes[l].y, cols.lanes[l].z][f],
             CellRef::FinalValue => mem.final_value,
             CellRef::FinalTime => mem.final_time,
+            CellRef::HeapKey => h.key,
+            CellRef::HeapInit => h.init,
+            CellRef::IsData => h.is_data,
+            CellRef::HeapCount => h.count,
         };
         region.assign_advice(col, *r, Value::known(*v));
     }

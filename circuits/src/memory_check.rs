@@ -2,14 +2,19 @@
 //!
 //! Every access reads a tuple `(key, v_old, t_prev)` and writes `(key, v_new, t)` where `t` is
 //! the step's time and `t_prev < t` (a range lookup). The memory table holds one row per
-//! address of the domain, at a fixed position, with its initial value (fixed: zero, global
-//! initialisers, data segments) and its final value and time (advice). The circuit checks the
-//! multiset equality `init ∪ writes = reads ∪ final` with a running product over a random
-//! challenge. Because every address appears exactly once in `init`, this forces every read to
-//! return the last value written (or the initial value), and an address outside the domain
-//! (past the end of memory, too deep a stack) can never be read or written.
+//! address of the domain with its initial value and its final value and time (advice): stack
+//! slots, frame records and globals at fixed rows with fixed keys and initial values (zero,
+//! global initialisers), then the heap region, whose keys and initial values the prover
+//! chooses under the constraints of [`crate::heap`] (distinct words of the initial memory, every
+//! data word with its value, every other word zero). The circuit checks the multiset equality
+//! `init ∪ writes = reads ∪ final` with a running product over a random challenge. Because
+//! every address of the table appears exactly once in `init`, this forces every read to return
+//! the last value written (or the initial value), and an address outside the table (past the
+//! end of memory, too deep a stack) can never be read or written.
 use crate::builder::{c, Expr};
 use crate::columns::{ExecColumns, NUM_SLOTS};
+use crate::heap::HeapConfig;
+use crate::tables::Tables;
 use ff::{BatchInvert, Field};
 use halo2_proofs::plonk::{Advice, Challenge, Column, ConstraintSystem, FirstPhase, Fixed, SecondPhase, Selector};
 use halo2curves::bn256::Fr;
@@ -18,8 +23,11 @@ use halo2curves::bn256::Fr;
 pub(crate) struct MemoryConfig {
     /// 1 on the memory table's rows.
     pub q_table: Column<Fixed>,
+    /// Key and initial value of the fixed rows (zero on the heap region).
     pub table_key: Column<Fixed>,
     pub table_init: Column<Fixed>,
+    /// The heap region: advice keys and initial values (zero on the fixed rows).
+    pub heap: HeapConfig,
     pub final_value: Column<Advice>,
     pub final_time: Column<Advice>,
     /// Running product (second phase) and its per-slot intermediates `h[s]`: the product
@@ -47,6 +55,7 @@ impl MemoryConfig {
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         exec: &ExecColumns,
+        tables: &Tables,
         t_now: Column<Fixed>,
         q_active: Selector,
     ) -> Self {
@@ -60,6 +69,7 @@ impl MemoryConfig {
         let z = meta.advice_column_in(SecondPhase);
         let h: [Column<Advice>; NUM_SLOTS] = std::array::from_fn(|_| meta.advice_column_in(SecondPhase));
         let (q_first, q_prod, q_last) = (meta.selector(), meta.selector(), meta.selector());
+        let heap = HeapConfig::configure(meta, tables, q_active);
 
         meta.create_gate("memory table outside its rows is zero", |m| {
             let q = m.query_selector(q_active);
@@ -79,8 +89,9 @@ impl MemoryConfig {
                 })
                 .unzip();
             let q = q_table.cur();
-            let init = factor(q.clone(), compress(&th, table_key.cur(), table_init.cur(), c(0)), &ga);
-            let fin = factor(q, compress(&th, table_key.cur(), final_value.cur(), final_time.cur()), &ga);
+            let key = table_key.cur() + heap.key.cur();
+            let init = factor(q.clone(), compress(&th, key.clone(), table_init.cur() + heap.init.cur(), c(0)), &ga);
+            let fin = factor(q, compress(&th, key, final_value.cur(), final_time.cur()), &ga);
             let q_prod = m.query_selector(q_prod);
             let q = m.query_selector(q_active);
             let mut v = Vec::new();
@@ -99,6 +110,7 @@ impl MemoryConfig {
             q_table,
             table_key,
             table_init,
+            heap,
             final_value,
             final_time,
             z,

@@ -1,5 +1,6 @@
-//! Fixed lookup tables: the code image, the lanes (bytes and nibble operations) and a range
-//! `0..usable rows` for time differences.
+//! Fixed lookup tables: the code image, the lanes (bytes and nibble operations), a range
+//! `0..usable rows - 1` for time differences and heap key gaps, and the data words of the
+//! initial memory.
 use crate::builder::{LaneTag, AMT_TAGS, BITS_TAGS};
 use crate::gadgets::encode;
 use crate::CircuitError;
@@ -17,6 +18,8 @@ pub(crate) struct Tables {
     pub range: TableColumn,
     /// `(present, table index, function pc, type index)`.
     pub func: [TableColumn; 4],
+    /// `(key, value)`: `(0, 0)` and every heap word of the initial memory that is not zero.
+    pub data: [TableColumn; 2],
 }
 
 /// Function-table rows: the all-zero padding row, then `(1, i, start pc, t)` for every table
@@ -34,6 +37,18 @@ pub(crate) fn func_rows(image: &Image) -> Vec<[u64; 4]> {
             }
         }
     }
+    rows
+}
+
+/// Data-table rows: `(0, 0)`, then `(key, value)` for every heap word of the initial memory that
+/// is not zero.
+pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
+    let mut rows = vec![[0; 2]];
+    rows.extend(
+        crate::heap::data_words(image)
+            .into_iter()
+            .map(|(w, v)| [crate::witness::memory_key(halowasm_vm::Space::Heap, w), v]),
+    );
     rows
 }
 
@@ -116,6 +131,7 @@ impl Tables {
             lane: std::array::from_fn(|_| meta.lookup_table_column()),
             range: meta.lookup_table_column(),
             func: std::array::from_fn(|_| meta.lookup_table_column()),
+            data: std::array::from_fn(|_| meta.lookup_table_column()),
         }
     }
 
@@ -139,6 +155,18 @@ impl Tables {
                 for (r, row) in funcs.iter().enumerate() {
                     for (c, v) in row.iter().enumerate() {
                         t.assign_cell(|| "function", self.func[c], r, || Value::known(Fr::from(*v)))?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        let data = data_rows(image);
+        layouter.assign_table(
+            || "data",
+            |mut t| {
+                for (r, row) in data.iter().enumerate() {
+                    for (c, v) in row.iter().enumerate() {
+                        t.assign_cell(|| "data", self.data[c], r, || Value::known(Fr::from(*v)))?;
                     }
                 }
                 Ok(())

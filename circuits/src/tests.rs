@@ -213,7 +213,7 @@ pub(crate) fn rewrite_written(c: &mut VmCircuit, row: usize, slot: usize, value:
     }
     if !overwritten {
         let space = [Space::Stack, Space::Frame, Space::Global, Space::Heap][(key >> 32) as usize];
-        if let Some(m) = layout.memory_row(space, key as u32) {
+        if let Some(m) = w.memory_row(&layout, space, key as u32) {
             w.final_value[m] = value;
         }
     }

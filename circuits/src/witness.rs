@@ -1,12 +1,13 @@
 //! Witness generation: trace steps → cell values of the execution and memory tables.
 use crate::columns::{NUM_AUX, NUM_LANES, NUM_SLOTS};
 use crate::gadgets::{encode, GADGETS};
+use crate::heap::{heap_region, HeapRow};
 use crate::layout::Layout;
 use crate::CircuitError;
 use ff::Field;
 use halo2curves::bn256::Fr;
 use halowasm_vm::{Access, Image, Space, Step, Trace};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// What a gadget fills for one step.
 pub(crate) struct StepWitness<'a> {
@@ -61,6 +62,11 @@ pub(crate) enum CellRef {
     Lane(usize, usize),
     FinalValue,
     FinalTime,
+    /// Heap-region cells (by memory-table row): key, initial value, `is_data`, running count.
+    HeapKey,
+    HeapInit,
+    IsData,
+    HeapCount,
 }
 
 /// One memory-slot column set's values.
@@ -91,6 +97,12 @@ pub(crate) struct Witness {
     /// Final value and last access time of every memory-table row.
     pub final_value: Vec<u64>,
     pub final_time: Vec<u64>,
+    /// First memory-table row of the heap region.
+    pub heap_start: usize,
+    /// The heap region's rows (the running count of `is_data` is computed from them).
+    pub heap: Vec<HeapRow>,
+    /// Memory-table row of every heap word in the region.
+    pub heap_index: HashMap<u32, usize>,
     /// Cells assigned another value than the run's (the audit's corruptions).
     pub overrides: Vec<(CellRef, usize, Fr)>,
 }
@@ -115,16 +127,14 @@ pub(crate) fn memory_key(space: Space, addr: u32) -> u64 {
     ((space as u64) << 32) + addr as u64
 }
 
-/// Initial value of every memory-table row (stack and frames zero, globals and heap from the
-/// image).
+/// Key and initial value of every fixed memory-table row (stack and frames zero, globals from
+/// the image); the heap region follows them.
 pub(crate) fn initial_memory(image: &Image, layout: &Layout) -> Vec<(u64, u64)> {
-    let mem = image.initial_memory();
-    let mut rows = Vec::with_capacity(layout.memory_rows());
+    let mut rows = Vec::with_capacity(layout.heap_start());
     for (space, n) in layout.memory_domain() {
         for a in 0..n {
             let v = match space {
                 Space::Global => image.globals[a as usize].init,
-                Space::Heap => u64::from_le_bytes(mem[a as usize * 8..a as usize * 8 + 8].try_into().expect("8 bytes")),
                 _ => 0,
             };
             rows.push((memory_key(space, a), v));
@@ -149,10 +159,15 @@ impl Witness {
             lanes: vec![vec![[0; 3]; n + 1]; NUM_LANES],
             final_value: Vec::new(),
             final_time: Vec::new(),
+            heap_start: layout.heap_start(),
+            heap: Vec::new(),
+            heap_index: HashMap::new(),
             overrides: Vec::new(),
         };
-        let init = initial_memory(image, layout);
-        let mut last: HashMap<u64, (u64, u64)> = HashMap::new(); // row -> (value, time)
+        let touched: BTreeSet<u32> = trace.accesses.iter().filter(|a| a.space == Space::Heap).map(|a| a.addr).collect();
+        w.heap = heap_region(image, layout, &touched)?;
+        w.heap_index = w.heap.iter().enumerate().map(|(i, h)| (h.key as u32, w.heap_start + i)).collect();
+        let mut last: HashMap<usize, (u64, u64)> = HashMap::new(); // row -> (value, time)
         let mut pending_lanes: Option<[[u64; 3]; NUM_LANES]> = None;
         let (mut inputs_read, mut outputs_written) = (0u64, 0u64);
         for (i, step) in trace.steps.iter().enumerate() {
@@ -181,11 +196,14 @@ impl Witness {
                 )));
             }
             for s in 0..NUM_SLOTS {
+                let row = match acc.get(s) {
+                    Some(a) => Some(w.memory_row(layout, a.space, a.addr).ok_or_else(|| capacity(a, layout))?),
+                    None => None,
+                };
                 let sv = &mut w.slots[s];
-                match acc.get(s) {
-                    Some(a) => {
-                        let row = layout.memory_row(a.space, a.addr).ok_or_else(|| capacity(a, layout))? as u64;
-                        let (_, t_prev) = last.get(&row).copied().unwrap_or((init[row as usize].1, 0));
+                match acc.get(s).zip(row) {
+                    Some((a, row)) => {
+                        let t_prev = last.get(&row).map_or(0, |(_, t)| *t);
                         last.insert(row, (a.new, t));
                         sv.enable.push(true);
                         sv.key.push(memory_key(a.space, a.addr));
@@ -225,13 +243,33 @@ impl Witness {
         }
         // The disabled-slot keys are whatever the gadget's key expression gives; recompute
         // them from the step so the `key = Σ sel · key_expr` constraint holds.
-        w.final_value = init.iter().map(|(_, v)| *v).collect();
-        w.final_time = vec![0; init.len()];
+        w.final_value =
+            initial_memory(image, layout).iter().map(|(_, v)| *v).chain(w.heap.iter().map(|h| h.init)).collect();
+        w.final_time = vec![0; w.final_value.len()];
         for (row, (v, t)) in last {
-            w.final_value[row as usize] = v;
-            w.final_time[row as usize] = t;
+            w.final_value[row] = v;
+            w.final_time[row] = t;
         }
         Ok(w)
+    }
+
+    /// Memory-table row of `(space, addr)`: a fixed row, or the heap region's row of the word.
+    pub fn memory_row(&self, layout: &Layout, space: Space, addr: u32) -> Option<usize> {
+        match space {
+            Space::Heap => self.heap_index.get(&addr).copied(),
+            _ => layout.memory_row(space, addr),
+        }
+    }
+
+    /// The heap region's running count of `is_data`, one per heap row.
+    pub fn heap_count(&self) -> Vec<u64> {
+        self.heap
+            .iter()
+            .scan(0u64, |n, h| {
+                *n += h.is_data as u64;
+                Some(*n)
+            })
+            .collect()
     }
 }
 

@@ -708,9 +708,11 @@ fn prove_mock(ctx: &Ctx, program: &Program, run: &Run) -> CmdResult {
     let elapsed = t.elapsed();
     match r {
         Ok(()) => {
-            let v = serde_json::json!({"satisfied": true, "steps": run.trace.len(), "mock_ms": elapsed.as_millis()});
+            let k = halowasm_circuits::Layout::fit(program.image(), &run.trace).map(|l| l.k).ok();
+            let v = serde_json::json!({"satisfied": true, "steps": run.trace.len(), "k": k, "mock_ms": elapsed.as_millis()});
             ctx.print(v, || {
-                println!("mock: all constraints satisfied ({} steps, {})", run.trace.len(), ms(elapsed));
+                let k = k.map(|k| format!(", k = {k}")).unwrap_or_default();
+                println!("mock: all constraints satisfied ({} steps{k}, {})", run.trace.len(), ms(elapsed));
             });
             Ok(ExitCode::SUCCESS)
         }
@@ -952,8 +954,8 @@ fn print_key_meta(kind: &str, m: &KeyMeta, bytes: usize) {
     println!("srs:      {}", m.srs_id);
     let l = &m.layout;
     println!(
-        "layout:   stack {}, frames {}, globals {}, heap words {}, args {}, results {}",
-        l.stack_cap, l.frame_cap, l.globals, l.heap_words, l.args_cap, l.results_cap
+        "layout:   stack {}, frames {}, globals {}, heap words {} (heap rows {}), args {}, results {}",
+        l.stack_cap, l.frame_cap, l.globals, l.heap_words, l.heap_rows, l.args_cap, l.results_cap
     );
     for e in &m.exports {
         println!("export:   {} {} (entry pc {})", e.name, e.signature(), e.entry_pc);

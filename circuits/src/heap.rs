@@ -1,0 +1,224 @@
+//! The heap region of the memory table: one row per heap word the run needs, chosen by the
+//! prover, instead of one fixed row per word of the initial memory.
+//!
+//! The memory table (see [`crate::memory_check`]) holds the stack slots, frame records and
+//! globals at fixed rows with fixed keys and initial values, then the **heap region**: a fixed
+//! range of `heap_rows` rows (a function of the program and `k`, see [`crate::Layout`]) whose
+//! key and initial value are advice. Each heap row holds `key` (`Space::Heap · 2^32 + word`),
+//! `init`, a bit `is_data` and a running count of the `is_data` bits; final value and time are
+//! the memory table's, as for every row. The prover fills the region with the words the run
+//! touches, every word of the data segments that is not zero, word 0, the last word of memory,
+//! and unused words (initial value 0, final value = initial value, time 0) wherever two keys
+//! would be too far apart or rows are left over.
+//!
+//! # Constraints
+//!
+//! 1. **Pinned ends.** The first heap row's key is the key of word 0 and the last heap row's key
+//!    the key of word `heap_words - 1` (fixed column `pin`).
+//! 2. **Strictly increasing keys.** For consecutive heap rows, `key' - key - 1` is in the range
+//!    table `[0, usable - 1)` (the time-range table).
+//! 3. **Data.** `is_data` is a bit, zero outside the heap region; `(is_data · key, is_data · init)`
+//!    is a row of the fixed data table: `(0, 0)` and `(key, value)` for every word of the initial
+//!    memory that is not zero. A row with `is_data = 0` has `init = 0`. The running count of the
+//!    `is_data` bits over the region equals the number of data words (fixed column `data_total`
+//!    on the last heap row).
+//! 4. Outside the region the heap cells are zero, and the stack, frame and global rows have zero
+//!    heap cells, so their keys and initial values are the fixed ones.
+//!
+//! # Soundness
+//!
+//! Offline memory checking is sound when every key of the table appears once in `init` with
+//! its true initial value: then a read returns the last value written, and a key not in the table
+//! can never be accessed (its first read would need a write at an earlier time).
+//!
+//! - *Keys are distinct and inside the heap of the initial memory.* By (1) and (2), the heap keys
+//!   are `k_0 = B` (the heap base `3 · 2^32`) and `k_{i+1} = k_i + 1 + d_i` with
+//!   `0 ≤ d_i < 2^k`. As integers (the region has fewer than `2^24` rows, nothing wraps in the
+//!   field) they strictly increase, so they are distinct; the last is pinned to
+//!   `B + heap_words - 1`, so every heap key names a word of the initial memory. They are disjoint
+//!   from the stack, frame and global keys, which are below `B`: no address can have two
+//!   histories. A word at or past the end of memory has no row, so an out-of-bounds load or
+//!   store (which traps in the VM) cannot be proven; the load/store gadgets rely on this, as they
+//!   did on the old fixed table (`memory.grow` is not proven, so the memory size is fixed).
+//! - *Initial values are the image's.* A row with `is_data = 1` has `key ≥ B > 0`, so its
+//!   `(key, init)` is a data-table row with that key: its true non-zero initial value. The keys
+//!   are distinct, so the `is_data` rows name distinct data words; by the count they name all
+//!   `n` of them. Every other row has `init = 0` and, its key differing from every data word's
+//!   (those are taken by the `is_data` rows), its true initial value is 0. A data word can thus
+//!   neither be left out, be given another value, nor appear as a zero word.
+//! - *Degrees.* The gates have degree ≤ 3 and the lookup inputs degree ≤ 2 (lookup degree ≤ 5).
+//!   The lookups are separate arguments whose inputs are heap cells only, so they do not mix
+//!   with the execution rows' lookups that share the rows.
+use crate::builder::{c, Expr};
+use crate::layout::Layout;
+use crate::tables::Tables;
+use crate::witness::memory_key;
+use crate::CircuitError;
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Fixed, Selector};
+use halo2curves::bn256::Fr;
+use halowasm_vm::{Image, Space, PAGE_SIZE};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug)]
+pub(crate) struct HeapConfig {
+    /// 1 on the heap region's rows.
+    pub q_heap: Column<Fixed>,
+    /// 1 on the heap rows followed by another heap row.
+    pub q_chain: Column<Fixed>,
+    /// The key of word 0 on the first heap row, of the last word of memory on the last.
+    pub pin: Column<Fixed>,
+    /// The number of data words, on the last heap row.
+    pub data_total: Column<Fixed>,
+    pub q_first: Selector,
+    pub q_last: Selector,
+    pub key: Column<Advice>,
+    pub init: Column<Advice>,
+    pub is_data: Column<Advice>,
+    /// `is_data` summed over the heap rows up to this one.
+    pub count: Column<Advice>,
+}
+
+impl HeapConfig {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, tables: &Tables, q_active: Selector) -> Self {
+        let (q_heap, q_chain, pin, data_total) =
+            (meta.fixed_column(), meta.fixed_column(), meta.fixed_column(), meta.fixed_column());
+        let (q_first, q_last) = (meta.selector(), meta.selector());
+        let (key, init, is_data, count) =
+            (meta.advice_column(), meta.advice_column(), meta.advice_column(), meta.advice_column());
+
+        meta.create_gate("heap region", |m| {
+            let q = m.query_selector(q_active);
+            let off = c(1) - q_heap.cur();
+            let d = is_data.cur();
+            let mut v: Vec<(&'static str, Expr)> = Vec::new();
+            for col in [key, init, is_data, count] {
+                v.push(("heap cells are zero outside the heap region", q.clone() * off.clone() * col.cur()));
+            }
+            v.push(("is_data is a bit", q.clone() * d.clone() * (c(1) - d.clone())));
+            v.push(("a word that is not data starts at zero", q * (c(1) - d) * init.cur()));
+            v.push((
+                "the count adds the next row's is_data",
+                q_chain.cur() * (count.next() - count.cur() - is_data.next()),
+            ));
+            v
+        });
+        meta.create_gate("heap region ends", |m| {
+            let (f, l) = (m.query_selector(q_first), m.query_selector(q_last));
+            vec![
+                ("the first heap key is word 0", f.clone() * (key.cur() - pin.cur())),
+                ("the count starts", f * (count.cur() - is_data.cur())),
+                ("the last heap key is the last word of memory", l.clone() * (key.cur() - pin.cur())),
+                ("every data word has a row", l * (count.cur() - data_total.cur())),
+            ]
+        });
+        meta.lookup("heap keys strictly increase", |_| {
+            vec![(q_chain.cur() * (key.next() - key.cur() - c(1)), tables.range)]
+        });
+        meta.lookup("data words", |_| {
+            vec![(is_data.cur() * key.cur(), tables.data[0]), (is_data.cur() * init.cur(), tables.data[1])]
+        });
+        HeapConfig { q_heap, q_chain, pin, data_total, q_first, q_last, key, init, is_data, count }
+    }
+}
+
+/// The words of the initial memory that are not zero: `word index -> value`.
+pub(crate) fn data_words(image: &Image) -> BTreeMap<u32, u64> {
+    let size = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64).unwrap_or(0);
+    let mut words: BTreeMap<u32, [u8; 8]> = BTreeMap::new();
+    for seg in &image.data {
+        for (i, b) in seg.bytes.iter().enumerate() {
+            let a = seg.offset as u64 + i as u64;
+            if a < size {
+                words.entry((a / 8) as u32).or_default()[(a % 8) as usize] = *b;
+            }
+        }
+    }
+    words.into_iter().map(|(w, b)| (w, u64::from_le_bytes(b))).filter(|(_, v)| *v != 0).collect()
+}
+
+/// The largest difference of two consecutive heap keys at `k`: the range table holds
+/// `0..usable - 1`, and it checks `difference - 1`.
+pub(crate) fn max_gap(k: u32) -> u64 {
+    crate::layout::usable_rows(k) as u64 - 1
+}
+
+/// The words a heap region must hold: word 0, the last word, the data words and `touched`.
+pub(crate) fn required_words(heap_words: u32, data: &BTreeMap<u32, u64>, touched: &BTreeSet<u32>) -> BTreeSet<u32> {
+    let mut s: BTreeSet<u32> = data.keys().chain(touched).copied().collect();
+    if heap_words > 0 {
+        s.insert(0);
+        s.insert(heap_words - 1);
+    }
+    s
+}
+
+/// Rows needed for `words` (sorted) with keys at most `gap` apart: the words and the fillers
+/// bridging larger gaps.
+pub(crate) fn rows_needed(words: &BTreeSet<u32>, gap: u64) -> u64 {
+    let fillers: u64 = words.iter().zip(words.iter().skip(1)).map(|(a, b)| (*b as u64 - *a as u64 - 1) / gap).sum();
+    words.len() as u64 + fillers
+}
+
+/// One row of the heap region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HeapRow {
+    pub key: u64,
+    pub init: u64,
+    pub is_data: bool,
+}
+
+/// The heap region of a run that touches heap words `touched`: `layout.heap_rows` rows in key
+/// order.
+pub(crate) fn heap_region(
+    image: &Image,
+    layout: &Layout,
+    touched: &BTreeSet<u32>,
+) -> Result<Vec<HeapRow>, CircuitError> {
+    if let Some(w) = touched.iter().find(|w| **w >= layout.heap_words) {
+        return Err(CircuitError::TooLarge(format!(
+            "heap word {w} is past the initial memory ({} words; memory.grow is not proven)",
+            layout.heap_words
+        )));
+    }
+    if layout.heap_words == 0 {
+        return Ok(Vec::new());
+    }
+    let data = data_words(image);
+    let mut words = required_words(layout.heap_words, &data, touched);
+    let gap = max_gap(layout.k);
+    let needed = rows_needed(&words, gap);
+    if needed > layout.heap_rows as u64 {
+        return Err(CircuitError::TooLarge(format!(
+            "the run needs {needed} heap rows; k = {} has {}",
+            layout.k, layout.heap_rows
+        )));
+    }
+    let bridges: Vec<u32> = words
+        .iter()
+        .zip(words.iter().skip(1))
+        .flat_map(|(a, b)| {
+            let (a, b) = (*a as u64, *b as u64);
+            (1..=(b - a - 1) / gap).map(move |i| (a + i * gap) as u32)
+        })
+        .collect();
+    words.extend(bridges);
+    // Left-over rows take the smallest unused words (an added word never widens a gap).
+    let mut next = 0u32;
+    while words.len() < layout.heap_rows as usize && next < layout.heap_words {
+        words.insert(next);
+        next += 1;
+    }
+    if words.len() != layout.heap_rows as usize {
+        return Err(CircuitError::TooLarge(format!(
+            "{} heap rows for {} words of memory",
+            layout.heap_rows, layout.heap_words
+        )));
+    }
+    Ok(words
+        .into_iter()
+        .map(|w| {
+            let init = data.get(&w).copied();
+            HeapRow { key: memory_key(Space::Heap, w), init: init.unwrap_or(0), is_data: init.is_some() }
+        })
+        .collect())
+}
