@@ -324,7 +324,8 @@ fn traces_in_json_and_binary() {
     let json = dir.path().join("t.json");
     let bin = dir.path().join("t.trace");
     for f in [&json, &bin] {
-        let o = halowasm(&["run", &example("fib.wat"), "--invoke", "fib", "--args", "7", "--trace", f.to_str().unwrap()]);
+        let o =
+            halowasm(&["run", &example("fib.wat"), "--invoke", "fib", "--args", "7", "--trace", f.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();

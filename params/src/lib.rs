@@ -96,16 +96,10 @@ pub enum ParamsError {
 
 impl ParamsError {
     fn io(path: &Path, source: io::Error) -> Self {
-        ParamsError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        ParamsError::Io { path: path.to_path_buf(), source }
     }
     fn corrupt(path: &Path, reason: impl Into<String>) -> Self {
-        ParamsError::Corrupt {
-            path: path.to_path_buf(),
-            reason: reason.into(),
-        }
+        ParamsError::Corrupt { path: path.to_path_buf(), reason: reason.into() }
     }
 }
 
@@ -129,12 +123,8 @@ pub fn default_dir() -> PathBuf {
 }
 
 fn user_cache_dir() -> Option<PathBuf> {
-    let env_dir = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-    };
+    let env_dir =
+        |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from).filter(|p| p.is_absolute());
     if cfg!(windows) {
         return env_dir("LOCALAPPDATA");
     }
@@ -157,8 +147,7 @@ pub fn write_srs(srs: &Srs, mut w: impl Write) -> io::Result<()> {
 pub fn read_srs(mut r: impl Read) -> Result<Srs, ParamsError> {
     let path = Path::new("<memory>");
     let mut bytes = Vec::new();
-    r.read_to_end(&mut bytes)
-        .map_err(|e| ParamsError::io(path, e))?;
+    r.read_to_end(&mut bytes).map_err(|e| ParamsError::io(path, e))?;
     srs_from_bytes(&bytes, path)
 }
 
@@ -174,10 +163,7 @@ pub fn read_srs(mut r: impl Read) -> Result<Srs, ParamsError> {
 /// ties `g` to `s_g2`.
 pub fn srs_from_bytes(bytes: &[u8], path: &Path) -> Result<Srs, ParamsError> {
     if bytes.len() < 4 {
-        return Err(ParamsError::corrupt(
-            path,
-            format!("file is {} bytes, too short for a header", bytes.len()),
-        ));
+        return Err(ParamsError::corrupt(path, format!("file is {} bytes, too short for a header", bytes.len())));
     }
     let k = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
     if k > MAX_K {
@@ -193,11 +179,7 @@ pub fn srs_from_bytes(bytes: &[u8], path: &Path) -> Result<Srs, ParamsError> {
             format!(
                 "header says k = {k}, so the file must be {expected} bytes, but it is {} bytes{}",
                 bytes.len(),
-                if (bytes.len() as u64) < expected {
-                    " (truncated?)"
-                } else {
-                    ""
-                }
+                if (bytes.len() as u64) < expected { " (truncated?)" } else { "" }
             ),
         ));
     }
@@ -206,23 +188,17 @@ pub fn srs_from_bytes(bytes: &[u8], path: &Path) -> Result<Srs, ParamsError> {
     let gl_bytes = &bytes[4 + n * G1_RAW_BYTES..4 + 2 * n * G1_RAW_BYTES];
     let g2_bytes = &bytes[4 + 2 * n * G1_RAW_BYTES..];
     let g = parse_g1(g_bytes).ok_or_else(|| ParamsError::corrupt(path, "invalid G1 point in g"))?;
-    let g_lagrange = parse_g1(gl_bytes)
-        .ok_or_else(|| ParamsError::corrupt(path, "invalid G1 point in g_lagrange"))?;
+    let g_lagrange = parse_g1(gl_bytes).ok_or_else(|| ParamsError::corrupt(path, "invalid G1 point in g_lagrange"))?;
     let g2 = G2Affine::from_raw_bytes(&g2_bytes[..G2_RAW_BYTES])
         .ok_or_else(|| ParamsError::corrupt(path, "invalid G2 point g2"))?;
     let s_g2 = G2Affine::from_raw_bytes(&g2_bytes[G2_RAW_BYTES..])
         .ok_or_else(|| ParamsError::corrupt(path, "invalid G2 point s_g2"))?;
     if k >= 1 && !pairing_consistent(&g[0], &g[1], &g2, &s_g2) {
-        return Err(ParamsError::corrupt(
-            path,
-            "inconsistent SRS: e(g[1], g2) != e(g[0], s_g2)",
-        ));
+        return Err(ParamsError::corrupt(path, "inconsistent SRS: e(g[1], g2) != e(g[0], s_g2)"));
     }
     // `from_parts` never panics when g_lagrange is given; guard anyway (see fn docs).
-    catch_unwind(AssertUnwindSafe(|| {
-        base_params().from_parts(k, g, Some(g_lagrange), g2, s_g2)
-    }))
-    .map_err(|_| ParamsError::corrupt(path, "halo2 panicked while building the parameters"))
+    catch_unwind(AssertUnwindSafe(|| base_params().from_parts(k, g, Some(g_lagrange), g2, s_g2)))
+        .map_err(|_| ParamsError::corrupt(path, "halo2 panicked while building the parameters"))
 }
 
 /// Parses G1 points in raw format in parallel; `None` if any is invalid.
@@ -260,17 +236,11 @@ pub fn base_params() -> Srs {
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.
-fn write_atomic(
-    path: &Path,
-    f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> io::Result<()> {
+fn write_atomic(path: &Path, f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("srs"),
-        std::process::id()
-    ));
+    let tmp =
+        dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("srs"), std::process::id()));
     let result = (|| {
         let mut w = BufWriter::new(File::create(&tmp)?);
         f(&mut w)?;
@@ -366,17 +336,10 @@ impl SrsCache {
         if srs.k() != bigger {
             return Err(ParamsError::corrupt(
                 &path,
-                format!(
-                    "file name says k = {bigger} but the file holds k = {}",
-                    srs.k()
-                ),
+                format!("file name says k = {bigger} but the file holds k = {}", srs.k()),
             ));
         }
-        tracing::info!(
-            from = bigger,
-            to = k,
-            "downsizing the cached KZG SRS from k = {bigger} to k = {k}"
-        );
+        tracing::info!(from = bigger, to = k, "downsizing the cached KZG SRS from k = {bigger} to k = {k}");
         srs.downsize(k);
         self.store(&srs)?;
         Ok(Some(srs))
@@ -440,13 +403,9 @@ pub fn read_srs_file(path: &Path) -> Result<Srs, ParamsError> {
     let len = file.metadata().map_err(|e| ParamsError::io(path, e))?.len();
     let mut header = [0u8; 4];
     if len < 4 {
-        return Err(ParamsError::corrupt(
-            path,
-            format!("file is {len} bytes, too short for a header"),
-        ));
+        return Err(ParamsError::corrupt(path, format!("file is {len} bytes, too short for a header")));
     }
-    file.read_exact(&mut header)
-        .map_err(|e| ParamsError::io(path, e))?;
+    file.read_exact(&mut header).map_err(|e| ParamsError::io(path, e))?;
     let k = u32::from_le_bytes(header);
     if k > MAX_K {
         return Err(ParamsError::corrupt(
@@ -457,16 +416,12 @@ pub fn read_srs_file(path: &Path) -> Result<Srs, ParamsError> {
     if len != srs_file_len(k) {
         return Err(ParamsError::corrupt(
             path,
-            format!(
-                "header says k = {k}, so the file must be {} bytes, but it is {len} bytes",
-                srs_file_len(k)
-            ),
+            format!("header says k = {k}, so the file must be {} bytes, but it is {len} bytes", srs_file_len(k)),
         ));
     }
     let mut bytes = Vec::with_capacity(len as usize);
     bytes.extend_from_slice(&header);
-    file.read_to_end(&mut bytes)
-        .map_err(|e| ParamsError::io(path, e))?;
+    file.read_to_end(&mut bytes).map_err(|e| ParamsError::io(path, e))?;
     srs_from_bytes(&bytes, path)
 }
 
@@ -487,10 +442,7 @@ mod tests {
             srs.write(&mut a).unwrap();
             let mut b = Vec::new();
             write_srs(&srs, &mut b).unwrap();
-            assert_eq!(
-                a, b,
-                "RawBytes and halo2's default write give the same bytes"
-            );
+            assert_eq!(a, b, "RawBytes and halo2's default write give the same bytes");
             assert_eq!(a.len() as u64, srs_file_len(k));
             let back = srs_from_bytes(&a, Path::new("x")).unwrap();
             assert_eq!(back.k(), k);
@@ -512,10 +464,7 @@ mod tests {
         let srs = cache.load_or_create(7).unwrap();
         assert_eq!(srs.k(), 7);
         assert!(cache.path_for(7).is_file());
-        assert_eq!(
-            fs::metadata(cache.path_for(7)).unwrap().len(),
-            srs_file_len(7)
-        );
+        assert_eq!(fs::metadata(cache.path_for(7)).unwrap().len(), srs_file_len(7));
         let again = cache.load(7).unwrap().unwrap();
         assert_eq!(again.k(), 7);
         assert_eq!(g0(&again), g0(&srs));
@@ -538,21 +487,11 @@ mod tests {
         assert_eq!(four.s_g2(), srs.s_g2());
         // a larger k is generated with a new secret
         assert!(cache.load(8).unwrap().is_none());
-        assert!(matches!(
-            cache.load(MAX_K + 1),
-            Err(ParamsError::KTooLarge { .. })
-        ));
+        assert!(matches!(cache.load(MAX_K + 1), Err(ParamsError::KTooLarge { .. })));
         // no temp files left
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert!(
-            names
-                .iter()
-                .all(|n| n.ends_with(".srs") && !n.starts_with('.')),
-            "{names:?}"
-        );
+        let names: Vec<_> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        assert!(names.iter().all(|n| n.ends_with(".srs") && !n.starts_with('.')), "{names:?}");
     }
 
     #[test]
@@ -572,10 +511,7 @@ mod tests {
         assert_eq!(loaded.get_g(), srs.get_g());
         assert_eq!(g0(&loaded), G1Affine::generator());
         // exported file (the cache file) is byte-identical to halo2's write
-        assert_eq!(
-            fs::read(cache.path_for(4)).unwrap(),
-            fs::read(&file).unwrap()
-        );
+        assert_eq!(fs::read(cache.path_for(4)).unwrap(), fs::read(&file).unwrap());
     }
 
     fn expect_corrupt(bytes: &[u8]) {
@@ -593,10 +529,7 @@ mod tests {
         fs::rename(&path, cache.path_for(4)).unwrap();
         assert!(matches!(cache.load(4), Err(ParamsError::Corrupt { .. })));
         assert!(matches!(cache.load(3), Err(ParamsError::Corrupt { .. })));
-        assert!(matches!(
-            cache.load_or_create(4),
-            Err(ParamsError::Corrupt { .. })
-        ));
+        assert!(matches!(cache.load_or_create(4), Err(ParamsError::Corrupt { .. })));
         assert!(cache.import(&cache.path_for(4)).is_err());
     }
 
@@ -650,11 +583,7 @@ mod tests {
         for pos in (4..good.len()).step_by(7) {
             let mut b = good.clone();
             b[pos] ^= 0x55;
-            assert!(
-                srs_from_bytes(&b, Path::new("x")).is_err(),
-                "flip at {pos} of {} not detected",
-                good.len()
-            );
+            assert!(srs_from_bytes(&b, Path::new("x")).is_err(), "flip at {pos} of {} not detected", good.len());
             checked += 1;
         }
         assert!(checked > 100);

@@ -1081,4 +1081,3 @@ impl Program {
         vk.verify(proof)
     }
 }
-

@@ -126,17 +126,11 @@ pub struct TypedValue {
 impl TypedValue {
     /// An `i32` value.
     pub fn i32(v: i32) -> Self {
-        TypedValue {
-            ty: "i32".into(),
-            value: v as i64,
-        }
+        TypedValue { ty: "i32".into(), value: v as i64 }
     }
     /// An `i64` value.
     pub fn i64(v: i64) -> Self {
-        TypedValue {
-            ty: "i64".into(),
-            value: v,
-        }
+        TypedValue { ty: "i64".into(), value: v }
     }
 }
 
@@ -213,11 +207,7 @@ fn decode<'a, const N: usize>(
     if bytes.len() < 8 {
         // a prefix of the right magic is a truncated file; anything else is not ours
         return if magic.starts_with(bytes) && !bytes.is_empty() {
-            Err(FileError::Truncated {
-                kind,
-                needed: (HEADER_LEN + CHECKSUM_LEN) as u64,
-                len,
-            })
+            Err(FileError::Truncated { kind, needed: (HEADER_LEN + CHECKSUM_LEN) as u64, len })
         } else {
             Err(FileError::BadMagic { expected: kind })
         };
@@ -226,19 +216,11 @@ fn decode<'a, const N: usize>(
         return Err(FileError::BadMagic { expected: kind });
     }
     if bytes.len() < HEADER_LEN {
-        return Err(FileError::Truncated {
-            kind,
-            needed: (HEADER_LEN + CHECKSUM_LEN) as u64,
-            len,
-        });
+        return Err(FileError::Truncated { kind, needed: (HEADER_LEN + CHECKSUM_LEN) as u64, len });
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     if version != FORMAT_VERSION {
-        return Err(FileError::UnsupportedVersion {
-            kind,
-            found: version,
-            supported: FORMAT_VERSION,
-        });
+        return Err(FileError::UnsupportedVersion { kind, found: version, supported: FORMAT_VERSION });
     }
     // Walk the section lengths (no allocation, overflow-safe).
     let mut ranges = [(0usize, 0usize); N];
@@ -293,28 +275,19 @@ fn from_json<T: DeserializeOwned>(kind: &'static str, b: &[u8]) -> Result<T, Fil
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, FileError> {
-    fs::read(path).map_err(|source| FileError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::read(path).map_err(|source| FileError::Io { path: path.to_path_buf(), source })
 }
 
 /// Writes `bytes` to `path` atomically (a temporary file in the same directory, then a rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let io_err = |source| FileError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io_err = |source| FileError::Io { path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     fs::create_dir_all(dir).map_err(io_err)?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
+    let tmp =
+        dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -346,10 +319,7 @@ impl ProofFile {
     /// Decodes and checks a file.
     pub fn from_bytes(b: &[u8]) -> Result<Self, FileError> {
         let [st, proof] = decode::<2>(PROOF_MAGIC, Self::KIND, b)?;
-        Ok(ProofFile {
-            statement: from_json(Self::KIND, st)?,
-            proof: proof.to_vec(),
-        })
+        Ok(ProofFile { statement: from_json(Self::KIND, st)?, proof: proof.to_vec() })
     }
     /// Writes the file atomically.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<(), FileError> {
@@ -379,19 +349,12 @@ impl<M: Serialize + DeserializeOwned> VkFile<M> {
 
     /// Encodes the file.
     pub fn to_bytes(&self) -> Vec<u8> {
-        encode(
-            VK_MAGIC,
-            &[&json(&self.meta), &self.verifier_params, &self.vk],
-        )
+        encode(VK_MAGIC, &[&json(&self.meta), &self.verifier_params, &self.vk])
     }
     /// Decodes and checks a file.
     pub fn from_bytes(b: &[u8]) -> Result<Self, FileError> {
         let [meta, vp, vk] = decode::<3>(VK_MAGIC, Self::KIND, b)?;
-        Ok(VkFile {
-            meta: from_json(Self::KIND, meta)?,
-            verifier_params: vp.to_vec(),
-            vk: vk.to_vec(),
-        })
+        Ok(VkFile { meta: from_json(Self::KIND, meta)?, verifier_params: vp.to_vec(), vk: vk.to_vec() })
     }
     /// Writes the file atomically.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<(), FileError> {
@@ -423,10 +386,7 @@ impl<M: Serialize + DeserializeOwned> PkFile<M> {
     /// Decodes and checks a file.
     pub fn from_bytes(b: &[u8]) -> Result<Self, FileError> {
         let [meta, pk] = decode::<2>(PK_MAGIC, Self::KIND, b)?;
-        Ok(PkFile {
-            meta: from_json(Self::KIND, meta)?,
-            pk: pk.to_vec(),
-        })
+        Ok(PkFile { meta: from_json(Self::KIND, meta)?, pk: pk.to_vec() })
     }
     /// Writes the file atomically.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<(), FileError> {
@@ -461,19 +421,13 @@ mod tests {
     }
 
     fn proof_file() -> ProofFile {
-        ProofFile {
-            statement: statement(),
-            proof: (0..=255u8).cycle().take(300).collect(),
-        }
+        ProofFile { statement: statement(), proof: (0..=255u8).cycle().take(300).collect() }
     }
 
     #[test]
     fn module_hash_is_blake2b_256() {
         // blake2b-256("") from the BLAKE2 reference
-        assert_eq!(
-            module_hash(b""),
-            "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"
-        );
+        assert_eq!(module_hash(b""), "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
         assert_eq!(module_hash(b"x").len(), 64);
     }
 
@@ -484,10 +438,7 @@ mod tests {
         assert_eq!("i32:5".parse::<TypedValue>().unwrap(), TypedValue::i32(5));
         assert_eq!("i64:-7".parse::<TypedValue>().unwrap(), TypedValue::i64(-7));
         assert_eq!("12".parse::<TypedValue>().unwrap(), TypedValue::i32(12));
-        assert_eq!(
-            "i32:4294967295".parse::<TypedValue>().unwrap(),
-            TypedValue::i32(-1)
-        );
+        assert_eq!("i32:4294967295".parse::<TypedValue>().unwrap(), TypedValue::i32(-1));
         assert!("f32:1".parse::<TypedValue>().is_err());
         assert!("i32:x".parse::<TypedValue>().is_err());
         assert!("i32:4294967296".parse::<TypedValue>().is_err());
@@ -503,25 +454,12 @@ mod tests {
         assert_eq!(ProofFile::from_bytes(&p.to_bytes()).unwrap(), p);
         assert_eq!(&p.to_bytes()[..8], PROOF_MAGIC);
 
-        let vk = VkFile {
-            meta: Meta {
-                name: "vm".into(),
-                k: 10,
-            },
-            verifier_params: vec![1, 2, 3],
-            vk: vec![9; 50],
-        };
+        let vk = VkFile { meta: Meta { name: "vm".into(), k: 10 }, verifier_params: vec![1, 2, 3], vk: vec![9; 50] };
         let path = dir.path().join("prog.vk");
         vk.write(&path).unwrap();
         assert_eq!(VkFile::<Meta>::read(&path).unwrap(), vk);
 
-        let pk = PkFile {
-            meta: Meta {
-                name: "vm".into(),
-                k: 10,
-            },
-            pk: vec![],
-        };
+        let pk = PkFile { meta: Meta { name: "vm".into(), k: 10 }, pk: vec![] };
         let path = dir.path().join("prog.pk");
         pk.write(&path).unwrap();
         assert_eq!(PkFile::<Meta>::read(&path).unwrap(), pk);
@@ -529,19 +467,11 @@ mod tests {
         // kinds are not interchangeable
         assert!(matches!(
             VkFile::<Meta>::from_bytes(&p.to_bytes()),
-            Err(FileError::BadMagic {
-                expected: "verifying key"
-            })
+            Err(FileError::BadMagic { expected: "verifying key" })
         ));
-        assert!(matches!(
-            ProofFile::from_bytes(&pk.to_bytes()),
-            Err(FileError::BadMagic { .. })
-        ));
+        assert!(matches!(ProofFile::from_bytes(&pk.to_bytes()), Err(FileError::BadMagic { .. })));
         // missing file
-        assert!(matches!(
-            ProofFile::read(dir.path().join("nope")),
-            Err(FileError::Io { .. })
-        ));
+        assert!(matches!(ProofFile::read(dir.path().join("nope")), Err(FileError::Io { .. })));
         // no temp files left
         for e in fs::read_dir(dir.path()).unwrap() {
             assert!(!e.unwrap().file_name().to_str().unwrap().starts_with('.'));
@@ -559,16 +489,10 @@ mod tests {
                 match i {
                     0..=7 => assert!(matches!(e, FileError::BadMagic { .. }), "{i}: {e}"),
                     8..=11 => {
-                        assert!(
-                            matches!(e, FileError::UnsupportedVersion { .. }),
-                            "{i}: {e}"
-                        )
+                        assert!(matches!(e, FileError::UnsupportedVersion { .. }), "{i}: {e}")
                     }
                     _ => assert!(
-                        matches!(
-                            e,
-                            FileError::ChecksumMismatch { .. } | FileError::Truncated { .. }
-                        ),
+                        matches!(e, FileError::ChecksumMismatch { .. } | FileError::Truncated { .. }),
                         "{i}: {e}"
                     ),
                 }
@@ -604,22 +528,12 @@ mod tests {
         // a huge section length
         let mut b = good.clone();
         b[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(matches!(
-            ProofFile::from_bytes(&b),
-            Err(FileError::Truncated { .. })
-        ));
+        assert!(matches!(ProofFile::from_bytes(&b), Err(FileError::Truncated { .. })));
     }
 
     #[test]
     fn vk_file_flips() {
-        let vk = VkFile {
-            meta: Meta {
-                name: "x".into(),
-                k: 4,
-            },
-            verifier_params: vec![7; 20],
-            vk: vec![8; 20],
-        };
+        let vk = VkFile { meta: Meta { name: "x".into(), k: 4 }, verifier_params: vec![7; 20], vk: vec![8; 20] };
         let good = vk.to_bytes();
         for i in 0..good.len() {
             let mut b = good.clone();
@@ -634,17 +548,11 @@ mod tests {
     #[test]
     fn bad_json_with_valid_checksum() {
         let bytes = encode(PROOF_MAGIC, &[b"{not json", b""]);
-        assert!(matches!(
-            ProofFile::from_bytes(&bytes),
-            Err(FileError::BadJson { .. })
-        ));
+        assert!(matches!(ProofFile::from_bytes(&bytes), Err(FileError::BadJson { .. })));
         // wrong section count with a valid checksum
         let bytes = encode(PROOF_MAGIC, &[b"{}"]);
         assert!(ProofFile::from_bytes(&bytes).is_err());
         let bytes = encode(PROOF_MAGIC, &[b"{}", b"", b""]);
-        assert!(matches!(
-            ProofFile::from_bytes(&bytes),
-            Err(FileError::Malformed { .. })
-        ));
+        assert!(matches!(ProofFile::from_bytes(&bytes), Err(FileError::Malformed { .. })));
     }
 }

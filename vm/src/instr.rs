@@ -137,11 +137,19 @@ pub enum Instr {
     /// Padding at pc 0; executing it is a bug.
     Invalid,
     /// First instruction of an export's entry stub: fixes the claimed signature.
-    Entry { nargs: u32, nresults: u32 },
+    Entry {
+        nargs: u32,
+        nresults: u32,
+    },
     /// Stub: push argument `index` (of type `ty`).
-    Arg { index: u32, ty: ValType },
+    Arg {
+        index: u32,
+        ty: ValType,
+    },
     /// Stub: pop the top value as result `index` (results are popped last-first).
-    Result { index: u32 },
+    Result {
+        index: u32,
+    },
     /// Stub: the run ends here (`sp` = 0, frame depth 0).
     Halt,
     /// Push a constant (i32 zero-extended to 64 bits).
@@ -158,13 +166,24 @@ pub enum Instr {
     GlobalGet(u32),
     GlobalSet(u32),
     Unreachable,
-    Bin { op: BinOp, w: Width },
-    Un { op: UnOp, w: Width },
-    Rel { op: RelOp, w: Width },
+    Bin {
+        op: BinOp,
+        w: Width,
+    },
+    Un {
+        op: UnOp,
+        w: Width,
+    },
+    Rel {
+        op: RelOp,
+        w: Width,
+    },
     Conv(ConvOp),
     /// `[a, b] -> [a ^ 2^(W-1), b ^ 2^(W-1)]`: flips the sign bits so that a signed comparison
     /// becomes an unsigned one (emitted before `Rel` with an unsigned op for `lt_s` etc.).
-    FlipSign2 { w: Width },
+    FlipSign2 {
+        w: Width,
+    },
     /// `[a, b] -> [sa + 2·sb, |a|, |b|]` for i64 operands with signs `sa`, `sb`: the first half
     /// of `i64.div_s` / `i64.rem_s`, which the translator lowers to
     /// `abs2; div_u | rem_u; tail; sign_fix` so that the circuit proves them with unsigned
@@ -173,29 +192,62 @@ pub enum Instr {
     /// `[signs, v] -> [result]`: the second half of `i64.div_s` (`rem = false`: `v` is the
     /// quotient of the absolute values, negated when the signs differ; traps with integer
     /// overflow when it does not fit, `MIN / -1`) or `i64.rem_s` (`v` takes the sign of `a`).
-    SignFix { rem: bool },
+    SignFix {
+        rem: bool,
+    },
     /// Unconditional jump.
-    Br { target: u32, drop: u32, keep: u32 },
+    Br {
+        target: u32,
+        drop: u32,
+        keep: u32,
+    },
     /// Pop a condition; jump when it is not zero.
-    BrIfNez { target: u32, drop: u32, keep: u32 },
+    BrIfNez {
+        target: u32,
+        drop: u32,
+        keep: u32,
+    },
     /// Pop a condition; jump when it is zero (lowers `if`).
-    BrIfEqz { target: u32 },
+    BrIfEqz {
+        target: u32,
+    },
     /// Pop an index; jump through `targets[index]` or the default (lowers `br_table`).
     /// The branch entries are the `len + 1` instructions at `table..table + len + 1`, each a `Br`.
-    BrTable { table: u32, len: u32 },
+    BrTable {
+        table: u32,
+        len: u32,
+    },
     /// Call function `func` whose code starts at `target`.
-    Call { func: u32, target: u32 },
+    Call {
+        func: u32,
+        target: u32,
+    },
     /// Pop a table index; call through the table, checking the type `type_index`.
-    CallIndirect { type_index: u32, table: u32 },
+    CallIndirect {
+        type_index: u32,
+        table: u32,
+    },
     /// Call a host function.
     CallHost(HostFn),
     /// Return from the current function: keep `keep` results, drop `drop` slots below them.
-    Return { drop: u32, keep: u32 },
+    Return {
+        drop: u32,
+        keep: u32,
+    },
     /// `[addr] -> [value]`: load `bytes` bytes at `addr + offset`, sign-extending when `signed`,
     /// to a value of width `w`.
-    Load { offset: u32, bytes: u8, signed: bool, w: Width },
+    Load {
+        offset: u32,
+        bytes: u8,
+        signed: bool,
+        w: Width,
+    },
     /// `[addr, value] -> []`: store the low `bytes` bytes of `value` at `addr + offset`.
-    Store { offset: u32, bytes: u8, w: Width },
+    Store {
+        offset: u32,
+        bytes: u8,
+        w: Width,
+    },
     /// The second row of an instruction the circuit proves in two rows (see [`Instr::needs_tail`]);
     /// no effect in the VM. The translator emits it right after such an instruction.
     Tail,
