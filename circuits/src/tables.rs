@@ -57,7 +57,7 @@ pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
 pub(crate) fn code_rows(image: &Image) -> Vec<[u64; 5]> {
     let mut rows = vec![[0; 5]];
     for (pc, instr) in image.code.iter().enumerate().skip(1) {
-        if let Ok((g, imm)) = encode(instr) {
+        if let Ok((g, imm)) = encode(instr, image) {
             rows.push([pc as u64, g as u64 + 1, imm[0], imm[1], imm[2]]);
         }
     }
@@ -200,7 +200,7 @@ impl Tables {
 /// Check that every instruction of a trace can be proven, naming the first that cannot.
 pub(crate) fn check_supported(image: &Image, trace: &halowasm_vm::Trace) -> Result<(), CircuitError> {
     for s in &trace.steps {
-        encode(&image.code[s.pc as usize]).map_err(|e| match e {
+        encode(&image.code[s.pc as usize], image).map_err(|e| match e {
             CircuitError::Unsupported(i) => {
                 let func = image.function_at(s.pc).map(|(_, f)| f.name.clone()).unwrap_or_else(|| "entry stub".into());
                 CircuitError::Unsupported(format!("{i} (in function {func})"))

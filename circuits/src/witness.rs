@@ -172,7 +172,7 @@ impl Witness {
         let (mut inputs_read, mut outputs_written) = (0u64, 0u64);
         for (i, step) in trace.steps.iter().enumerate() {
             let t = i as u64 + 1;
-            let (g, imm) = encode(&step.instr(image))?;
+            let (g, imm) = encode(&step.instr(image), image)?;
             w.pc.push(step.pc as u64);
             w.sp.push(step.sp as u64);
             w.depth.push(step.depth as u64);

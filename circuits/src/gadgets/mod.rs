@@ -21,7 +21,7 @@ pub(crate) use bitcount::byte_count;
 use crate::builder::{LaneTag, StepBuilder};
 use crate::witness::StepWitness;
 use crate::CircuitError;
-use halowasm_vm::{BinOp, ConvOp, HostFn, Instr, RelOp, UnOp, Width};
+use halowasm_vm::{BinOp, ConvOp, HostFn, Image, Instr, RelOp, UnOp, Width};
 
 /// An instruction family: its constraints and its witness.
 pub(crate) struct Gadget {
@@ -84,8 +84,8 @@ fn index_of(name: &str) -> usize {
 /// The encoded form of an instruction: gadget index and immediates.
 pub(crate) type Encoded = (usize, [u64; 3]);
 
-/// Encode `instr` for the code table, or say why the circuit cannot prove it.
-pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
+/// Encode `instr` of `image` for the code table, or say why the circuit cannot prove it.
+pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitError> {
     use Instr::*;
     let w64 = |w: &Width| (*w == Width::W64) as u64;
     let g = |g: &Gadget, imm: [u64; 3]| Ok((index_of(g.name), imm));
@@ -96,6 +96,9 @@ pub(crate) fn encode(instr: &Instr) -> Result<Encoded, CircuitError> {
         Result { index } => g(&stub::RESULT, [*index as u64, 0, 0]),
         Halt => g(&stub::HALT, [0; 3]),
         Const(v) => g(&stack::CONST, [*v, 0, 0]),
+        // `memory.grow` is not proven, so a proven run's memory keeps its initial size: the
+        // size is a constant of the program.
+        MemorySize => g(&stack::CONST, [image.memory.map_or(0, |m| m.initial as u64), 0, 0]),
         Drop => g(&stack::DROP, [0; 3]),
         Select => g(&stack::SELECT, [0; 3]),
         LocalGet(d) => g(&stack::LOCAL_GET, [*d as u64, 0, 0]),
