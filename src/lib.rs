@@ -59,9 +59,10 @@
 pub use halowasm_circuits as circuits;
 pub use halowasm_params::SrsCache;
 pub use halowasm_prover::api::{
-    circuit_version, peak_memory, prove, reset_peak_memory, verify, ExportMeta, KeyMeta, KeySource, Program,
-    ProveOptions, ProveReport, Proved, ProverError, ProverKey, Run, VerifierKey,
+    circuit_version, peak_memory, prove, reset_peak_memory, resources, srs_id, verify, ExportMeta, KeyMeta, KeySource,
+    Program, ProveOptions, ProveReport, Proved, ProverError, ProverKey, Run, VerifierKey,
 };
 pub use halowasm_prover::files::{ProofFile, Statement, TypedValue};
+pub use halowasm_prover::{EngineError, VerifierParams};
 pub use halowasm_vm as vm;
 pub use halowasm_vm::{Inputs, Limits};

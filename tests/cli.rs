@@ -343,3 +343,34 @@ fn audit_reports_tampering_caught() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("tamper: 20 tried, 20 caught"), "{}", text(&o));
 }
+
+/// `cache list` shows the cached keys and parameters with their sizes; `cache clean` removes them.
+#[test]
+fn cache_list_and_clean() {
+    let home = common::tmp();
+    let params = home.path().join("params");
+    let fib = common::example("fib.wat");
+    let dir = common::tmp();
+    let proof = dir.path().join("fib.proof");
+    let out =
+        common::halowasm_in(&params, &["prove", &fib, "--invoke", "fib", "--args", "5", "-o", proof.to_str().unwrap()]);
+    assert_eq!(common::code(&out), 0, "{}", common::text(&out));
+    let out = common::halowasm_in(&params, &["cache", "list", "--json"]);
+    assert_eq!(common::code(&out), 0, "{}", common::text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["keys"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["params"].as_array().unwrap().len(), 1, "{v}");
+    assert!(v["keys"][0]["bytes"].as_u64().unwrap() > 1000, "{v}");
+    let out = common::halowasm_in(&params, &["cache", "list"]);
+    let text = common::text(&out);
+    assert!(text.contains("proving key") && text.contains("kzg_bn254_11.srs") && text.contains("MiB"), "{text}");
+
+    let out = common::halowasm_in(&params, &["cache", "clean", "--keys"]);
+    assert!(common::text(&out).contains("removed 1 files"), "{}", common::text(&out));
+    let out = common::halowasm_in(&params, &["cache", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["keys"].as_array().unwrap().len(), v["params"].as_array().unwrap().len()), (0, 1), "{v}");
+    let out = common::halowasm_in(&params, &["cache", "clean"]);
+    assert!(common::text(&out).contains("removed 1 files"), "{}", common::text(&out));
+    assert!(std::fs::read_dir(&params).unwrap().next().is_none());
+}

@@ -73,10 +73,11 @@ impl Layout {
             return Err(CircuitError::TooLarge(format!("{heap_words} words of memory")));
         }
         let data = heap::data_words(image);
-        if data.len() as u64 + 2 > usable {
+        if let Some((what, rows)) = table_rows(image).iter().find(|(_, rows)| *rows as u64 > usable) {
+            let min_k = (MIN_K..=MAX_K).find(|&k| usable_rows(k) >= *rows);
             return Err(CircuitError::TooLarge(format!(
-                "the program's data segments have {} non-zero words; k = {k} has {usable} rows",
-                data.len()
+                "the program's {what} needs {rows} rows; k = {k} has {usable}{}",
+                min_k.map(|m| format!(" (use k >= {m})")).unwrap_or_default()
             )));
         }
         let min_heap =
@@ -145,11 +146,7 @@ impl Layout {
         }
         let data = heap::data_words(image);
         let heap_needed = heap::required_words(heap_words as u32, &data, &touched);
-        let needed_rows = (trace.len() + 2)
-            .max(data.len() + 2)
-            .max(image.code.len() + 1)
-            .max(crate::tables::lane_rows(image).len() + 1)
-            .max(crate::tables::func_rows(image).len() + 1);
+        let needed_rows = table_rows(image).iter().map(|(_, rows)| *rows).fold(trace.len() + 2, usize::max);
         for k in MIN_K..=MAX_K {
             if usable_rows(k) < needed_rows {
                 continue;
@@ -206,6 +203,18 @@ impl Layout {
     pub fn instance_len(&self) -> usize {
         self.io_base() + 1 + self.inputs_cap as usize + self.outputs_cap as usize
     }
+}
+
+/// Rows the program's fixed tables need whatever the run: its data words (plus the two pinned
+/// heap keys), its code image, its byte-lane table and its function table (each plus one
+/// padding row).
+fn table_rows(image: &Image) -> [(&'static str, usize); 4] {
+    [
+        ("data segments", heap::data_words(image).len() + 2),
+        ("code table", image.code.len() + 1),
+        ("lane table", crate::tables::lane_rows(image).len() + 1),
+        ("function table", crate::tables::func_rows(image).len() + 1),
+    ]
 }
 
 /// Whether the program imports host function `h`.

@@ -223,6 +223,11 @@ impl VmCircuit {
 pub struct CircuitShape {
     pub advice_columns: usize,
     pub fixed_columns: usize,
+    /// Simple selectors (each becomes a fixed column: keys are made without compressing them).
+    pub selectors: usize,
+    /// Columns in the copy-constraint (permutation) argument.
+    pub permutation_columns: usize,
+    pub instance_columns: usize,
     pub lookups: usize,
     pub degree: usize,
     pub gadgets: usize,
@@ -235,6 +240,9 @@ pub fn shape() -> CircuitShape {
     CircuitShape {
         advice_columns: cs.num_advice_columns(),
         fixed_columns: cs.num_fixed_columns(),
+        selectors: cs.num_selectors(),
+        permutation_columns: cs.permutation().get_columns().len(),
+        instance_columns: cs.num_instance_columns(),
         lookups: cs.lookups().len(),
         degree: cs.degree(),
         gadgets: gadgets::GADGETS.len(),

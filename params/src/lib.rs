@@ -235,18 +235,47 @@ pub fn base_params() -> Srs {
     Srs::read_custom(&mut &bytes[..], SerdeFormat::RawBytes).expect("valid k = 0 parameters")
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.
+/// Writes `path` atomically: a temporary file in the same directory, then a rename.
 fn write_atomic(path: &Path, f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> io::Result<()> {
+    write_atomic_with(path, f, |tmp| fs::rename(tmp, path))
+}
+
+/// Like [`write_atomic`], but never replaces an existing `path`: the temporary file is
+/// hard-linked into place, which fails when another writer got there first (`Ok(false)` then).
+fn write_atomic_new(path: &Path, f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> io::Result<bool> {
+    let mut created = true;
+    write_atomic_with(path, f, |tmp| {
+        let linked = match fs::hard_link(tmp, path) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                created = false;
+                Ok(())
+            }
+            r => r,
+        };
+        fs::remove_file(tmp).and(linked)
+    })?;
+    Ok(created)
+}
+
+/// Writes a temporary file next to `path` (unique to this process and call), then `finish`es
+/// it into place; the temporary file is removed on failure.
+fn write_atomic_with(
+    path: &Path,
+    f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    finish: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let tmp =
-        dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("srs"), std::process::id()));
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("srs");
+    let tmp = dir.join(format!(".{name}.tmp{}.{n}", std::process::id()));
     let result = (|| {
         let mut w = BufWriter::new(File::create(&tmp)?);
         f(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        fs::rename(&tmp, path)
+        finish(&tmp)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -306,8 +335,15 @@ impl SrsCache {
             "generating a new KZG SRS for k = {k} (2^{k} rows; test-only, slow: ~0.6 ms per row)"
         );
         let srs = Srs::setup(k, OsRng);
-        self.store(&srs)?;
-        Ok(srs)
+        // Two processes (or threads) that both found no file each made an SRS of their own: the
+        // first to store wins, the others use its file, so that everything made at this `k`
+        // shares one SRS.
+        let path = self.path_for(k);
+        if write_atomic_new(&path, |w| write_srs(&srs, w)).map_err(|e| ParamsError::io(&path, e))? {
+            return Ok(srs);
+        }
+        tracing::info!(k, "another process stored an SRS for k = {k} first; using it");
+        self.load(k)?.ok_or_else(|| ParamsError::corrupt(&path, "the SRS file vanished while it was being stored"))
     }
 
     /// Loads the SRS for `k` from existing files only (its own file, or the smallest cached

@@ -35,7 +35,7 @@ pub const VK_MAGIC: &[u8; 8] = b"HWVKEY\0\0";
 /// Magic bytes of a proving-key file.
 pub const PK_MAGIC: &[u8; 8] = b"HWPKEY\0\0";
 /// The file-format version written and accepted.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const HEADER_LEN: usize = 12;
 const CHECKSUM_LEN: usize = 32;
@@ -171,6 +171,9 @@ pub struct Statement {
     pub module_hash: String,
     /// The circuit size: `2^k` rows.
     pub k: u32,
+    /// The SRS the proof was made with (`api::srs_id`: blake2b-256 of `g[0]`, `g2`, `s·g2`).
+    /// The proof verifies only with it; whoever knows that SRS's secret can forge proofs.
+    pub srs_id: String,
     /// The exported function that was run.
     pub function: String,
     /// Its arguments.
@@ -286,8 +289,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         _ => Path::new("."),
     };
     fs::create_dir_all(dir).map_err(io_err)?;
-    let tmp =
-        dir.join(format!(".{}.tmp{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("out"), std::process::id()));
+    // Unique per process and call: two threads writing the same file must not share one.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.tmp{}.{n}", std::process::id()));
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -412,6 +418,7 @@ mod tests {
         Statement {
             module_hash: module_hash(b"\0asm\x01\0\0\0"),
             k: 10,
+            srs_id: "00".repeat(32),
             function: "fib".into(),
             args: vec![TypedValue::i32(5), TypedValue::i64(-1)],
             results: vec![TypedValue::i32(8)],

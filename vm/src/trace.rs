@@ -116,6 +116,12 @@ impl Trace {
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
+
+    /// Bytes the trace holds on the heap (its steps and accesses), for memory estimates.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.steps.capacity() * std::mem::size_of::<Step>() + self.accesses.capacity() * std::mem::size_of::<Access>())
+            as u64
+    }
 }
 
 /// Magic bytes of the binary trace format ([`Trace::write_binary`]).

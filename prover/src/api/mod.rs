@@ -32,23 +32,23 @@
 //! about. Its metadata (module hash, exports, layout) is not bound to the key cryptographically —
 //! checksummed, not signed. Make your own with `halowasm keygen` from the module, or compare the
 //! module hash with a module you trust.
+mod keys;
+pub mod resources;
+mod timing;
+
 use crate::engine::{self, EngineError, Fr, VerifierParams};
-use crate::files::{self, module_hash, FileError, PkFile, ProofFile, Statement, TypedValue, VkFile};
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest};
-use halo2_proofs::circuit::{Cell, Layouter, Region, Table, Value};
-use halo2_proofs::plonk::{
-    Challenge, Circuit, Column, ConstraintSystem, Error as Halo2Error, Instance, ProvingKey, VerifyingKey,
-};
-use halo2curves::bn256::G1Affine;
-use halowasm_circuits::{usable_rows, CircuitError, Layout, PublicStatement, VmCircuit, MAX_K, MIN_K};
+use crate::files::{module_hash, FileError, ProofFile, Statement, TypedValue};
+use halowasm_circuits::{usable_rows, CircuitError, Layout, VmCircuit, MAX_K, MIN_K};
 use halowasm_params::{Params, ParamsError, Srs, SrsCache};
 use halowasm_vm::{FuncType, Image, Inputs, Instance as VmInstance, Limits, Outcome, Trace, ValType};
+use keys::{check_k_range, short};
+pub use keys::{circuit_version, srs_id, statement_instances, ExportMeta, KeyMeta, ProverKey, VerifierKey};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use timing::{SynthTimes, Timed};
 
 /// Everything that can go wrong in the high-level API.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,29 @@ pub enum ProverError {
     Unsatisfied(Vec<String>),
     #[error("bad statement: {0}")]
     BadStatement(String),
+    /// A key, SRS or cache file that does not belong to what it is used for (a planted or
+    /// swapped file): it is never used.
+    #[error("refusing {}: {reason}", path.display())]
+    Untrusted { path: PathBuf, reason: String },
+    /// The proof, key or parameters are from another SRS than the one they are checked against,
+    /// or than the pinned one (`--srs-id`).
+    #[error("SRS mismatch: {what} has SRS {found}, expected {expected}{hint}")]
+    WrongSrs { what: String, found: String, expected: String, hint: &'static str },
+    /// The job would need more memory than the machine has (estimated before it starts).
+    #[error(
+        "{what} at k = {k} needs about {} of memory (estimate), more than the {} of {limit_source}; {hint}",
+        resources::gib(*estimate), resources::gib(*limit)
+    )]
+    TooMuchMemory {
+        /// E.g. `proving 1560000 steps`.
+        what: String,
+        steps: usize,
+        k: u32,
+        estimate: u64,
+        limit: u64,
+        limit_source: String,
+        hint: String,
+    },
 }
 
 pub type Result<T, E = ProverError> = std::result::Result<T, E>;
@@ -126,6 +149,14 @@ pub struct ProveOptions {
     /// The largest `k` allowed (default: the circuit's [`MAX_K`]); a longer run is an error
     /// before any witness is built.
     pub max_k: Option<u32>,
+    /// The SRS every proof, key and parameter file must be made with ([`srs_id`], 64 hex
+    /// digits). With a pin, parameters are only loaded, never generated, and a cached or given
+    /// SRS with another id is refused ([`ProverError::Untrusted`]). Without one, the SRS in the
+    /// parameter cache is trusted (see the crate's README, "Trust model").
+    pub srs_id: Option<String>,
+    /// The most memory proving may take, in bytes; `None`: what the machine has
+    /// ([`resources::memory_available`]). A job estimated above it is refused before it starts.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for ProveOptions {
@@ -137,6 +168,8 @@ impl Default for ProveOptions {
             limits: Limits::default(),
             k: None,
             max_k: None,
+            srs_id: None,
+            max_memory: None,
         }
     }
 }
@@ -145,6 +178,47 @@ impl ProveOptions {
     /// Options with the SRS cache in `dir` (and the key cache next to it).
     pub fn with_params_dir(dir: impl Into<PathBuf>) -> Self {
         ProveOptions { params: SrsCache::new(dir), ..Self::default() }
+    }
+
+    /// The SRS for `k` from the parameter cache, checked against the pin
+    /// ([`ProveOptions::srs_id`]). Without a pin a missing SRS is generated (for testing only: the
+    /// generating process knows its secret); with one it is only loaded, since a generated SRS
+    /// can never match it.
+    pub fn load_srs(&self, k: u32) -> Result<Srs> {
+        let Some(pin) = &self.srs_id else {
+            return Ok(self.params.load_or_create(k)?);
+        };
+        let path = self.params.path_for(k);
+        let srs = self.params.load(k)?.ok_or_else(|| ProverError::Untrusted {
+            path: path.clone(),
+            reason: format!(
+                "there is no SRS for k = {k} in {} and the pinned SRS {} cannot be generated; import it with \
+                 `halowasm setup --srs FILE`",
+                self.params.dir().display(),
+                short(pin)
+            ),
+        })?;
+        let id = srs_id(&VerifierParams::from_srs(&srs));
+        if !id.eq_ignore_ascii_case(pin) {
+            return Err(ProverError::Untrusted {
+                path,
+                reason: format!("it holds SRS {id}, not the pinned SRS {pin}"),
+            });
+        }
+        Ok(srs)
+    }
+
+    /// Checks an SRS id (of a key or proof) against the pin, if any.
+    pub fn check_srs_pin(&self, what: &str, id: &str) -> Result<()> {
+        match &self.srs_id {
+            Some(pin) if !pin.eq_ignore_ascii_case(id) => Err(ProverError::WrongSrs {
+                what: what.into(),
+                found: id.into(),
+                expected: pin.clone(),
+                hint: " (the pinned --srs-id)",
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The key cache: [`ProveOptions::keys`] if set; else, when the SRS cache directory is named
@@ -215,6 +289,8 @@ pub struct ProveReport {
     pub proof_bytes: usize,
     /// Peak resident memory of the process so far (VmHWM), if known.
     pub peak_memory_bytes: Option<u64>,
+    /// The peak estimated before proving ([`resources::estimate_peak`]).
+    pub estimated_peak_bytes: u64,
 }
 
 /// A phase of [`Program::prove_observed`].
@@ -277,271 +353,6 @@ fn bits(v: &TypedValue, t: &str) -> Result<u64> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The circuit's version: blake2b-256 (hex) of its configured constraint system (halo2's
-/// `pinned()` description: columns, phases, every gate polynomial, queries, permutation columns,
-/// lookups) and its degree. Keys record it; a key made by another circuit is refused with
-/// [`ProverError::StaleKey`] instead of failing obscurely.
-pub fn circuit_version() -> &'static str {
-    static V: OnceLock<String> = OnceLock::new();
-    V.get_or_init(|| {
-        let mut cs = ConstraintSystem::<Fr>::default();
-        VmCircuit::configure(&mut cs);
-        let desc = format!("{:?} degree={}", cs.pinned(), cs.degree());
-        hex(&Blake2b::<U32>::digest(desc.as_bytes()))
-    })
-}
-
-/// Identifies an SRS: blake2b-256 (hex) of its [`VerifierParams`] (`g[0]`, `g2`, `s·g2`), which
-/// are the same for every `k` cut from one SRS.
-pub fn srs_id(vp: &VerifierParams) -> String {
-    hex(&Blake2b::<U32>::digest(vp.to_bytes()))
-}
-
-/// An exported function in the key metadata.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExportMeta {
-    pub name: String,
-    /// pc of the export's entry stub (the first public input).
-    pub entry_pc: u32,
-    /// Parameter types, `"i32"` or `"i64"`.
-    pub params: Vec<String>,
-    /// Result types.
-    pub results: Vec<String>,
-}
-
-impl ExportMeta {
-    /// The signature as text, e.g. `(i64) -> (i64)`.
-    pub fn signature(&self) -> String {
-        format!("({}) -> ({})", self.params.join(", "), self.results.join(", "))
-    }
-}
-
-/// What a key is for: stored (as JSON) in verifying- and proving-key files. It is everything a
-/// verifier needs, beside the key, to rebuild the public inputs from a proof's statement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyMeta {
-    /// The module ([`module_hash`]).
-    pub module_hash: String,
-    /// The circuit has `2^k` rows.
-    pub k: u32,
-    /// [`circuit_version`] of the build that made the key.
-    pub circuit_version: String,
-    /// The SRS the key was made with ([`srs_id`]).
-    pub srs_id: String,
-    /// The circuit's layout for this program at `k`.
-    pub layout: Layout,
-    /// The exported functions with their entry stubs and signatures.
-    pub exports: Vec<ExportMeta>,
-}
-
-impl KeyMeta {
-    fn check_version(&self, what: &'static str) -> Result<()> {
-        if self.circuit_version != circuit_version() {
-            return Err(ProverError::StaleKey {
-                what,
-                key: short(&self.circuit_version).into(),
-                current: short(circuit_version()).into(),
-            });
-        }
-        Ok(())
-    }
-}
-
-fn short(h: &str) -> &str {
-    h.get(..16).unwrap_or(h)
-}
-
-/// The public inputs of `st` for a circuit with `layout` and these exports. The one place that
-/// turns a [`Statement`] into instance columns: the program path and the verifying-key path both
-/// use it.
-pub fn statement_instances(exports: &[ExportMeta], layout: &Layout, st: &Statement) -> Result<Vec<Vec<Fr>>> {
-    if st.k != layout.k {
-        return Err(ProverError::BadStatement(format!(
-            "statement is for k = {}, the layout for k = {}",
-            st.k, layout.k
-        )));
-    }
-    let e = exports.iter().find(|e| e.name == st.function).ok_or_else(|| {
-        let names: Vec<&str> = exports.iter().map(|e| e.name.as_str()).collect();
-        ProverError::BadStatement(format!("no exported function `{}` (exports: {})", st.function, names.join(", ")))
-    })?;
-    if st.args.len() != e.params.len() || st.results.len() != e.results.len() {
-        return Err(ProverError::BadStatement(format!(
-            "`{}` has type {}; the statement has {} arguments and {} results",
-            st.function,
-            e.signature(),
-            st.args.len(),
-            st.results.len()
-        )));
-    }
-    let args = st.args.iter().zip(&e.params).map(|(v, t)| bits(v, t)).collect::<Result<Vec<_>>>()?;
-    let results = st.results.iter().zip(&e.results).map(|(v, t)| bits(v, t)).collect::<Result<Vec<_>>>()?;
-    let public_inputs = st.public_inputs.iter().map(|v| *v as u64).collect();
-    let outputs = st.outputs.iter().map(|v| *v as u64).collect();
-    let ps = PublicStatement { entry_pc: e.entry_pc, args, results, public_inputs, outputs };
-    Ok(ps.instances(layout)?)
-}
-
-fn check_k_range(k: u32) -> Result<()> {
-    if !(MIN_K..=MAX_K).contains(&k) {
-        return Err(ProverError::BadStatement(format!("k = {k} is outside the supported range {MIN_K}..={MAX_K}")));
-    }
-    Ok(())
-}
-
-/// A proving key for one program at one `k`, with its metadata. Files: [`PkFile`].
-#[derive(Clone, Debug)]
-pub struct ProverKey {
-    pub meta: KeyMeta,
-    pk: ProvingKey<G1Affine>,
-}
-
-impl ProverKey {
-    const WHAT: &'static str = "proving key";
-
-    /// The halo2 proving key.
-    pub fn pk(&self) -> &ProvingKey<G1Affine> {
-        &self.pk
-    }
-
-    /// The matching verifying key; `srs` must be the one the key was made with.
-    pub fn verifier_key(&self, srs: &Srs) -> Result<VerifierKey> {
-        let params = VerifierParams::from_srs(srs);
-        if srs_id(&params) != self.meta.srs_id {
-            return Err(ProverError::KeyMismatch("the proving key was made with another SRS".into()));
-        }
-        Ok(VerifierKey { meta: self.meta.clone(), vk: self.pk.get_vk().clone(), params })
-    }
-
-    /// Encodes as a [`PkFile`].
-    pub fn to_bytes(&self) -> Vec<u8> {
-        PkFile { meta: self.meta.clone(), pk: engine::pk_to_bytes(&self.pk) }.to_bytes()
-    }
-
-    /// Decodes a [`PkFile`]; checks the circuit version before reading the key.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let f = PkFile::<KeyMeta>::from_bytes(bytes)?;
-        f.meta.check_version(Self::WHAT)?;
-        check_k_range(f.meta.k)?;
-        let pk = engine::pk_from_bytes::<VmCircuit>(&f.pk)?;
-        if engine::vk_k(pk.get_vk()) != f.meta.k {
-            return Err(ProverError::KeyMismatch(format!(
-                "the proving key is for k = {}, its metadata says k = {}",
-                engine::vk_k(pk.get_vk()),
-                f.meta.k
-            )));
-        }
-        Ok(ProverKey { meta: f.meta, pk })
-    }
-
-    /// Writes the file atomically.
-    pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        Ok(files::write_atomic(path.as_ref(), &self.to_bytes())?)
-    }
-
-    /// Reads and checks a file.
-    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_bytes(&read_bytes(path.as_ref())?)
-    }
-}
-
-/// A verifying key for one program at one `k`: metadata, the verifier parameters (324 bytes)
-/// and the halo2 verifying key. Enough to verify a proof without the program or the SRS. Files:
-/// [`VkFile`].
-#[derive(Clone, Debug)]
-pub struct VerifierKey {
-    pub meta: KeyMeta,
-    vk: VerifyingKey<G1Affine>,
-    params: VerifierParams,
-}
-
-impl VerifierKey {
-    const WHAT: &'static str = "verifying key";
-
-    /// The halo2 verifying key.
-    pub fn vk(&self) -> &VerifyingKey<G1Affine> {
-        &self.vk
-    }
-
-    /// The verifier parameters.
-    pub fn params(&self) -> &VerifierParams {
-        &self.params
-    }
-
-    /// Encodes as a [`VkFile`].
-    pub fn to_bytes(&self) -> Vec<u8> {
-        VkFile { meta: self.meta.clone(), verifier_params: self.params.to_bytes(), vk: engine::vk_to_bytes(&self.vk) }
-            .to_bytes()
-    }
-
-    /// Decodes a [`VkFile`]; checks the circuit version before reading the key, and that the
-    /// metadata agrees with the key (`k`, SRS).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let f = VkFile::<KeyMeta>::from_bytes(bytes)?;
-        f.meta.check_version(Self::WHAT)?;
-        check_k_range(f.meta.k)?;
-        if f.meta.layout.k != f.meta.k {
-            return Err(ProverError::KeyMismatch("the layout's k differs from the key's k".into()));
-        }
-        if f.meta.layout.instance_len() > usable_rows(f.meta.k) {
-            return Err(ProverError::KeyMismatch("the layout's public input does not fit the circuit".into()));
-        }
-        let params = VerifierParams::from_bytes(&f.verifier_params)?;
-        if srs_id(&params) != f.meta.srs_id {
-            return Err(ProverError::KeyMismatch("the verifier parameters do not match the metadata's SRS".into()));
-        }
-        let vk = engine::vk_from_bytes::<VmCircuit>(&f.vk)?;
-        if engine::vk_k(&vk) != f.meta.k {
-            return Err(ProverError::KeyMismatch(format!(
-                "the verifying key is for k = {}, its metadata says k = {}",
-                engine::vk_k(&vk),
-                f.meta.k
-            )));
-        }
-        Ok(VerifierKey { meta: f.meta, vk, params })
-    }
-
-    /// Writes the file atomically.
-    pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        Ok(files::write_atomic(path.as_ref(), &self.to_bytes())?)
-    }
-
-    /// Reads and checks a file.
-    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_bytes(&read_bytes(path.as_ref())?)
-    }
-
-    /// Verifies `proof` with this key alone; returns its statement. See [`verify`].
-    pub fn verify(&self, proof: &ProofFile) -> Result<Statement> {
-        let st = &proof.statement;
-        if st.module_hash != self.meta.module_hash {
-            return Err(ProverError::WrongProgram {
-                proof: st.module_hash.clone(),
-                program: self.meta.module_hash.clone(),
-            });
-        }
-        if st.k != self.meta.k {
-            return Err(ProverError::WrongK {
-                proof: st.k,
-                key: self.meta.k,
-                what: "verifying key",
-                hint: " (make a key for the proof's k with `halowasm keygen -k`)",
-            });
-        }
-        let instances = statement_instances(&self.meta.exports, &self.meta.layout, st)?;
-        engine::verify_with(&self.params, &self.vk, &instances, &proof.proof)?;
-        Ok(st.clone())
-    }
-}
-
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| ProverError::Io { path: path.into(), source })
-}
-
 /// Proves a run of `export(args)` of `program` with the proving key `pk` and its SRS: runs the
 /// program (default limits), builds the witness and proves. The proof's `k` is the key's.
 ///
@@ -576,99 +387,6 @@ pub fn prove(
 /// exports, `ProverError::Engine(EngineError::InvalidProof)` for a proof that does not verify.
 pub fn verify(vk: &VerifierKey, proof: &ProofFile) -> Result<Statement> {
     vk.verify(proof)
-}
-
-/// A circuit wrapper that times what happens inside `synthesize` during proving.
-#[derive(Clone)]
-struct Timed<C> {
-    inner: C,
-    stats: Arc<Mutex<SynthTimes>>,
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-struct SynthTimes {
-    total: Duration,
-    assign: Duration,
-    next_phase: Duration,
-}
-
-impl<C: Circuit<Fr, Params = ()>> Circuit<Fr> for Timed<C> {
-    type Config = C::Config;
-    type FloorPlanner = C::FloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        Timed { inner: self.inner.without_witnesses(), stats: self.stats.clone() }
-    }
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> Self::Config {
-        C::configure(meta)
-    }
-    fn synthesize(&self, config: Self::Config, layouter: impl Layouter<Fr>) -> Result<(), Halo2Error> {
-        let start = Instant::now();
-        let mut times = SynthTimes::default();
-        let r = self.inner.synthesize(config, TimedLayouter { inner: layouter, times: &mut times });
-        times.total = start.elapsed();
-        if let Ok(mut s) = self.stats.lock() {
-            *s = times;
-        }
-        r
-    }
-}
-
-struct TimedLayouter<'a, L> {
-    inner: L,
-    times: &'a mut SynthTimes,
-}
-
-impl<L: Layouter<Fr>> Layouter<Fr> for TimedLayouter<'_, L> {
-    type Root = L::Root;
-
-    fn assign_region<A, AR, N, NR>(&mut self, name: N, assignment: A) -> Result<AR, Halo2Error>
-    where
-        A: FnOnce(Region<'_, Fr>) -> Result<AR, Halo2Error>,
-        N: Fn() -> NR,
-        NR: Into<String>,
-    {
-        let t = Instant::now();
-        let r = self.inner.assign_region(name, assignment);
-        self.times.assign += t.elapsed();
-        r
-    }
-    fn assign_table<A, N, NR>(&mut self, name: N, assignment: A) -> Result<(), Halo2Error>
-    where
-        A: FnMut(Table<'_, Fr>) -> Result<(), Halo2Error>,
-        N: Fn() -> NR,
-        NR: Into<String>,
-    {
-        let t = Instant::now();
-        let r = self.inner.assign_table(name, assignment);
-        self.times.assign += t.elapsed();
-        r
-    }
-    fn constrain_instance(&mut self, cell: Cell, column: Column<Instance>, row: usize) {
-        self.inner.constrain_instance(cell, column, row)
-    }
-    fn next_phase(&mut self) {
-        let t = Instant::now();
-        self.inner.next_phase();
-        self.times.next_phase += t.elapsed();
-    }
-    fn get_challenge(&self, challenge: Challenge) -> Value<Fr> {
-        self.inner.get_challenge(challenge)
-    }
-    fn get_root(&mut self) -> &mut Self::Root {
-        self.inner.get_root()
-    }
-    fn push_namespace<NR, N>(&mut self, name_fn: N)
-    where
-        NR: Into<String>,
-        N: FnOnce() -> NR,
-    {
-        self.inner.get_root().push_namespace(name_fn)
-    }
-    fn pop_namespace(&mut self, gadget_name: Option<String>) {
-        self.inner.get_root().pop_namespace(gadget_name)
-    }
 }
 
 /// A file name part from a hex hash.
@@ -745,12 +463,13 @@ impl Program {
         Ok(Run { export: export.into(), args: args.to_vec(), outcome, trace, run_time: start.elapsed() })
     }
 
-    /// The statement a run claims, at circuit size `k`.
-    pub fn statement(&self, run: &Run, k: u32) -> Result<Statement> {
+    /// The statement a run claims, at circuit size `k`, proven with the SRS `srs_id`.
+    pub fn statement(&self, run: &Run, k: u32, srs_id: &str) -> Result<Statement> {
         let ty = self.signature(&run.export)?;
         Ok(Statement {
             module_hash: self.hash.clone(),
             k,
+            srs_id: srs_id.to_string(),
             function: run.export.clone(),
             args: run.args.iter().zip(&ty.params).map(|(v, t)| typed(*v, *t)).collect(),
             results: run.outcome.results.iter().zip(&ty.results).map(|(v, t)| typed(*v, *t)).collect(),
@@ -830,12 +549,24 @@ impl Program {
         Ok(VmCircuit::new(self.image.clone(), layout, &run.export, &run.args, &run.outcome.results, &run.trace)?)
     }
 
-    /// Check a run with `MockProver`; the failing constraints, if any.
-    pub fn mock(&self, run: &Run) -> Result<()> {
-        let circuit = self.circuit(run)?;
-        let k = circuit.layout().k;
+    /// Check a run with `MockProver` at the smallest `k` that fits (or `opts.k`); the failing
+    /// constraints, if any. Refused before the witness is built when MockProver's estimated
+    /// memory exceeds the machine's ([`ProverError::TooMuchMemory`]).
+    pub fn mock(&self, run: &Run, opts: &ProveOptions) -> Result<Statement> {
+        let layout = self.layout_for(run, opts)?;
+        let k = layout.k;
+        self.check_memory(run, k, resources::Workload::Mock, opts)?;
+        let circuit = self.circuit_at(run, layout)?;
         let instances = circuit.instances();
-        engine::mock(k, &circuit, instances).map_err(ProverError::Unsatisfied)
+        engine::mock(k, &circuit, instances).map_err(ProverError::Unsatisfied)?;
+        self.statement(run, k, "")
+    }
+
+    /// Refuses a job whose estimated peak memory exceeds `opts.max_memory` or the machine's
+    /// (see [`resources`]); returns the estimate.
+    pub fn check_memory(&self, run: &Run, k: u32, workload: resources::Workload, opts: &ProveOptions) -> Result<u64> {
+        let shape = halowasm_circuits::shape();
+        resources::check_memory(&shape, k, run.trace.len(), workload, run.trace.heap_bytes(), opts.max_memory)
     }
 
     /// The key metadata of this program at `k` with the SRS `srs`.
@@ -862,6 +593,30 @@ impl Program {
         Ok(ProverKey { meta, pk })
     }
 
+    /// Checks that a proving key belongs to this program, `k` and SRS: its metadata, then its
+    /// verifying key against the one derived from the module ([`Program::verifier_key`]), which
+    /// binds the circuit's fixed columns (the code image) and copy constraints. A key whose
+    /// metadata is this program's but whose key is another program's (a swapped or planted file)
+    /// is refused: a proof made with it would verify under its own verifying key only. `path`
+    /// names the file in the error. Returns the verifying key.
+    pub fn authenticate_key(&self, pk: &ProverKey, srs: &Srs, path: &Path) -> Result<VerifierKey> {
+        let untrusted = |e: ProverError| ProverError::Untrusted { path: path.into(), reason: e.to_string() };
+        self.check_key(&pk.meta, pk.meta.k, srs).map_err(untrusted)?;
+        let vk = self.verifier_key(pk.meta.k, srs)?;
+        if engine::vk_to_bytes(pk.pk.get_vk()) != engine::vk_to_bytes(&vk.vk) {
+            return Err(ProverError::Untrusted {
+                path: path.into(),
+                reason: format!(
+                    "its metadata names module {} but its key is not that module's circuit at k = {} (the \
+                     verifying key derived from the module differs): it belongs to another program",
+                    short(&pk.meta.module_hash),
+                    pk.meta.k
+                ),
+            });
+        }
+        Ok(vk)
+    }
+
     fn check_key(&self, meta: &KeyMeta, k: u32, srs: &Srs) -> Result<()> {
         let want = self.key_meta(k, srs)?;
         if meta.module_hash != want.module_hash {
@@ -880,55 +635,52 @@ impl Program {
         Ok(())
     }
 
-    fn cache_path(&self, opts: &ProveOptions, k: u32, srs: &Srs, ext: &str) -> PathBuf {
+    /// Where the key cache keeps this program's proving key for `k` and `srs`
+    /// (`<keys_dir>/<module>-k<k>-c<circuit>-s<srs>.pk`).
+    pub fn key_cache_path(&self, opts: &ProveOptions, k: u32, srs: &Srs) -> PathBuf {
         let sid = srs_id(&VerifierParams::from_srs(srs));
-        opts.keys_dir().join(format!("{}.{ext}", cache_name(&self.hash, k, circuit_version(), &sid)))
+        opts.keys_dir().join(format!("{}.pk", cache_name(&self.hash, k, circuit_version(), &sid)))
     }
 
-    /// The proving key for `k`: from the key cache when it holds a valid one for this module,
-    /// `k`, circuit version and SRS; else generated (and cached, with its verifying key).
-    pub fn proving_key(&self, k: u32, srs: &Srs, opts: &ProveOptions) -> Result<(ProverKey, KeySource)> {
-        let path = self.cache_path(opts, k, srs, "pk");
+    /// The proving key for `k`: from the key cache when it holds one that
+    /// [authenticates](Program::authenticate_key) as this program's (metadata and verifying key),
+    /// else generated (and cached). A cached file that does not authenticate is refused with a
+    /// warning naming it, and replaced. Returns the verifying key derived from the module too.
+    pub fn proving_key(&self, k: u32, srs: &Srs, opts: &ProveOptions) -> Result<(ProverKey, VerifierKey, KeySource)> {
+        let path = self.key_cache_path(opts, k, srs);
         if opts.cache_keys && path.is_file() {
-            match ProverKey::read(&path).and_then(|pk| self.check_key(&pk.meta, k, srs).map(|_| pk)) {
-                Ok(pk) => {
+            match ProverKey::read(&path).and_then(|pk| self.authenticate_key(&pk, srs, &path).map(|vk| (pk, vk))) {
+                Ok((pk, vk)) => {
                     tracing::info!(path = %path.display(), "using the cached proving key");
-                    return Ok((pk, KeySource::Cached));
+                    return Ok((pk, vk, KeySource::Cached));
                 }
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached proving key"),
+                Err(e @ ProverError::Untrusted { .. }) => tracing::warn!("{e}; generating a new proving key"),
+                Err(e) => {
+                    tracing::warn!("refusing the cached proving key {}: {e}; generating a new one", path.display())
+                }
             }
         }
         let pk = self.keygen(k, srs)?;
+        let vk = pk.verifier_key(srs)?;
         if opts.cache_keys {
-            let stored = pk.write(&path).and_then(|_| pk.verifier_key(srs)?.write(path.with_extension("vk")));
-            if let Err(e) = stored {
-                tracing::warn!(path = %path.display(), error = %e, "could not cache the keys");
+            if let Err(e) = pk.write(&path) {
+                tracing::warn!(path = %path.display(), error = %e, "could not cache the proving key");
             }
         }
-        Ok((pk, KeySource::Generated))
+        Ok((pk, vk, KeySource::Generated))
     }
 
-    /// The verifying key for `k`: from the key cache, else derived (`keygen_vk`) and cached.
-    pub fn verifier_key(&self, k: u32, srs: &Srs, opts: &ProveOptions) -> Result<VerifierKey> {
-        let path = self.cache_path(opts, k, srs, "vk");
-        if opts.cache_keys && path.is_file() {
-            match VerifierKey::read(&path).and_then(|vk| self.check_key(&vk.meta, k, srs).map(|_| vk)) {
-                Ok(vk) => return Ok(vk),
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached verifying key")
-                }
-            }
+    /// The verifying key of this program for `k`, derived from the module (`keygen_vk`: the
+    /// circuit's fixed columns and copy constraints committed with `srs`). Never read from a
+    /// file: a cached verifying key is exactly what a forger would plant (see [`Program::verify`]).
+    pub fn verifier_key(&self, k: u32, srs: &Srs) -> Result<VerifierKey> {
+        if srs.k() != k {
+            return Err(EngineError::KMismatch { params: srs.k(), key: k }.into());
         }
         let meta = self.key_meta(k, srs)?;
         let blank = VmCircuit::blank(self.image.clone(), meta.layout.clone());
         let vk = engine::verifying_key(srs, &blank)?;
-        let vk = VerifierKey { meta, vk, params: VerifierParams::from_srs(srs) };
-        if opts.cache_keys {
-            if let Err(e) = vk.write(&path) {
-                tracing::warn!(path = %path.display(), error = %e, "could not cache the verifying key");
-            }
-        }
-        Ok(vk)
+        Ok(VerifierKey { meta, vk, params: VerifierParams::from_srs(srs) })
     }
 
     /// Prove a run: witness, parameters, keys (cached, see [`Program::proving_key`]), proof.
@@ -946,6 +698,7 @@ impl Program {
     ) -> Result<Proved> {
         let layout = self.layout_for(run, opts)?;
         let k = layout.k;
+        let estimate = self.check_memory(run, k, resources::Workload::Prove, opts)?;
         let timed = |phase: Phase, f: &mut dyn FnMut() -> Result<()>| -> Result<Duration> {
             observe(PhaseEvent::Start(phase));
             let t = Instant::now();
@@ -972,7 +725,7 @@ impl Program {
             || {
                 let mut srs = None;
                 let params = timed(Phase::Params, &mut || {
-                    srs = Some(opts.params.load_or_create(k)?);
+                    srs = Some(opts.load_srs(k)?);
                     Ok(())
                 })?;
                 let srs = srs.ok_or_else(|| ProverError::BadStatement("no parameters".into()))?;
@@ -990,32 +743,51 @@ impl Program {
         let (circuit, witness_time) = witness?;
         let (srs, pk, params_time, keys_time) = keys?;
         let prepare = start.elapsed();
-        let (circuit, (pk, source)) = match (circuit, pk) {
+        let (circuit, (pk, vk, source)) = match (circuit, pk) {
             (Some(c), Some(p)) => (c, p),
             _ => return Err(ProverError::BadStatement("internal: a phase produced nothing".into())),
         };
-        let mut proved = self.prove_circuit(run, circuit, &pk, &srs, observe)?;
+        let mut proved = self.prove_circuit(run, circuit, &pk, vk, &srs, observe)?;
         let r = &mut proved.report;
         r.witness_ms = witness_time.as_millis();
         r.params_ms = params_time.as_millis();
         r.keygen_ms = keys_time.as_millis();
         r.key_source = source;
         r.prepare_ms = prepare.as_millis();
+        r.estimated_peak_bytes = estimate;
         Ok(proved)
     }
 
-    /// Proves a run with a given proving key (its `k` must fit the run) and its SRS.
+    /// Proves a run with a given proving key (its `k` must fit the run) and its SRS. The key is
+    /// [authenticated](Program::authenticate_key) first.
     pub fn prove_with_key(&self, run: &Run, pk: &ProverKey, srs: &Srs) -> Result<Proved> {
-        self.check_key(&pk.meta, pk.meta.k, srs)?;
         let opts = ProveOptions { params: SrsCache::new(""), k: Some(pk.meta.k), ..Default::default() };
+        self.prove_with_key_opts(run, pk, srs, Path::new("the given proving key"), &opts)
+    }
+
+    /// [`Program::prove_with_key`] within the memory limit and SRS pin of `opts` (the proof's
+    /// `k` is the key's); `path` names the key file in errors.
+    pub fn prove_with_key_opts(
+        &self,
+        run: &Run,
+        pk: &ProverKey,
+        srs: &Srs,
+        path: &Path,
+        opts: &ProveOptions,
+    ) -> Result<Proved> {
+        let opts = ProveOptions { k: Some(pk.meta.k), ..opts.clone() };
         let layout = self.layout_for(run, &opts)?;
+        let estimate = self.check_memory(run, layout.k, resources::Workload::Prove, &opts)?;
+        opts.check_srs_pin(&format!("the proving key {}", path.display()), &pk.meta.srs_id)?;
+        let vk = self.authenticate_key(pk, srs, path)?;
         let t = Instant::now();
         let circuit = self.circuit_at(run, layout)?;
         let witness = t.elapsed();
-        let mut proved = self.prove_circuit(run, circuit, pk, srs, &|_| {})?;
+        let mut proved = self.prove_circuit(run, circuit, pk, vk, srs, &|_| {})?;
         proved.report.witness_ms = witness.as_millis();
         proved.report.prepare_ms = witness.as_millis();
         proved.report.key_source = KeySource::Given;
+        proved.report.estimated_peak_bytes = estimate;
         Ok(proved)
     }
 
@@ -1024,6 +796,7 @@ impl Program {
         run: &Run,
         circuit: VmCircuit,
         pk: &ProverKey,
+        vk: VerifierKey,
         srs: &Srs,
         observe: &(dyn Fn(PhaseEvent) + Sync),
     ) -> Result<Proved> {
@@ -1033,7 +806,7 @@ impl Program {
         let timed = Timed { inner: circuit, stats: stats.clone() };
         observe(PhaseEvent::Start(Phase::Prove));
         let t = Instant::now();
-        let proof = engine::prove(srs, &pk.pk, timed, &instances)?;
+        let proof = engine::prove(srs, pk.pk(), timed, &instances)?;
         let prove_time = t.elapsed();
         observe(PhaseEvent::Done(Phase::Prove, prove_time));
         let synth = stats.lock().map(|s| *s).unwrap_or_default();
@@ -1064,20 +837,37 @@ impl Program {
             synth_other_ms: synth.total.saturating_sub(synth.assign + synth.next_phase).as_millis(),
             proof_bytes: proof.len(),
             peak_memory_bytes: peak_memory(),
+            estimated_peak_bytes: 0,
         };
-        let statement = self.statement(run, k)?;
-        Ok(Proved { proof: ProofFile { statement, proof }, report, vk: pk.verifier_key(srs)? })
+        let statement = self.statement(run, k, &vk.meta.srs_id)?;
+        Ok(Proved { proof: ProofFile { statement, proof }, report, vk })
     }
 
-    /// Verify a proof of a run of this program; returns its statement. Uses the SRS cache for the
-    /// verifier parameters and the key cache for the verifying key (derived and cached on first
-    /// use).
+    /// Verify a proof of a run of this program; returns its statement.
+    ///
+    /// Everything checked is derived from the program itself: the verifying key is rebuilt from
+    /// the module ([`Program::verifier_key`], about a second at `k` = 16, against a minute to
+    /// prove), never read from the key cache, so no file anyone else can write decides what
+    /// verifies — a planted or swapped key file in the cache is simply never consulted. The one
+    /// thing taken from disk is the SRS (`opts.params`), which must be trusted: pin it with
+    /// [`ProveOptions::srs_id`] (a cached SRS with another id is then refused). A proof made with
+    /// another SRS than the one in the cache is refused as [`ProverError::WrongSrs`].
     pub fn verify(&self, proof: &ProofFile, opts: &ProveOptions) -> Result<Statement> {
         let st = &proof.statement;
         // Checks the module, k and statement before any parameters are loaded.
         self.instances(st)?;
-        let srs = opts.params.load_or_create(st.k)?;
-        let vk = self.verifier_key(st.k, &srs, opts)?;
+        opts.check_srs_pin("the proof", &st.srs_id)?;
+        let srs = opts.load_srs(st.k)?;
+        let id = srs_id(&VerifierParams::from_srs(&srs));
+        if !id.eq_ignore_ascii_case(&st.srs_id) {
+            return Err(ProverError::WrongSrs {
+                what: "the proof".into(),
+                found: st.srs_id.clone(),
+                expected: id,
+                hint: " (the SRS in the parameter cache)",
+            });
+        }
+        let vk = self.verifier_key(st.k, &srs)?;
         vk.verify(proof)
     }
 }

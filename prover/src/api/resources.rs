@@ -1,0 +1,263 @@
+//! Peak memory of proving and of MockProver, estimated before any work starts, and the memory
+//! the machine has for it. A run too large for the machine is refused within seconds with the
+//! numbers ([`super::ProverError::TooMuchMemory`]) instead of being killed by the kernel an hour
+//! later.
+//!
+//! # The model
+//!
+//! Every column of the circuit is a polynomial of `2^k` values, whatever the run, so the peak
+//! grows with `2^k` times the number of committed polynomials, plus a base (the program, the
+//! trace, the process):
+//!
+//! ```text
+//! polys      = advice + fixed + selectors + instance + permutation columns + 3 × lookups
+//! peak(k)    = BASE + trace + 2^k × bytes_per_row × polys / calibrated polys
+//! ```
+//!
+//! (a lookup commits three polynomials: permuted input, permuted table, grand product; selectors
+//! are fixed columns because keys are made without compressing them). `bytes_per_row` reflects
+//! how many 32-byte field elements halo2 holds per polynomial and row at its peak — Lagrange,
+//! coefficient and extended-domain copies of the proving key and of the advice during
+//! `create_proof`; MockProver instead holds every cell as an enum and builds lookup tables in
+//! maps. Both were calibrated from the peak resident memory (VmHWM, `/usr/bin/time -f %M`) of
+//! whole `halowasm prove` processes proving examples/fib.wat on the 2-core / 24 GiB machine,
+//! with the circuit of [`CALIBRATION`]`.polys` = 255 committed polynomials (140 advice, 27 fixed and the
+//! selectors, 1 instance, the permutation's columns, 25 lookups × 3), as a straight line through
+//! k = 14, 16 and 17:
+//!
+//! | workload | k | measured peak | estimate | error |
+//! |---|---|---|---|---|
+//! | prove (key generated) | 12 | 132 MiB | 136 MiB | +3.1 % |
+//! | prove (key generated) | 14 | 483 MiB | 472 MiB | -2.3 % |
+//! | prove (key generated) | 16 | 1 810 MiB | 1 815 MiB | +0.3 % |
+//! | prove (key generated) | 17 | 3 615 MiB | 3 605 MiB | -0.3 % |
+//! | MockProver | 12 | 82 MiB | 98 MiB | +18.6 % |
+//! | MockProver | 14 | 311 MiB | 319 MiB | +2.5 % |
+//! | MockProver | 16 | 1 195 MiB | 1 205 MiB | +0.8 % |
+//! | MockProver | 17 | 2 377 MiB | 2 385 MiB | +0.3 % |
+//! | prove (key cached) | 14 | 463 MiB | 472 MiB | +1.8 % |
+//!
+//! (About 28 KB per row for a real proof, 19 KB for MockProver: MockProver is *cheaper* per row
+//! than the real prover here, and both are linear in `2^k`; the issue's 1.56M-step run needs
+//! k = 21, about 56 GiB to prove and 37 GiB to mock.) The estimate is checked against a measured
+//! peak by `tests/resources.rs` (k = 14 in CI, 25 % tolerance; k = 16 `#[ignore]`d), so a change
+//! of the circuit that changes the memory per polynomial fails a test instead of a user's run.
+use super::{ProverError, Result};
+use halowasm_circuits::CircuitShape;
+use serde::Serialize;
+
+/// What is estimated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    /// Key generation and a real proof (`halowasm prove`, `keygen`): the proving key is generated
+    /// in the same process as the proof, the higher of the two peaks.
+    Prove,
+    /// `MockProver::run` and `verify` (`prove --mock`, `audit`).
+    Mock,
+    /// Key generation alone (`halowasm keygen`): bounded by the same figure as [`Workload::Prove`].
+    Keygen,
+}
+
+impl Workload {
+    fn describe(self, steps: usize) -> String {
+        match self {
+            Workload::Prove => format!("proving {steps} steps"),
+            Workload::Mock => format!("checking {steps} steps with MockProver"),
+            Workload::Keygen => "making the keys".into(),
+        }
+    }
+}
+
+/// Calibration of the model (see the module docs).
+pub const CALIBRATION: Calibration = Calibration {
+    base_bytes: 24 << 20,
+    polys: CALIBRATED_POLYS,
+    prove_bytes_per_row: 28_650.0,
+    mock_bytes_per_row: 18_890.0,
+};
+
+/// [`committed_polys`] of the circuit the figures were measured on.
+const CALIBRATED_POLYS: usize = 255;
+
+/// See [`CALIBRATION`].
+#[derive(Clone, Copy, Debug)]
+pub struct Calibration {
+    /// Memory of the process besides the circuit and the trace (binary, program, tables).
+    pub base_bytes: u64,
+    /// The committed polynomials of the measured circuit.
+    pub polys: usize,
+    /// Bytes per row at the peak of key generation + proving, for `polys` polynomials.
+    pub prove_bytes_per_row: f64,
+    /// Bytes per row at the peak of MockProver, for `polys` polynomials.
+    pub mock_bytes_per_row: f64,
+}
+
+/// Committed polynomials of a circuit shape (see the module docs).
+pub fn committed_polys(shape: &CircuitShape) -> usize {
+    shape.advice_columns
+        + shape.fixed_columns
+        + shape.selectors
+        + shape.instance_columns
+        + shape.permutation_columns
+        + 3 * shape.lookups
+}
+
+/// The estimated peak resident memory, in bytes, of `workload` at `k` for a circuit of `shape`,
+/// with a trace that itself takes `trace_bytes`.
+pub fn estimate_peak(shape: &CircuitShape, k: u32, workload: Workload, trace_bytes: u64) -> u64 {
+    let per_row = match workload {
+        Workload::Prove | Workload::Keygen => CALIBRATION.prove_bytes_per_row,
+        Workload::Mock => CALIBRATION.mock_bytes_per_row,
+    };
+    // Memory per row scales with the polynomials: a narrower circuit holds fewer per row.
+    let scale = committed_polys(shape) as f64 / CALIBRATION.polys as f64;
+    CALIBRATION.base_bytes + trace_bytes + ((1u64 << k) as f64 * per_row * scale) as u64
+}
+
+/// How much memory a job may use, and where that figure comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemoryLimit {
+    pub bytes: u64,
+    /// E.g. `"--max-memory"` or `"available memory (MemAvailable 21.3 GiB + this process 0.2 GiB)"`.
+    pub source: String,
+}
+
+/// The memory this process can still grow to: `MemAvailable` of `/proc/meminfo` plus what the
+/// process already holds (`VmRSS`), lowered to the cgroup's limit (`memory.max` minus
+/// `memory.current`, plus `VmRSS`) where one is set. `None` where it cannot be read (not Linux):
+/// then nothing is refused.
+pub fn memory_available() -> Option<MemoryLimit> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let available = kb_field(&meminfo, "MemAvailable:")?;
+    let rss = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| kb_field(&s, "VmRSS:")).unwrap_or(0);
+    let mut limit =
+        MemoryLimit { bytes: available + rss, source: format!("available memory (MemAvailable {})", gib(available)) };
+    let read = |f: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{f}")).ok()?.trim().parse::<u64>().ok();
+    if let (Some(max), Some(current)) = (read("memory.max"), read("memory.current")) {
+        let cgroup = max.saturating_sub(current) + rss;
+        if cgroup < limit.bytes {
+            limit = MemoryLimit { bytes: cgroup, source: format!("cgroup memory limit ({})", gib(max)) };
+        }
+    }
+    Some(limit)
+}
+
+fn kb_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let kb: u64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Bytes as GiB with one decimal, e.g. `14.3 GiB`.
+pub fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+/// Parses a memory size: a number of bytes, or with a suffix `K`, `M`, `G`, `T` (powers of
+/// 1024; `KiB`, `MB`, `GB`, … are read the same way), e.g. `16G`, `1.5GiB`, `800M`.
+pub fn parse_memory_size(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().map_err(|_| format!("bad memory size {text:?} (e.g. 16G, 800M)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("bad memory unit in {text:?} (use K, M, G or T)")),
+    };
+    let bytes = value * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes < 1.0 || bytes >= u64::MAX as f64 {
+        return Err(format!("memory size {text:?} is out of range"));
+    }
+    Ok(bytes as u64)
+}
+
+/// Refuses `workload` of a `steps`-step run at `k` when its estimated peak exceeds `limit`
+/// (or, when `limit` is `None`, the memory available). Returns the estimate.
+pub fn check_memory(
+    shape: &CircuitShape,
+    k: u32,
+    steps: usize,
+    workload: Workload,
+    trace_bytes: u64,
+    limit: Option<u64>,
+) -> Result<u64> {
+    let estimate = estimate_peak(shape, k, workload, trace_bytes);
+    let limit = match limit {
+        Some(bytes) => MemoryLimit { bytes, source: "--max-memory".into() },
+        None => match memory_available() {
+            Some(l) => l,
+            None => return Ok(estimate),
+        },
+    };
+    if estimate <= limit.bytes {
+        return Ok(estimate);
+    }
+    let mut hint = match workload {
+        Workload::Keygen => String::from("use a smaller k"),
+        _ => String::from("prove a shorter run (fewer steps: smaller arguments or --max-steps)"),
+    };
+    if workload == Workload::Mock {
+        let real = estimate_peak(shape, k, Workload::Prove, trace_bytes);
+        if real <= limit.bytes {
+            hint = format!(
+                "MockProver holds far more than the real prover: prove it for real (drop --mock; estimated {}), or {hint}",
+                gib(real)
+            );
+        }
+    }
+    hint.push_str("; long runs cannot be split into proven segments yet");
+    Err(ProverError::TooMuchMemory {
+        what: workload.describe(steps),
+        steps,
+        k,
+        estimate,
+        limit: limit.bytes,
+        limit_source: limit.source,
+        hint,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes_parse() {
+        assert_eq!(parse_memory_size("16G"), Ok(16 << 30));
+        assert_eq!(parse_memory_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_memory_size("800m"), Ok(800 << 20));
+        assert_eq!(parse_memory_size("4096"), Ok(4096));
+        assert!(parse_memory_size("lots").is_err());
+        assert!(parse_memory_size("3X").is_err());
+        assert!(parse_memory_size("0").is_err());
+    }
+
+    #[test]
+    fn the_estimate_doubles_per_k() {
+        let shape = halowasm_circuits::shape();
+        let p14 = estimate_peak(&shape, 14, Workload::Prove, 0) - CALIBRATION.base_bytes;
+        let p15 = estimate_peak(&shape, 15, Workload::Prove, 0) - CALIBRATION.base_bytes;
+        assert!((p15 as i64 - 2 * p14 as i64).abs() <= 1);
+        let m14 = estimate_peak(&shape, 14, Workload::Mock, 0) - CALIBRATION.base_bytes;
+        let m15 = estimate_peak(&shape, 15, Workload::Mock, 0) - CALIBRATION.base_bytes;
+        assert!((m15 as i64 - 2 * m14 as i64).abs() <= 1);
+        assert_eq!(estimate_peak(&shape, 14, Workload::Keygen, 1000), estimate_peak(&shape, 14, Workload::Prove, 1000));
+    }
+
+    #[test]
+    fn a_small_limit_refuses_with_the_numbers() {
+        let shape = halowasm_circuits::shape();
+        let e = check_memory(&shape, 20, 600_000, Workload::Mock, 0, Some(1 << 30)).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("checking 600000 steps with MockProver at k = 20") && msg.contains("of --max-memory"),
+            "{msg}"
+        );
+        assert!(check_memory(&shape, 10, 100, Workload::Prove, 0, Some(64 << 30)).is_ok());
+    }
+}
