@@ -55,6 +55,20 @@ fn a_planted_verifying_key_in_the_cache_never_makes_a_false_statement_verify() {
     forged.write(&proof).unwrap();
     let out = common::halowasm(&["verify", wat_a.to_str().unwrap(), proof.to_str().unwrap()]);
     assert_eq!(common::code(&out), 3, "{}", common::text(&out));
+    // Given explicitly beside the program, the planted key is refused by name.
+    let out = common::halowasm(&[
+        "verify",
+        "--vk",
+        cached_vk.to_str().unwrap(),
+        wat_a.to_str().unwrap(),
+        proof.to_str().unwrap(),
+    ]);
+    let text = common::text(&out);
+    assert_eq!(common::code(&out), 1, "{text}");
+    assert!(text.contains(&format!("refusing {}", cached_vk.display())), "{text}");
+    let Err(e) = a.check_verifier_key(&planted, &srs, &cached_vk) else { panic!("the planted key passed") };
+    assert!(e.to_string().contains(cached_vk.to_str().unwrap()), "{e}");
+    a.check_verifier_key(&proved_a.vk, &srs, Path::new("a.vk")).unwrap();
 }
 
 #[test]

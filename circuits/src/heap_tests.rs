@@ -280,7 +280,7 @@ fn out_of_bounds_load_is_unprovable() {
     assert_accepts(&ok);
     // Nor does the witness builder make a circuit for it.
     let image = load(LD.as_bytes()).expect("loads");
-    let mut l = Layout::new(&image, 10).expect("layout");
+    let mut l = Layout::new(&image, 11).expect("layout");
     assert!(crate::heap::heap_region(&image, &l, &[8192].into()).is_err());
     l.heap_rows = l.heap_words + 1;
     assert!(crate::heap::heap_region(&image, &l, &[5].into()).is_err());

@@ -28,10 +28,23 @@
 //!
 //! # Trust
 //!
-//! A [`VerifierKey`] is trusted: whoever gives you one decides which program a valid proof is
-//! about. Its metadata (module hash, exports, layout) is not bound to the key cryptographically —
-//! checksummed, not signed. Make your own with `halowasm keygen` from the module, or compare the
-//! module hash with a module you trust.
+//! Verifying with the program ([`Program::verify`]) trusts no file but the SRS: the verifying
+//! key is derived from the module each time (`keygen_vk`), never read from the key cache. We
+//! chose rebuilding over authenticating cache entries because nothing can authenticate a file
+//! that anyone with write access to the cache could also have written (a MAC key kept beside the
+//! cache is as writable as the cache), while rebuilding costs about a second at `k` = 16 against a
+//! minute to prove. The proving-key cache stays a cache: a cached (or given) proving key is used
+//! only after its verifying key equals the derived one ([`Program::authenticate_key`]), so a
+//! swapped key can never produce a proof that then verifies as this program's.
+//!
+//! A [`VerifierKey`] given to [`verify`] is trusted: whoever gives you one decides which program
+//! a valid proof is about. Its metadata (module hash, exports, layout) is not bound to the key
+//! cryptographically — checksummed, not signed. Make your own with `halowasm keygen` from the
+//! module, or verify with the program.
+//!
+//! The SRS is trusted wherever it comes from: whoever knows its secret can forge any proof. Pin
+//! the one you trust with [`ProveOptions::srs_id`]; proofs and keys carry the id of their SRS,
+//! and one checked against another SRS is refused ([`ProverError::WrongSrs`]).
 mod keys;
 pub mod resources;
 mod timing;
@@ -615,6 +628,23 @@ impl Program {
             });
         }
         Ok(vk)
+    }
+
+    /// Checks that a verifying key (a file at `path`, say) is this program's: the same as the
+    /// one derived from the module with `srs`, which must be the SRS the key names. Refused with
+    /// [`ProverError::Untrusted`] naming `path` otherwise.
+    pub fn check_verifier_key(&self, vk: &VerifierKey, srs: &Srs, path: &Path) -> Result<()> {
+        let derived = self.verifier_key(vk.meta.k, srs)?;
+        if derived.meta != vk.meta || engine::vk_to_bytes(&derived.vk) != engine::vk_to_bytes(&vk.vk) {
+            return Err(ProverError::Untrusted {
+                path: path.into(),
+                reason: format!(
+                    "it is not the verifying key of this program at k = {} (the key derived from the module differs)",
+                    vk.meta.k
+                ),
+            });
+        }
+        Ok(())
     }
 
     fn check_key(&self, meta: &KeyMeta, k: u32, srs: &Srs) -> Result<()> {

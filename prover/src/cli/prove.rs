@@ -1,5 +1,7 @@
 //! `prove`, `prove --mock`, `verify` and `keygen`.
 use super::*;
+use crate::api::srs_id;
+use crate::engine::VerifierParams;
 
 pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     let (program, run) = do_run(ctx, &a.inv)?;
@@ -147,6 +149,7 @@ pub(super) fn cmd_verify(ctx: &Ctx, a: &VerifyArgs) -> CmdResult {
             let vk = VerifierKey::read(vk_path)?;
             ctx.opts.check_srs_pin(&format!("the verifying key {}", vk_path.display()), &vk.meta.srs_id)?;
             if let Some(file) = program {
+                // With the program at hand, the key must be the program's own.
                 let p = Program::read(file)?;
                 if p.hash() != vk.meta.module_hash {
                     return Err(ProverError::KeyMismatch(format!(
@@ -157,6 +160,17 @@ pub(super) fn cmd_verify(ctx: &Ctx, a: &VerifyArgs) -> CmdResult {
                     ))
                     .into());
                 }
+                let srs = ctx.opts.load_srs(vk.meta.k)?;
+                if srs_id(&VerifierParams::from_srs(&srs)) != vk.meta.srs_id {
+                    return Err(ProverError::WrongSrs {
+                        what: format!("the verifying key {}", vk_path.display()),
+                        found: vk.meta.srs_id.clone(),
+                        expected: srs_id(&VerifierParams::from_srs(&srs)),
+                        hint: " (the parameter cache's: import the key's SRS to check it against the program)",
+                    }
+                    .into());
+                }
+                p.check_verifier_key(&vk, &srs, vk_path)?;
             }
             vk.verify(&pf)?
         }
