@@ -470,6 +470,28 @@ mod tests {
         srs.get_g()[0]
     }
 
+    /// Threads (or processes) that find no file at once each generate an SRS; all of them must
+    /// end up using the one that was stored first, or proofs and keys made at the same `k` would
+    /// disagree about their SRS.
+    #[test]
+    fn concurrent_creation_agrees_on_one_srs() {
+        let dir = std::env::temp_dir().join(format!("halowasm-params-race-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let cache = SrsCache::new(&dir);
+        let made: Vec<Srs> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| cache.load_or_create(6).expect("srs"))).collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        let stored = cache.load(6).expect("load").expect("stored");
+        for srs in &made {
+            assert_eq!(srs.s_g2(), stored.s_g2());
+        }
+        assert_eq!(cache.cached().expect("list"), vec![6]);
+        let leftovers = fs::read_dir(&dir).expect("dir").count();
+        assert_eq!(leftovers, 1, "temporary files left behind");
+        fs::remove_dir_all(&dir).ok();
+    }
+
     #[test]
     fn file_len_matches_halo2_write() {
         for k in 0..=4 {

@@ -597,13 +597,19 @@ impl Program {
 
     /// Generates the proving key of this program for `2^k` rows (`srs.k()` must be `k`).
     pub fn keygen(&self, k: u32, srs: &Srs) -> Result<ProverKey> {
+        let (meta, blank) = self.blank_circuit(k, srs)?;
+        let pk = engine::keygen(srs, &blank)?;
+        Ok(ProverKey { meta, pk })
+    }
+
+    /// The key metadata and the circuit without witness that keys are made from.
+    fn blank_circuit(&self, k: u32, srs: &Srs) -> Result<(KeyMeta, VmCircuit)> {
         if srs.k() != k {
             return Err(EngineError::KMismatch { params: srs.k(), key: k }.into());
         }
         let meta = self.key_meta(k, srs)?;
         let blank = VmCircuit::blank(self.image.clone(), meta.layout.clone());
-        let pk = engine::keygen(srs, &blank)?;
-        Ok(ProverKey { meta, pk })
+        Ok((meta, blank))
     }
 
     /// Checks that a proving key belongs to this program, `k` and SRS: its metadata, then its
@@ -704,11 +710,7 @@ impl Program {
     /// circuit's fixed columns and copy constraints committed with `srs`). Never read from a
     /// file: a cached verifying key is exactly what a forger would plant (see [`Program::verify`]).
     pub fn verifier_key(&self, k: u32, srs: &Srs) -> Result<VerifierKey> {
-        if srs.k() != k {
-            return Err(EngineError::KMismatch { params: srs.k(), key: k }.into());
-        }
-        let meta = self.key_meta(k, srs)?;
-        let blank = VmCircuit::blank(self.image.clone(), meta.layout.clone());
+        let (meta, blank) = self.blank_circuit(k, srs)?;
         let vk = engine::verifying_key(srs, &blank)?;
         Ok(VerifierKey { meta, vk, params: VerifierParams::from_srs(srs) })
     }
