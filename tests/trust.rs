@@ -157,6 +157,11 @@ fn a_planted_srs_is_refused_when_the_srs_is_pinned() {
     // Unpinned, a proof whose SRS is not the cache's is refused as such (not as a bad proof).
     let err = a.verify(&proved.proof, &planted).unwrap_err();
     assert!(matches!(err, ProverError::WrongSrs { .. }), "{err}");
+    // Verifying never generates parameters (a new SRS could never be the proof's).
+    let empty = ProveOptions { params: SrsCache::new(home.path().join("empty")), ..opts.clone() };
+    let err = a.verify(&proved.proof, &empty).unwrap_err();
+    assert!(matches!(err, ProverError::Untrusted { .. }) && err.to_string().contains(&honest), "{err}");
+    assert_eq!(empty.params.cached().unwrap(), Vec::<u32>::new());
     // Pinned to the right SRS with the honest cache, the honest proof verifies.
     let pinned_ok = ProveOptions { srs_id: Some(honest.clone()), ..opts.clone() };
     assert_eq!(a.verify(&proved.proof, &pinned_ok).unwrap().results[0].value, 6);

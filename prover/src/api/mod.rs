@@ -198,25 +198,32 @@ impl ProveOptions {
     /// generating process knows its secret); with one it is only loaded, since a generated SRS
     /// can never match it.
     pub fn load_srs(&self, k: u32) -> Result<Srs> {
-        let Some(pin) = &self.srs_id else {
-            return Ok(self.params.load_or_create(k)?);
-        };
+        match &self.srs_id {
+            None => Ok(self.params.load_or_create(k)?),
+            Some(pin) => self.load_existing_srs(k, &format!("the pinned SRS {} cannot be generated", short(pin))),
+        }
+    }
+
+    /// The SRS for `k` from the parameter cache (its own file or one cut from a larger), never
+    /// generated, checked against the pin. `why` says in the error why a missing file is not
+    /// generated.
+    pub fn load_existing_srs(&self, k: u32, why: &str) -> Result<Srs> {
         let path = self.params.path_for(k);
         let srs = self.params.load(k)?.ok_or_else(|| ProverError::Untrusted {
             path: path.clone(),
             reason: format!(
-                "there is no SRS for k = {k} in {} and the pinned SRS {} cannot be generated; import it with \
-                 `halowasm setup --srs FILE`",
-                self.params.dir().display(),
-                short(pin)
+                "there is no SRS for k = {k} in {} and {why}; import it with `halowasm setup --srs FILE`",
+                self.params.dir().display()
             ),
         })?;
-        let id = srs_id(&VerifierParams::from_srs(&srs));
-        if !id.eq_ignore_ascii_case(pin) {
-            return Err(ProverError::Untrusted {
-                path,
-                reason: format!("it holds SRS {id}, not the pinned SRS {pin}"),
-            });
+        if let Some(pin) = &self.srs_id {
+            let id = srs_id(&VerifierParams::from_srs(&srs));
+            if !id.eq_ignore_ascii_case(pin) {
+                return Err(ProverError::Untrusted {
+                    path,
+                    reason: format!("it holds SRS {id}, not the pinned SRS {pin}"),
+                });
+            }
         }
         Ok(srs)
     }
@@ -889,7 +896,8 @@ impl Program {
         // Checks the module, k and statement before any parameters are loaded.
         self.instances(st)?;
         opts.check_srs_pin("the proof", &st.srs_id)?;
-        let srs = opts.load_srs(st.k)?;
+        // Verifying never generates parameters: a new SRS could never be the proof's.
+        let srs = opts.load_existing_srs(st.k, &format!("the proof was made with SRS {}", st.srs_id))?;
         let id = srs_id(&VerifierParams::from_srs(&srs));
         if !id.eq_ignore_ascii_case(&st.srs_id) {
             return Err(ProverError::WrongSrs {
