@@ -32,8 +32,8 @@
 //! key is derived from the module each time (`keygen_vk`), never read from the key cache. We
 //! chose rebuilding over authenticating cache entries because nothing can authenticate a file
 //! that anyone with write access to the cache could also have written (a MAC key kept beside the
-//! cache is as writable as the cache), while rebuilding costs about a second at `k` = 16 against a
-//! minute to prove. The proving-key cache stays a cache: a cached (or given) proving key is used
+//! cache is as writable as the cache), while rebuilding costs about 3 s at `k` = 16 against a minute
+//! or more to prove. The proving-key cache stays a cache: a cached (or given) proving key is used
 //! only after its verifying key equals the derived one ([`Program::authenticate_key`]), so a
 //! swapped key can never produce a proof that then verifies as this program's.
 //!
@@ -885,7 +885,7 @@ impl Program {
     /// Verify a proof of a run of this program; returns its statement.
     ///
     /// Everything checked is derived from the program itself: the verifying key is rebuilt from
-    /// the module ([`Program::verifier_key`], about a second at `k` = 16, against a minute to
+    /// the module ([`Program::verifier_key`], about 3 s at `k` = 16, against a minute or more to
     /// prove), never read from the key cache, so no file anyone else can write decides what
     /// verifies — a planted or swapped key file in the cache is simply never consulted. The one
     /// thing taken from disk is the SRS (`opts.params`), which must be trusted: pin it with
