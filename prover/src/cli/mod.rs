@@ -148,8 +148,8 @@ impl Ctx {
         if let Some(d) = &cli.params_dir {
             opts.params = SrsCache::new(d);
         }
-        if let Some(id) = &cli.srs_id {
-            let id = id.trim();
+        // An empty value (e.g. `HALOWASM_SRS_ID=` in the environment) means no pin.
+        if let Some(id) = cli.srs_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(CliError::Usage(format!(
                     "--srs-id takes the SRS id of 64 hex digits that `halowasm setup` and `inspect` print, not {id:?}"
@@ -157,7 +157,7 @@ impl Ctx {
             }
             opts.srs_id = Some(id.to_ascii_lowercase());
         }
-        if let Some(m) = &cli.max_memory {
+        if let Some(m) = cli.max_memory.as_deref().filter(|s| !s.trim().is_empty()) {
             opts.max_memory =
                 Some(resources::parse_memory_size(m).map_err(|e| CliError::Usage(format!("--max-memory: {e}")))?);
         }
