@@ -565,6 +565,10 @@ impl<'a> Instance<'a> {
             #[cfg(feature = "mutation")]
             let instr = match change {
                 Some(crate::mutation::Change::Substitute(substitute)) => substitute(instr),
+                Some(crate::mutation::Change::Poke { space, addr, value }) => {
+                    self.poke(space, addr, value);
+                    instr
+                }
                 _ => instr,
             };
             if METERED {
@@ -864,7 +868,7 @@ impl<'a> Instance<'a> {
     ) {
         use crate::mutation::Change;
         match change {
-            Change::Substitute(_) => {}
+            Change::Substitute(_) | Change::Poke { .. } => {}
             Change::Rewrite { access, value } => {
                 let Some(t) = &mut self.trace else { return };
                 let step = &t.accesses[access_start..];
@@ -896,6 +900,21 @@ impl<'a> Instance<'a> {
                 if let Some(IoEvent::Input { public, .. }) = io {
                     *public = !*public;
                 }
+            }
+        }
+    }
+
+    /// A mutation's silent change of a location (see [`crate::mutation::Change::Poke`]).
+    #[cfg(feature = "mutation")]
+    fn poke(&mut self, space: Space, addr: u32, value: fn(u64) -> u64) {
+        let a = addr as usize;
+        match space {
+            Space::Stack => self.stack[a] = value(self.stack[a]),
+            Space::Frame => self.frames[a] = value(self.frames[a]),
+            Space::Global => self.globals[a] = value(self.globals[a]),
+            Space::Heap => {
+                let v = value(self.word(addr as u64));
+                self.memory[a * 8..a * 8 + 8].copy_from_slice(&v.to_le_bytes());
             }
         }
     }

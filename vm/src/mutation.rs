@@ -15,7 +15,7 @@
 //! `invoke_traced` path the prover uses. An [`crate::Instance`] takes its copy of the mutation
 //! when it is created, so the hot loop reads no thread-local.
 use crate::instr::Instr;
-use crate::trace::Access;
+use crate::trace::{Access, Space};
 use std::cell::{Cell, RefCell};
 
 /// Which dynamic occurrences of the targeted instructions a mutation changes.
@@ -50,6 +50,10 @@ pub enum Change {
     /// A `wasm_input` step reports a private input as public or a public one as private (it
     /// reads from the list the program asked for).
     FlipInputVisibility,
+    /// Before the step, the machine's location `(space, addr)` (a stack slot, frame record,
+    /// global, or heap word) silently changes from `v` to `value(v)`, with no access recorded:
+    /// a memory that does not keep what was last written (or what the image holds).
+    Poke { space: Space, addr: u32, value: fn(u64) -> u64 },
 }
 
 /// One semantic mutation: which instructions, which of their executions, what changes.

@@ -12,11 +12,16 @@ use crate::cases::{first, result, runs_as};
 use crate::programs::*;
 use crate::{case, Case};
 use halowasm_vm::mutation::{Change, Mutation, Occurrence};
-use halowasm_vm::{HostFn, Instr};
+use halowasm_vm::{HostFn, Instr, Space};
 
 /// The n-th (0-based) execution of `target`, changed by `change`.
 fn nth(n: u64, target: fn(&Instr) -> bool, change: Change) -> Mutation {
     Mutation { target, occurrence: Occurrence::Nth(n), change }
+}
+
+/// Before the step, location `(space, addr)` silently changes from `v` to `value(v)`.
+fn poke(space: Space, addr: u32, value: fn(u64) -> u64) -> Change {
+    Change::Poke { space, addr, value }
 }
 
 fn rewrite(access: usize, value: fn(u64, &[halowasm_vm::Access]) -> u64) -> Change {
@@ -90,6 +95,13 @@ fn stack_globals() -> Vec<Case> {
         case("stack", "local.set: value xor 1", &STACK, first(is!(LocalSet(_)), rewrite(1, |v, _| v ^ 1))),
         case("stack", "local.tee: leaves a second copy", &STACK, first(is!(LocalTee(_)), Change::Sp(1))),
         case("stack", "local.tee: local gets value + 1", &STACK, first(is!(LocalTee(_)), rewrite(1, |v, _| v + 1))),
+        case("stack", "a local changes between steps", &STACK, {
+            first(is!(LocalGet(_)), poke(Space::Stack, 0, |v| v + 1))
+        }),
+        // Slot 5 is i32.add's b: the stub's four arguments are slots 0..4, then a.
+        case("stack", "an operand changes between steps", &ARITH, {
+            first(is!(Bin { .. }), poke(Space::Stack, 5, |v| v ^ 1))
+        }),
         case("stack", "memory.size: one page more", &STACK, first(is!(MemorySize), result(|v, _| v + 1))),
         case(
             "global",
@@ -98,6 +110,9 @@ fn stack_globals() -> Vec<Case> {
             first(is!(GlobalGet(_)), runs_as(|i| if let GlobalGet(g) = i { GlobalGet(g ^ 1) } else { i })),
         )
         .fast(),
+        case("global", "a global changes between steps", &STACK, {
+            first(is!(GlobalGet(_)), poke(Space::Global, 0, |v| v + 1))
+        }),
         case("global", "global.get: value + 1", &STACK, first(is!(GlobalGet(_)), rewrite(1, |v, _| v + 1))),
         case(
             "global",
@@ -181,6 +196,10 @@ fn frame() -> Vec<Case> {
                 runs_as(|i| if let Call { func, target } = i { Call { func: func + 1, target } } else { i }),
             ),
         ),
+        // $dbl runs at depth 2 (the export at 1): its frame record.
+        case("frame", "the return address changes while the callee runs", &FRAME, {
+            first(is!(Return { .. }), poke(Space::Frame, 2, |v| v + 1))
+        }),
         case("frame", "return: to one past the call site", &FRAME, first(is!(Return { .. }), Change::Jump(1))),
         case("frame", "return: result xor 1", &FRAME, first(is!(Return { .. }), rewrite(2, |v, _| v ^ 1))),
         case("frame", "return: drops one slot too few", &FRAME, first(is!(Return { .. }), Change::Sp(1))),
@@ -302,6 +321,18 @@ fn memory() -> Vec<Case> {
             &MEMORY,
             first(is!(Store { bytes: 4, w: W64, .. }), store_bytes!(8)),
         ),
+        case("memory", "a data word reads as another value", &MEMORY, {
+            first(is!(Load { .. }), poke(Space::Heap, 0, |v| v ^ 1))
+        }),
+        case("memory", "a word outside the data reads as nonzero", &MEMORY, {
+            first(is!(Load { offset: 64, .. }), poke(Space::Heap, 8, |v| v | 5))
+        }),
+        case("memory", "a stored word reads as another value", &MEMORY, {
+            first(is!(Load { offset: 16, bytes: 8, .. }), poke(Space::Heap, 2, |v| v ^ (1 << 8)))
+        }),
+        case("memory", "a load reads the word as it was before the store", &STORE, {
+            first(is!(Load { .. }), poke(Space::Heap, 0, |_| 0))
+        }),
         case("memory", "store tail: sp + 1", &STORE, first(is!(Tail), Change::Sp(1))),
         case("memory", "i64.store16: writes the previous byte", &MEMORY, {
             first(is!(Store { bytes: 2, w: W64, .. }), offset_plus!(-1))
@@ -353,6 +384,9 @@ fn host_stub() -> Vec<Case> {
             &STUB,
             first(is!(Result { .. }), Change::XorIo(1)),
         ),
+        case("stub", "an argument changes after it is pushed", &STUB, {
+            first(is!(Call { .. }), poke(Space::Stack, 0, |v| v + 1))
+        }),
         case("stub", "result: does not pop", &STUB, first(is!(Result { .. }), Change::Sp(1))),
         case("stub", "entry: starts with a slot on the stack", &STUB, first(is!(Entry { .. }), Change::Sp(1))),
     ]

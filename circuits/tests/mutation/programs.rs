@@ -210,7 +210,7 @@ pub const FRAME: Program = run(
 );
 
 /// Loads of every width and sign (one crossing a word boundary) from a data segment, then
-/// stores of every width over it, each read back.
+/// stores of every width over it, each read back, and a load of a word outside the data.
 pub const MEMORY: Program = run(
     "memory",
     r#"(module (memory 1)
@@ -241,7 +241,8 @@ pub const MEMORY: Program = run(
           local.get 0 i64.load offset=16 i64.add
           local.get 0 i64.load offset=24 i64.add
           local.get 0 i64.load offset=32 i64.add
-          local.get 0 i64.load offset=40 i64.add))"#,
+          local.get 0 i64.load offset=40 i64.add
+          local.get 0 i64.load offset=64 i64.add))"#,
     &[0],
 );
 
