@@ -168,6 +168,10 @@ fn control() -> Vec<Case> {
         case("control", "if: does not pop its condition", &CONTROL, first(is!(BrIfEqz { .. }), Change::Sp(1))),
         case("control", "br_table: jumps past the table", &CONTROL, first(is!(BrTable { .. }), Change::Jump(1))),
         case("control", "br_table: takes the previous entry", &CONTROL, first(is!(BrTable { .. }), Change::Jump(-1))),
+        // The index (2) is out of the table's range: its default entry is the last one.
+        case("control", "br_table: takes entry 0 instead of the default", &CONTROL, {
+            first(is!(BrTable { .. }), Change::Jump(-2))
+        }),
         case("control", "br_table: does not pop its index", &CONTROL, first(is!(BrTable { .. }), Change::Sp(1))),
         case(
             "control",
@@ -364,6 +368,9 @@ fn host_stub() -> Vec<Case> {
             Mutation { target: input, occurrence: Occurrence::Every, change: Change::XorIo(1) }
         }),
         case("host", "wasm_output: reports another value than it pops", &HOST, first(output, Change::XorIo(1))),
+        case("host", "wasm_output: runs as drop (the output vanishes from the statement)", &HOST, {
+            first(output, runs_as(|_| Instr::Drop))
+        }),
         case("host", "wasm_output: does not pop", &HOST, first(output, Change::Sp(1))),
         case("host", "require: does not pop", &HOST, first(is!(CallHost(HostFn::Require)), Change::Sp(1))),
         case(
