@@ -80,9 +80,14 @@ fn all_cases() -> Vec<Case> {
 /// A run: its trace and outcome, or why it failed.
 type Run = (Trace, Result<Outcome, halowasm_vm::Error>);
 
+/// The programs run a few hundred steps; a mutation that sends one into an endless loop
+/// fails at this bound instead of the default's 2^25 steps.
+const MAX_STEPS: u64 = 100_000;
+
 fn run(image: &Image, p: &Program) -> Run {
     let inputs = Inputs { public: p.public.to_vec(), private: p.private.to_vec() };
-    Instance::new(image, Limits::default()).invoke_traced(p.export, p.args, inputs)
+    let limits = Limits { max_steps: MAX_STEPS, ..Limits::default() };
+    Instance::new(image, limits).invoke_traced(p.export, p.args, inputs)
 }
 
 /// MockProver on the circuit of a finished run, built as the prover builds it: `Ok` when it

@@ -885,6 +885,7 @@ impl<'a> Instance<'a> {
             }
             Change::Jump(delta) => *next = (*next as i64 + delta) as u32,
             Change::Sp(delta) => regs.sp = (regs.sp as i64 + delta) as u32,
+            Change::Depth(delta) => regs.depth = (regs.depth as i64 + delta) as u32,
             Change::XorIo(mask) => match (instr, io) {
                 (Instr::Result { index }, _) => results[index as usize] ^= mask,
                 (_, Some(IoEvent::Output { value, .. })) => {

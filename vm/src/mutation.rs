@@ -43,6 +43,8 @@ pub enum Change {
     Jump(i64),
     /// After the step, the stack pointer is moved by `delta` slots.
     Sp(i64),
+    /// After the step, the call depth is moved by `delta`.
+    Depth(i64),
     /// Xor the value the step exchanges with the outside world: the result a `result` step
     /// hands out, the value a `wasm_output` step reports, or the value a `wasm_input` step
     /// reports reading (the value it pushes stays the input's).

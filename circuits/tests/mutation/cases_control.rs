@@ -328,6 +328,10 @@ fn memory() -> Vec<Case> {
         case("memory", "a data word reads as another value", &MEMORY, {
             first(is!(Load { .. }), poke(Space::Heap, 0, |v| v ^ 1))
         }),
+        // Word 1 is first read by the load crossing words 0 and 1.
+        case("memory", "a data word reads as zero (as if outside the data)", &MEMORY, {
+            first(is!(Load { offset: 4, bytes: 8, .. }), poke(Space::Heap, 1, |_| 0))
+        }),
         case("memory", "a word outside the data reads as nonzero", &MEMORY, {
             first(is!(Load { offset: 64, .. }), poke(Space::Heap, 8, |v| v | 5))
         }),
@@ -395,6 +399,7 @@ fn host_stub() -> Vec<Case> {
             first(is!(Call { .. }), poke(Space::Stack, 0, |v| v + 1))
         }),
         case("stub", "result: does not pop", &STUB, first(is!(Result { .. }), Change::Sp(1))),
+        case("stub", "entry: the run starts (and halts) at depth 1", &STUB, first(is!(Entry { .. }), Change::Depth(1))),
         case("stub", "entry: starts with a slot on the stack", &STUB, first(is!(Entry { .. }), Change::Sp(1))),
     ]
 }
