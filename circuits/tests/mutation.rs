@@ -15,7 +15,14 @@
 //! [`Case::escapes`], the explanation of why it is accepted; a marked case that is rejected
 //! fails too, so the marks stay true.
 //!
-//! `cargo test --release -p halowasm-circuits --test mutation` runs one or two cases per family;
+//! What this cannot reach: the witness is filled from the false trace by the honest witness
+//! builder, so a cheat that needs a dishonest choice of the cells the builder derives from the
+//! image and layout (e.g. a data word's heap row marked as not data) is the audit's business,
+//! not this test's. The runs use a step bound of [`MAX_STEPS`] instead of the default limits,
+//! so that a mutation sending a program into an endless loop fails fast; limits change when a
+//! run traps, never its trace.
+//!
+//! `cargo test --release -p halowasm-circuits --test mutation` runs one case per family;
 //! `-- --ignored` runs all of them.
 /// The targeted instructions of a mutation: `is!(pattern)` matches the `Instr`s of `pattern`.
 macro_rules! is {
