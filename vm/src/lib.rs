@@ -26,6 +26,8 @@ pub mod exec;
 pub mod gas;
 pub mod image;
 pub mod instr;
+#[cfg(feature = "mutation")]
+pub mod mutation;
 pub mod segment;
 pub mod segment_plan;
 pub mod snapshot;

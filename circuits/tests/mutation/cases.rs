@@ -1,0 +1,415 @@
+//! The mutations of the computing families: arithmetic, bitwise, comparisons, bit counts,
+//! shifts and rotations, unsigned and signed division, conversions.
+//!
+//! The accesses a rewrite sees are the step's, in the order of `halowasm_vm::trace`: for a
+//! binary operator or a comparison `acc[0]` is `a → result` and `acc[1]` the read of `b`; for a
+//! unary operator or a conversion `acc[0]` is `a → result`.
+use crate::programs::*;
+use crate::{case, Case};
+use halowasm_vm::mutation::{Change, Mutation, Occurrence};
+use halowasm_vm::BinOp::*;
+use halowasm_vm::ConvOp::*;
+use halowasm_vm::RelOp::*;
+use halowasm_vm::UnOp::*;
+use halowasm_vm::Width::{W32, W64};
+use halowasm_vm::{Access, Instr};
+
+/// The first execution of `target`, changed by `change`.
+pub fn first(target: fn(&Instr) -> bool, change: Change) -> Mutation {
+    Mutation { target, occurrence: Occurrence::Nth(0), change }
+}
+
+/// The value the step writes first (the result of an operator) becomes `value(result, accesses)`.
+pub fn result(value: fn(u64, &[Access]) -> u64) -> Change {
+    Change::Rewrite { access: 0, value }
+}
+
+/// The instruction runs as `substitute(instr)`.
+pub fn runs_as(substitute: fn(Instr) -> Instr) -> Change {
+    Change::Substitute(substitute)
+}
+
+const M32: u64 = 0xffff_ffff;
+
+/// A binary operator runs as `op` of the same width.
+macro_rules! bin_as {
+    ($op:ident) => {
+        runs_as(|i| match i {
+            Instr::Bin { w, .. } => Instr::Bin { op: $op, w },
+            other => other,
+        })
+    };
+}
+
+pub fn compute() -> Vec<Case> {
+    let mut v = arith_bitwise();
+    v.extend(compare_bitcount());
+    v.extend(shift());
+    v.extend(divide_signed());
+    v.extend(convert());
+    v
+}
+
+fn arith_bitwise() -> Vec<Case> {
+    vec![
+        case("arith", "i32.add: result + 1", &ARITH, first(is!(Instr::Bin { op: Add, w: W32 }), result(|v, _| v + 1)))
+            .fast(),
+        case(
+            "arith",
+            "i32.add: no wrap-around (the 33-bit sum)",
+            &ARITH,
+            first(is!(Instr::Bin { op: Add, w: W32 }), result(|_, a| a[0].old + a[1].old)),
+        ),
+        case(
+            "arith",
+            "i32.sub: result + 2^32 (same low bits, not an i32)",
+            &ARITH,
+            first(is!(Instr::Bin { op: Sub, w: W32 }), result(|v, _| v + (1 << 32))),
+        ),
+        case(
+            "arith",
+            "i32.sub: b - a",
+            &ARITH,
+            first(is!(Instr::Bin { op: Sub, w: W32 }), result(|_, a| a[1].old.wrapping_sub(a[0].old) & M32)),
+        ),
+        case(
+            "arith",
+            "i32.mul: result xor 2^16",
+            &ARITH,
+            first(is!(Instr::Bin { op: Mul, w: W32 }), result(|v, _| v ^ (1 << 16))),
+        ),
+        case(
+            "arith",
+            "i32.mul: the full 64-bit product",
+            &ARITH,
+            first(is!(Instr::Bin { op: Mul, w: W32 }), result(|_, a| a[0].old * a[1].old)),
+        ),
+        case(
+            "arith",
+            "i64.add: result xor 2^63",
+            &ARITH,
+            first(is!(Instr::Bin { op: Add, w: W64 }), result(|v, _| v ^ (1 << 63))),
+        ),
+        case(
+            "arith",
+            "i64.sub: result + 1",
+            &ARITH,
+            first(is!(Instr::Bin { op: Sub, w: W64 }), result(|v, _| v.wrapping_add(1))),
+        ),
+        case(
+            "arith",
+            "i64.mul: result xor 1",
+            &ARITH,
+            first(is!(Instr::Bin { op: Mul, w: W64 }), result(|v, _| v ^ 1)),
+        ),
+        case("arith", "i64.add runs as i64.sub", &ARITH, first(is!(Instr::Bin { op: Add, w: W64 }), bin_as!(Sub))),
+        case("bitwise", "i32.and runs as i32.or", &BITWISE, first(is!(Instr::Bin { op: And, w: W32 }), bin_as!(Or)))
+            .fast(),
+        case(
+            "bitwise",
+            "i32.or: result xor 2^7",
+            &BITWISE,
+            first(is!(Instr::Bin { op: Or, w: W32 }), result(|v, _| v ^ (1 << 7))),
+        ),
+        case("bitwise", "i32.xor runs as i32.and", &BITWISE, first(is!(Instr::Bin { op: Xor, w: W32 }), bin_as!(And))),
+        case(
+            "bitwise",
+            "i64.and: result xor 2^40",
+            &BITWISE,
+            first(is!(Instr::Bin { op: And, w: W64 }), result(|v, _| v ^ (1 << 40))),
+        ),
+        case("bitwise", "i64.or runs as i64.xor", &BITWISE, first(is!(Instr::Bin { op: Or, w: W64 }), bin_as!(Xor))),
+        case(
+            "bitwise",
+            "i64.xor: result xor 2^63",
+            &BITWISE,
+            first(is!(Instr::Bin { op: Xor, w: W64 }), result(|v, _| v ^ (1 << 63))),
+        ),
+    ]
+}
+
+fn compare_bitcount() -> Vec<Case> {
+    let inverted = || result(|v, _| v ^ 1);
+    vec![
+        case("compare", "i32.eq: inverted", &COMPARE, first(is!(Instr::Rel { op: Eq, w: W32 }), inverted())).fast(),
+        case("compare", "i32.ne: inverted", &COMPARE, first(is!(Instr::Rel { op: Ne, w: W32 }), inverted())),
+        case("compare", "i32.eqz: inverted", &COMPARE, first(is!(Instr::Un { op: Eqz, w: W32 }), inverted())),
+        case("compare", "i32.lt_u: inverted", &COMPARE, first(is!(Instr::Rel { op: LtU, w: W32 }), inverted())),
+        case(
+            "compare",
+            "i32.gt_u runs as i32.lt_u",
+            &COMPARE,
+            first(
+                is!(Instr::Rel { op: GtU, w: W32 }),
+                runs_as(|i| match i {
+                    Instr::Rel { w, .. } => Instr::Rel { op: LtU, w },
+                    other => other,
+                }),
+            ),
+        ),
+        case(
+            "compare",
+            "i32.le_u: true as 2",
+            &COMPARE,
+            first(is!(Instr::Rel { op: LeU, w: W32 }), result(|v, _| v * 2)),
+        ),
+        case("compare", "i32.ge_u: inverted", &COMPARE, first(is!(Instr::Rel { op: GeU, w: W32 }), inverted())),
+        case(
+            "compare",
+            "i32.lt_s: flip_sign2 leaves b's sign (an unsigned compare)",
+            &COMPARE,
+            first(is!(Instr::FlipSign2 { w: W32 }), Change::Rewrite { access: 1, value: |_, a| a[1].old }),
+        ),
+        case("compare", "i64.eq: inverted", &COMPARE, first(is!(Instr::Rel { op: Eq, w: W64 }), inverted())),
+        case("compare", "i64.lt_u: inverted", &COMPARE, first(is!(Instr::Rel { op: LtU, w: W64 }), inverted())),
+        case(
+            "compare",
+            "i64.gt_s: flip_sign2 leaves a's sign",
+            &COMPARE,
+            first(is!(Instr::FlipSign2 { w: W64 }), result(|_, a| a[0].old)),
+        ),
+        case("compare", "i64.eqz: inverted", &COMPARE, first(is!(Instr::Un { op: Eqz, w: W64 }), inverted())),
+        case("bitcount", "i32.clz: + 1", &BITCOUNT, first(is!(Instr::Un { op: Clz, w: W32 }), result(|v, _| v + 1)))
+            .fast(),
+        case("bitcount", "i32.clz: counted at 64 bits", &BITCOUNT, {
+            first(is!(Instr::Un { op: Clz, w: W32 }), result(|v, _| v + 32))
+        }),
+        case("bitcount", "i32.ctz: - 1", &BITCOUNT, first(is!(Instr::Un { op: Ctz, w: W32 }), result(|v, _| v - 1))),
+        case(
+            "bitcount",
+            "i32.popcnt: + 1",
+            &BITCOUNT,
+            first(is!(Instr::Un { op: Popcnt, w: W32 }), result(|v, _| v + 1)),
+        ),
+        case("bitcount", "i64.clz: - 1", &BITCOUNT, first(is!(Instr::Un { op: Clz, w: W64 }), result(|v, _| v - 1))),
+        case("bitcount", "i64.ctz: + 1", &BITCOUNT, first(is!(Instr::Un { op: Ctz, w: W64 }), result(|v, _| v + 1))),
+        case(
+            "bitcount",
+            "i64.popcnt: xor 1",
+            &BITCOUNT,
+            first(is!(Instr::Un { op: Popcnt, w: W64 }), result(|v, _| v ^ 1)),
+        ),
+    ]
+}
+
+fn shift() -> Vec<Case> {
+    vec![
+        case(
+            "shift",
+            "i32.shl: amount taken mod 64",
+            &SHIFT,
+            first(is!(Instr::Bin { op: Shl, w: W32 }), result(|_, a| (a[0].old << (a[1].old & 63)) & M32)),
+        )
+        .fast(),
+        case(
+            "shift",
+            "i32.shr_u: amount taken mod 64",
+            &SHIFT,
+            first(is!(Instr::Bin { op: ShrU, w: W32 }), result(|_, a| a[0].old >> (a[1].old & 63))),
+        ),
+        case(
+            "shift",
+            "i32.shr_s runs as i32.shr_u",
+            &SHIFT,
+            first(is!(Instr::Bin { op: ShrS, w: W32 }), bin_as!(ShrU)),
+        ),
+        case(
+            "shift",
+            "i32.shl: result xor 1",
+            &SHIFT,
+            first(is!(Instr::Bin { op: Shl, w: W32 }), result(|v, _| v ^ 1)),
+        ),
+        case("shift", "i32.rotl: rotates right", &SHIFT, first(is!(Instr::Bin { op: Rotl, w: W32 }), bin_as!(Rotr))),
+        case("shift", "i32.rotr: rotates left", &SHIFT, first(is!(Instr::Bin { op: Rotr, w: W32 }), bin_as!(Rotl))),
+        case(
+            "shift",
+            "i32.rotl: rotated at 64 bits, then cut to 32",
+            &SHIFT,
+            first(
+                is!(Instr::Bin { op: Rotl, w: W32 }),
+                result(|_, a| a[0].old.rotate_left((a[1].old & 31) as u32) & M32),
+            ),
+        ),
+        case(
+            "shift",
+            "i64.shl: amount not masked (68 shifts everything out)",
+            &SHIFT,
+            first(is!(Instr::Bin { op: Shl, w: W64 }), result(|_, a| ((a[0].old as u128) << (a[1].old & 127)) as u64)),
+        ),
+        case(
+            "shift",
+            "i64.shr_u runs as i64.shr_s",
+            &SHIFT,
+            first(is!(Instr::Bin { op: ShrU, w: W64 }), bin_as!(ShrS)),
+        ),
+        case(
+            "shift",
+            "i64.shr_s runs as i64.shr_u",
+            &SHIFT,
+            first(is!(Instr::Bin { op: ShrS, w: W64 }), bin_as!(ShrU)),
+        ),
+        case("shift", "i64.rotl: rotates right", &SHIFT, first(is!(Instr::Bin { op: Rotl, w: W64 }), bin_as!(Rotr))),
+        case(
+            "shift",
+            "i64.rotr: result xor 2^63",
+            &SHIFT,
+            first(is!(Instr::Bin { op: Rotr, w: W64 }), result(|v, _| v ^ (1 << 63))),
+        ),
+    ]
+}
+
+fn divide_signed() -> Vec<Case> {
+    vec![
+        case(
+            "divide",
+            "i32.div_u: quotient + 1",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: DivU, w: W32 }), result(|v, _| v + 1)),
+        )
+        .fast(),
+        case(
+            "divide",
+            "i32.div_u: quotient - 1",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: DivU, w: W32 }), result(|v, _| v - 1)),
+        ),
+        case(
+            "divide",
+            "i32.rem_u: remainder + divisor",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: RemU, w: W32 }), result(|v, a| v + a[1].old)),
+        ),
+        case(
+            "divide",
+            "i32.div_s: rounds toward minus infinity",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: DivS, w: W32 }), result(|v, _| v.wrapping_sub(1) & M32)),
+        ),
+        case(
+            "divide",
+            "i32.rem_s: remainder with the divisor's sign",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: RemS, w: W32 }), result(|v, a| (v + a[1].old) & M32)),
+        ),
+        case("divide", "division tail: sp + 1", &DIVIDE, first(is!(Instr::Tail), Change::Sp(1))),
+        case("divide", "last division's tail: jumps over the next instruction", &DIVIDE, {
+            Mutation { target: is!(Instr::Tail), occurrence: Occurrence::Nth(5), change: Change::Jump(1) }
+        }),
+        case(
+            "divide",
+            "i32.div_s runs as i32.div_u",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: DivS, w: W32 }), bin_as!(DivU)),
+        ),
+        case(
+            "divide",
+            "i64.div_u: quotient - 1",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: DivU, w: W64 }), result(|v, _| v - 1)),
+        ),
+        case(
+            "divide",
+            "i64.rem_u: remainder + 1",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: RemU, w: W64 }), result(|v, _| v + 1)),
+        ),
+        case(
+            "divide",
+            "i64.rem_u runs as i64.div_u",
+            &DIVIDE,
+            first(is!(Instr::Bin { op: RemU, w: W64 }), bin_as!(DivU)),
+        ),
+        case("signed", "i64.div_s abs2: drops a's sign", &SIGNED, first(is!(Instr::Abs2), result(|v, _| v ^ 1))).fast(),
+        case("signed", "i64.div_s abs2: sets b's sign", &SIGNED, first(is!(Instr::Abs2), result(|v, _| v ^ 2))),
+        case(
+            "signed",
+            "i64.div_s abs2: |a| + 1",
+            &SIGNED,
+            first(is!(Instr::Abs2), Change::Rewrite { access: 1, value: |v, _| v + 1 }),
+        ),
+        case(
+            "signed",
+            "i64.div_s abs2: |b| xor 1",
+            &SIGNED,
+            first(is!(Instr::Abs2), Change::Rewrite { access: 2, value: |v, _| v ^ 1 }),
+        ),
+        case(
+            "signed",
+            "i64.div_s sign_fix: quotient not negated",
+            &SIGNED,
+            first(is!(Instr::SignFix { rem: false }), Change::Rewrite { access: 1, value: |_, a| a[0].old }),
+        ),
+        case(
+            "signed",
+            "i64.div_s sign_fix: quotient - 1",
+            &SIGNED,
+            first(is!(Instr::SignFix { rem: false }), Change::Rewrite { access: 1, value: |v, _| v.wrapping_sub(1) }),
+        ),
+        case(
+            "signed",
+            "i64.rem_s sign_fix: remainder not negated",
+            &SIGNED,
+            first(is!(Instr::SignFix { rem: true }), Change::Rewrite { access: 1, value: |_, a| a[0].old }),
+        ),
+        case(
+            "signed",
+            "i64.div_s: the unsigned quotient + 1",
+            &SIGNED,
+            first(is!(Instr::Bin { op: DivU, w: W64 }), result(|v, _| v + 1)),
+        ),
+    ]
+}
+
+fn convert() -> Vec<Case> {
+    vec![
+        case("convert", "i32.wrap_i64: keeps the high half", &CONVERT, {
+            first(is!(Instr::Conv(WrapI64)), result(|_, a| a[0].old))
+        })
+        .fast(),
+        case("convert", "i32.wrap_i64: result xor 2^31", &CONVERT, {
+            first(is!(Instr::Conv(WrapI64)), result(|v, _| v ^ (1 << 31)))
+        }),
+        case(
+            "convert",
+            "i64.extend_i32_s runs as extend_i32_u",
+            &CONVERT,
+            first(is!(Instr::Conv(ExtendI32S)), runs_as(|_| Instr::Conv(ExtendI32U))),
+        ),
+        case(
+            "convert",
+            "i64.extend_i32_u runs as extend_i32_s",
+            &CONVERT,
+            first(is!(Instr::Conv(ExtendI32U)), runs_as(|_| Instr::Conv(ExtendI32S))),
+        ),
+        case(
+            "convert",
+            "i32.extend8_s: zero-extends",
+            &CONVERT,
+            first(is!(Instr::Un { op: Extend8S, w: W32 }), result(|v, _| v & 0xff)),
+        ),
+        case(
+            "convert",
+            "i32.extend16_s: sign-extends to 64 bits",
+            &CONVERT,
+            first(is!(Instr::Un { op: Extend16S, w: W32 }), result(|v, _| v | 0xffff_ffff_0000_0000)),
+        ),
+        case(
+            "convert",
+            "i64.extend8_s runs as i64.extend16_s",
+            &CONVERT,
+            first(is!(Instr::Un { op: Extend8S, w: W64 }), runs_as(|_| Instr::Un { op: Extend16S, w: W64 })),
+        ),
+        case(
+            "convert",
+            "i64.extend16_s: result xor 2^20",
+            &CONVERT,
+            first(is!(Instr::Un { op: Extend16S, w: W64 }), result(|v, _| v ^ (1 << 20))),
+        ),
+        case(
+            "convert",
+            "i64.extend32_s: zero-extends",
+            &CONVERT,
+            first(is!(Instr::Un { op: Extend32S, w: W64 }), result(|v, _| v & M32)),
+        ),
+    ]
+}
