@@ -57,7 +57,7 @@
 //! # Ok::<(), halowasm::ProverError>(())
 //! ```
 pub use halowasm_circuits as circuits;
-pub use halowasm_params::SrsCache;
+pub use halowasm_params::{Srs, SrsCache};
 pub use halowasm_prover::api::{
     circuit_version, peak_memory, prove, reset_peak_memory, resources, srs_id, verify, ExportMeta, KeyMeta, KeySource,
     Program, ProveOptions, ProveReport, Proved, ProverError, ProverKey, Run, VerifierKey,

@@ -365,8 +365,12 @@ fn cache_list_and_clean() {
     let text = common::text(&out);
     assert!(text.contains("proving key") && text.contains("kzg_bn254_11.srs") && text.contains("MiB"), "{text}");
 
+    // A user's own keys in the same directory are not the cache's: listed and cleaned never.
+    let own = home.path().join("keys").join("fib.pk");
+    std::fs::write(&own, b"my key").unwrap();
     let out = common::halowasm_in(&params, &["cache", "clean", "--keys"]);
     assert!(common::text(&out).contains("removed 1 files"), "{}", common::text(&out));
+    assert!(own.exists());
     let out = common::halowasm_in(&params, &["cache", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((v["keys"].as_array().unwrap().len(), v["params"].as_array().unwrap().len()), (0, 1), "{v}");

@@ -48,13 +48,28 @@ fn a_planted_verifying_key_in_the_cache_never_makes_a_false_statement_verify() {
     let proved_a = a.prove(&run_a, &opts).unwrap();
     assert_eq!(a.verify(&proved_a.proof, &opts).unwrap().results[0].value, 6);
 
-    // Through the CLI, with the planted file in the default place of a fresh home.
+    // Through the CLI, with the planted file where a home's key cache keeps A's key
+    // (`<home>/keys`, beside `<home>/params`).
+    let cli_home = common::tmp();
+    let params = cli_home.path().join("params");
+    std::fs::create_dir_all(&params).unwrap();
+    std::fs::copy(opts.params.path_for(k), params.join(format!("kzg_bn254_{k}.srs"))).unwrap();
+    let cli_vk = a.key_cache_path(&ProveOptions::with_params_dir(&params), k, &srs).with_extension("vk");
+    assert!(cli_vk.starts_with(cli_home.path().join("keys")));
+    planted.write(&cli_vk).unwrap();
     let dir = common::tmp();
     let (wat_a, proof) = (dir.path().join("a.wat"), dir.path().join("forged.proof"));
     std::fs::write(&wat_a, A).unwrap();
     forged.write(&proof).unwrap();
-    let out = common::halowasm(&["verify", wat_a.to_str().unwrap(), proof.to_str().unwrap()]);
+    let out = common::halowasm_in(&params, &["verify", wat_a.to_str().unwrap(), proof.to_str().unwrap()]);
     assert_eq!(common::code(&out), 3, "{}", common::text(&out));
+    // `verify --vk KEY FILE PROOF` never generates parameters either (the key names its SRS).
+    let empty = cli_home.path().join("empty-params");
+    let args = ["verify", "--vk", cli_vk.to_str().unwrap(), wat_a.to_str().unwrap(), proof.to_str().unwrap()];
+    let out = common::halowasm_in(&empty, &args);
+    let text = common::text(&out);
+    assert_eq!(common::code(&out), 1, "{text}");
+    assert!(text.contains("no SRS for k") && !empty.exists(), "{text}");
     // Given explicitly beside the program, the planted key is refused by name.
     let out = common::halowasm(&[
         "verify",
@@ -157,6 +172,25 @@ fn a_planted_srs_is_refused_when_the_srs_is_pinned() {
     // Unpinned, a proof whose SRS is not the cache's is refused as such (not as a bad proof).
     let err = a.verify(&proved.proof, &planted).unwrap_err();
     assert!(matches!(err, ProverError::WrongSrs { .. }), "{err}");
+    // The pinned id names g[0], g2 and s·g2 only; a file with those and doctored other points (two
+    // Lagrange points swapped: the verifier would commit A's fixed columns to something else) is
+    // refused as inconsistent when it is read.
+    let doctored_dir = home.path().join("doctored");
+    std::fs::create_dir_all(&doctored_dir).unwrap();
+    let mut bytes = std::fs::read(opts.params.path_for(k)).unwrap();
+    let n = 1usize << k;
+    let at = |i: usize| 4 + i * 64..4 + (i + 1) * 64;
+    let (p, q) = (bytes[at(n + 5)].to_vec(), bytes[at(n + 6)].to_vec());
+    bytes[at(n + 5)].copy_from_slice(&q);
+    bytes[at(n + 6)].copy_from_slice(&p);
+    let doctored_file = doctored_dir.join(format!("kzg_bn254_{k}.srs"));
+    std::fs::write(&doctored_file, &bytes).unwrap();
+    let doctored = ProveOptions { params: SrsCache::new(&doctored_dir), srs_id: Some(honest.clone()), ..opts.clone() };
+    let err = a.verify(&proved.proof, &doctored).unwrap_err();
+    assert!(
+        err.to_string().contains("inconsistent SRS") && err.to_string().contains(doctored_file.to_str().unwrap()),
+        "{err}"
+    );
     // Verifying never generates parameters (a new SRS could never be the proof's).
     let empty = ProveOptions { params: SrsCache::new(home.path().join("empty")), ..opts.clone() };
     let err = a.verify(&proved.proof, &empty).unwrap_err();
@@ -189,4 +223,30 @@ fn a_planted_srs_is_refused_when_the_srs_is_pinned() {
     let text = common::text(&out);
     assert_eq!(common::code(&out), 1, "{text}");
     assert!(text.contains("SRS mismatch") && text.contains(vk_file.to_str().unwrap()), "{text}");
+}
+
+/// `setup --srs CEREMONY -k K` cuts K from the imported file, replacing whatever the cache held
+/// for K (here a planted file), and prints the imported SRS's id to pin.
+#[test]
+fn setup_derives_from_the_imported_srs_not_a_cached_one() {
+    let home = common::tmp();
+    let params = home.path().join("params");
+    let planted = SrsCache::new(&params).load_or_create(10).unwrap();
+    let ceremony_dir = home.path().join("ceremony");
+    let ceremony = SrsCache::new(&ceremony_dir).load_or_create(11).unwrap();
+    let srs_id = |srs: &halowasm::Srs| halowasm::srs_id(&halowasm::VerifierParams::from_srs(srs));
+    let (planted_id, ceremony_id) = (srs_id(&planted), srs_id(&ceremony));
+    assert_ne!(planted_id, ceremony_id);
+    let file = ceremony_dir.join("kzg_bn254_11.srs");
+    let out = common::halowasm_in(&params, &["setup", "--srs", file.to_str().unwrap(), "-k", "10", "--json"]);
+    assert_eq!(common::code(&out), 0, "{}", common::text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["srs_id"], ceremony_id.as_str(), "{v}");
+    let cut = SrsCache::new(&params).load(10).unwrap().unwrap();
+    assert_eq!(srs_id(&cut), ceremony_id);
+    // Pinned to another SRS, the import is refused naming the file.
+    let out = common::halowasm_in(&params, &["setup", "--srs", file.to_str().unwrap(), "--srs-id", &planted_id]);
+    let text = common::text(&out);
+    assert_eq!(common::code(&out), 1, "{text}");
+    assert!(text.contains(&format!("refusing {}", file.display())), "{text}");
 }

@@ -9,7 +9,9 @@
 //! from here can be given to any halo2-axiom tool and a file from a ceremony can be
 //! [imported](SrsCache::import). Every read validates the file length for its `k` and checks every
 //! point (canonical coordinates, on the curve) so that a truncated or corrupted file gives
-//! [`ParamsError::Corrupt`] instead of a panic.
+//! [`ParamsError::Corrupt`] instead of a panic, and that the file is one SRS: `g` the powers of
+//! the secret behind `s·g2` and `g_lagrange` their Lagrange basis ([`check_consistent`]), so that
+//! `g[0]`, `g2` and `s·g2` — what an SRS id names — determine every point.
 //!
 //! # Security
 //!
@@ -159,8 +161,8 @@ pub fn read_srs(mut r: impl Read) -> Result<Srs, ParamsError> {
 /// process on allocation failure, which `catch_unwind` cannot stop). So this checks `k <=`
 /// [`MAX_K`] and the exact length ([`srs_file_len`]) before allocating anything, then parses
 /// every point with the checked `from_raw_bytes` (coordinates below the modulus, point on the
-/// curve) in parallel. Finally it checks the pairing relation `e(g[1], g2) = e(g[0], s·g2)`, which
-/// ties `g` to `s_g2`.
+/// curve) in parallel. Finally [`check_consistent`] checks that every point follows from `g[0]`,
+/// `g2` and `s·g2`.
 pub fn srs_from_bytes(bytes: &[u8], path: &Path) -> Result<Srs, ParamsError> {
     if bytes.len() < 4 {
         return Err(ParamsError::corrupt(path, format!("file is {} bytes, too short for a header", bytes.len())));
@@ -193,8 +195,8 @@ pub fn srs_from_bytes(bytes: &[u8], path: &Path) -> Result<Srs, ParamsError> {
         .ok_or_else(|| ParamsError::corrupt(path, "invalid G2 point g2"))?;
     let s_g2 = G2Affine::from_raw_bytes(&g2_bytes[G2_RAW_BYTES..])
         .ok_or_else(|| ParamsError::corrupt(path, "invalid G2 point s_g2"))?;
-    if k >= 1 && !pairing_consistent(&g[0], &g[1], &g2, &s_g2) {
-        return Err(ParamsError::corrupt(path, "inconsistent SRS: e(g[1], g2) != e(g[0], s_g2)"));
+    if let Err(reason) = check_consistent(k, &g, &g_lagrange, &g2, &s_g2) {
+        return Err(ParamsError::corrupt(path, format!("inconsistent SRS: {reason}")));
     }
     // `from_parts` never panics when g_lagrange is given; guard anyway (see fn docs).
     catch_unwind(AssertUnwindSafe(|| base_params().from_parts(k, g, Some(g_lagrange), g2, s_g2)))
@@ -216,9 +218,48 @@ pub fn parse_g1(bytes: &[u8]) -> Option<Vec<G1Affine>> {
     out.into_iter().collect()
 }
 
-fn pairing_consistent(g0: &G1Affine, g1: &G1Affine, g2: &G2Affine, s_g2: &G2Affine) -> bool {
+/// Checks that every point of an SRS follows from `g[0]`, `g2` and `s·g2` — the three points its
+/// id (`halowasm_prover::api::srs_id`) names — so that pinning the id pins the whole file:
+///
+/// - `g[i+1] = s·g[i]` for every `i`: with random `r_i`, `e(Σ r_i·g[i+1], g2) = e(Σ r_i·g[i], s·g2)`
+///   (a false file passes with probability about `n / |Fr|`);
+/// - `g_lagrange[j] = [L_j(s)]`, the Lagrange basis of the domain of size `2^k` that halo2 commits
+///   in (keys commit the fixed columns with it): with random `r_j`, `Σ r_j·g_lagrange[j] = Σ c_i·g[i]`
+///   where `c` are the coefficients of the polynomial whose evaluations are `r`.
+///
+/// Without this, a file with the pinned `g[0]`, `g2`, `s·g2` and doctored other points would make
+/// a verifier derive another program's verifying key (the verifier commits the program's fixed
+/// columns with these points). Cost: four multi-exponentiations of `2^k` points.
+pub fn check_consistent(
+    k: u32,
+    g: &[G1Affine],
+    g_lagrange: &[G1Affine],
+    g2: &G2Affine,
+    s_g2: &G2Affine,
+) -> Result<(), String> {
+    use ff::Field;
+    use group::Curve;
+    use halo2_proofs::arithmetic::best_multiexp;
+    use halo2curves::bn256::Fr;
     use halo2curves::pairing::Engine;
-    Bn256::pairing(g1, g2) == Bn256::pairing(g0, s_g2)
+    let n = 1usize << k;
+    if g.len() != n || g_lagrange.len() != n {
+        return Err(format!("expected {n} points in g and g_lagrange"));
+    }
+    let r: Vec<Fr> = (0..n).map(|_| Fr::random(OsRng)).collect();
+    if n > 1 {
+        let shifted = best_multiexp(&r[..n - 1], &g[1..]).to_affine();
+        let base = best_multiexp(&r[..n - 1], &g[..n - 1]).to_affine();
+        if Bn256::pairing(&shifted, g2) != Bn256::pairing(&base, s_g2) {
+            return Err("g is not the powers of the secret of s_g2 (e(g[i+1], g2) != e(g[i], s_g2))".into());
+        }
+    }
+    let domain = halo2_proofs::poly::EvaluationDomain::<Fr>::new(1, k);
+    let coeffs = domain.lagrange_to_coeff(domain.lagrange_from_vec(r.clone()));
+    if best_multiexp(&r, g_lagrange) != best_multiexp(&coeffs[..], g) {
+        return Err("g_lagrange is not the Lagrange basis of g".into());
+    }
+    Ok(())
 }
 
 /// A tiny valid `k = 0` parameter set, only used as the receiver of `ParamsKZG::from_parts`
@@ -377,8 +418,11 @@ impl SrsCache {
         }
         tracing::info!(from = bigger, to = k, "downsizing the cached KZG SRS from k = {bigger} to k = {k}");
         srs.downsize(k);
-        self.store(&srs)?;
-        Ok(Some(srs))
+        // Never replace a file another process may have stored (and be using) meanwhile.
+        if write_atomic_new(&own, |w| write_srs(&srs, w)).map_err(|e| ParamsError::io(&own, e))? {
+            return Ok(Some(srs));
+        }
+        self.read_file(&own).map(Some)
     }
 
     /// Imports an SRS file in halo2's `Params::write` format (for example converted from a
@@ -478,8 +522,17 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("halowasm-params-race-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let cache = SrsCache::new(&dir);
+        // All four look for the file at once, so (almost always) several generate one.
+        let start = std::sync::Barrier::new(4);
         let made: Vec<Srs> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| cache.load_or_create(6).expect("srs"))).collect();
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        cache.load_or_create(6).expect("srs")
+                    })
+                })
+                .collect();
             handles.into_iter().map(|h| h.join().expect("thread")).collect()
         });
         let stored = cache.load(6).expect("load").expect("stored");
@@ -490,6 +543,38 @@ mod tests {
         let leftovers = fs::read_dir(&dir).expect("dir").count();
         assert_eq!(leftovers, 1, "temporary files left behind");
         fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A file whose `g[0]`, `g2` and `s·g2` (its id) are an honest SRS's but whose other points
+    /// are not is refused: a verifier would commit a program's fixed columns with them.
+    #[test]
+    fn doctored_points_behind_an_honest_id_are_refused() {
+        let k = 4;
+        let n = 1usize << k;
+        let mut bytes = Vec::new();
+        write_srs(&Srs::setup(k, OsRng), &mut bytes).expect("write");
+        assert!(srs_from_bytes(&bytes, Path::new("ok")).is_ok());
+        let point = |i: usize| 4 + i * G1_RAW_BYTES..4 + (i + 1) * G1_RAW_BYTES;
+        let swap = |b: &mut Vec<u8>, i: usize, j: usize| {
+            let (pi, pj) = (b[point(i)].to_vec(), b[point(j)].to_vec());
+            b[point(i)].copy_from_slice(&pj);
+            b[point(j)].copy_from_slice(&pi);
+        };
+        let cases: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 3] = [
+            ("two Lagrange points swapped", Box::new(move |b| swap(b, n + 5, n + 6))),
+            ("two powers swapped", Box::new(move |b| swap(b, 2, 3))),
+            ("a power replaced by g[0]", Box::new(move |b| b.copy_within(point(0), point(7).start))),
+        ];
+        for (what, doctor) in cases {
+            let mut b = bytes.clone();
+            doctor(&mut b);
+            match srs_from_bytes(&b, Path::new("doctored")) {
+                Err(ParamsError::Corrupt { reason, .. }) => {
+                    assert!(reason.contains("inconsistent"), "{what}: {reason}")
+                }
+                other => panic!("{what}: accepted ({:?})", other.map(|s| s.k())),
+            }
+        }
     }
 
     #[test]

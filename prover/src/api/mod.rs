@@ -114,7 +114,7 @@ pub enum ProverError {
     /// The job would need more memory than the machine has (estimated before it starts).
     #[error(
         "{what} at k = {k} needs about {} of memory (estimate), more than the {} of {limit_source}; {hint}",
-        resources::gib(*estimate), resources::gib(*limit)
+        resources::size_text(*estimate), resources::size_text(*limit)
     )]
     TooMuchMemory {
         /// E.g. `proving 1560000 steps`.

@@ -124,34 +124,89 @@ pub struct MemoryLimit {
 }
 
 /// The memory this process can still grow to: `MemAvailable` of `/proc/meminfo` plus what the
-/// process already holds (`VmRSS`), lowered to the cgroup's limit (`memory.max` minus
-/// `memory.current`, plus `VmRSS`) where one is set. `None` where it cannot be read (not Linux):
-/// then nothing is refused.
+/// process already holds (`VmRSS`), lowered to what its memory cgroup allows where a limit is
+/// set ([`cgroup_headroom`]). `None` where it cannot be read (not Linux): then nothing is refused.
 pub fn memory_available() -> Option<MemoryLimit> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let available = kb_field(&meminfo, "MemAvailable:")?;
     let rss = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| kb_field(&s, "VmRSS:")).unwrap_or(0);
-    let mut limit =
-        MemoryLimit { bytes: available + rss, source: format!("available memory (MemAvailable {})", gib(available)) };
-    let read = |f: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{f}")).ok()?.trim().parse::<u64>().ok();
-    if let (Some(max), Some(current)) = (read("memory.max"), read("memory.current")) {
-        let cgroup = max.saturating_sub(current) + rss;
-        if cgroup < limit.bytes {
-            limit = MemoryLimit { bytes: cgroup, source: format!("cgroup memory limit ({})", gib(max)) };
+    let mut limit = MemoryLimit {
+        bytes: available.saturating_add(rss),
+        source: format!("available memory (MemAvailable {})", size_text(available)),
+    };
+    if let Some((headroom, max)) = cgroup_headroom() {
+        let bytes = headroom.saturating_add(rss);
+        if bytes < limit.bytes {
+            limit = MemoryLimit { bytes, source: format!("memory cgroup's room (limit {})", size_text(max)) };
         }
     }
     Some(limit)
 }
 
+/// What the process's memory cgroup (v2 or v1, the process's own and every ancestor, since each
+/// limit applies) still allows: the smallest `limit − (usage − inactive file cache)` over them,
+/// with that limit. Reclaimable page cache is not counted as used: reading a large SRS fills it.
+/// `None` without a cgroup limit.
+pub fn cgroup_headroom() -> Option<(u64, u64)> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).ok();
+    let number = |path: std::path::PathBuf| read(&path)?.trim().parse::<u64>().ok();
+    let stat = |dir: &std::path::Path, key: &str| -> u64 {
+        read(&dir.join("memory.stat"))
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix(key)?.trim().parse::<u64>().ok()))
+            .unwrap_or(0)
+    };
+    let mut best: Option<(u64, u64)> = None;
+    for line in cgroups.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let path = path.trim_start_matches('/');
+        // (directory candidates, limit file, usage file, inactive-file key in memory.stat)
+        let layout: &[(&str, &str, &str, &str)] = if controllers.is_empty() {
+            &[
+                ("/sys/fs/cgroup", "memory.max", "memory.current", "inactive_file "),
+                ("/sys/fs/cgroup/unified", "memory.max", "memory.current", "inactive_file "),
+            ]
+        } else if controllers.split(',').any(|c| c == "memory") {
+            &[("/sys/fs/cgroup/memory", "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file ")]
+        } else {
+            continue;
+        };
+        for (root, limit_file, usage_file, inactive) in layout {
+            let mut dir = std::path::Path::new(root).join(path);
+            loop {
+                // "max" (v2) or a huge number (v1) means no limit at this level.
+                if let (Some(max), Some(usage)) = (number(dir.join(limit_file)), number(dir.join(usage_file))) {
+                    if max < 1 << 60 {
+                        let used = usage.saturating_sub(stat(&dir, inactive));
+                        let room = max.saturating_sub(used);
+                        if best.is_none_or(|(b, _)| room < b) {
+                            best = Some((room, max));
+                        }
+                    }
+                }
+                if dir.as_os_str().len() <= root.len() || !dir.pop() {
+                    break;
+                }
+            }
+        }
+    }
+    best
+}
+
 fn kb_field(text: &str, name: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with(name))?;
     let kb: u64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
-    Some(kb * 1024)
+    kb.checked_mul(1024)
 }
 
-/// Bytes as GiB with one decimal, e.g. `14.3 GiB`.
-pub fn gib(bytes: u64) -> String {
-    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+/// Bytes for people: GiB with one decimal from 1 GiB (`14.3 GiB`), else MiB (`319 MiB`).
+pub fn size_text(bytes: u64) -> String {
+    if bytes >= 1 << 30 {
+        format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{:.0} MiB", bytes as f64 / (1u64 << 20) as f64)
+    }
 }
 
 /// Parses a memory size: a number of bytes, or with a suffix `K`, `M`, `G`, `T` (powers of
@@ -206,7 +261,7 @@ pub fn check_memory(
         if real <= limit.bytes {
             hint = format!(
                 "MockProver holds far more than the real prover: prove it for real (drop --mock; estimated {}), or {hint}",
-                gib(real)
+                size_text(real)
             );
         }
     }
@@ -247,6 +302,16 @@ mod tests {
         let m15 = estimate_peak(&shape, 15, Workload::Mock, 0) - CALIBRATION.base_bytes;
         assert!((m15 as i64 - 2 * m14 as i64).abs() <= 1);
         assert_eq!(estimate_peak(&shape, 14, Workload::Keygen, 1000), estimate_peak(&shape, 14, Workload::Prove, 1000));
+    }
+
+    #[test]
+    fn this_machine_reports_its_memory() {
+        if cfg!(target_os = "linux") {
+            let m = memory_available().expect("MemAvailable");
+            assert!(m.bytes > 64 << 20, "{m:?}");
+        }
+        assert_eq!(size_text(319 << 20), "319 MiB");
+        assert_eq!(size_text(3 << 29), "1.5 GiB");
     }
 
     #[test]

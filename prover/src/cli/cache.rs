@@ -49,11 +49,11 @@ pub(super) fn cmd_inspect(ctx: &Ctx, a: &InspectArgs) -> CmdResult {
 pub(super) fn cmd_setup(ctx: &Ctx, a: &SetupArgs) -> CmdResult {
     let cache = &ctx.opts.params;
     let t = Instant::now();
-    let (k, how) = match (a.k, &a.srs) {
+    let (srs, how) = match (a.k, &a.srs) {
         (None, None) => return Err(CliError::Usage("setup needs -k K and/or --srs FILE".into())),
         (k, Some(file)) => {
             let pb = ctx.progress.spinner(&format!("importing {}", file.display()));
-            let srs = cache.read_file(file)?;
+            let mut srs = cache.read_file(file)?;
             pb.finish_and_clear();
             let id = srs_id(&VerifierParams::from_srs(&srs));
             if let Some(pin) = &ctx.opts.srs_id {
@@ -65,21 +65,22 @@ pub(super) fn cmd_setup(ctx: &Ctx, a: &SetupArgs) -> CmdResult {
                     .into());
                 }
             }
-            cache.store(&srs)?;
             let imported = srs.k();
-            match k {
-                Some(k) if k > imported => {
-                    return Err(ProverError::BadStatement(format!(
-                        "the imported SRS has k = {imported}; it cannot serve k = {k}"
-                    ))
-                    .into())
-                }
-                Some(k) if k < imported => {
-                    ensure(cache, k)?;
-                    (k, format!("derived from the imported k = {imported}"))
-                }
-                _ => (imported, "imported".to_string()),
+            if let Some(k) = k.filter(|&k| k > imported) {
+                return Err(ProverError::BadStatement(format!(
+                    "the imported SRS has k = {imported}; it cannot serve k = {k}"
+                ))
+                .into());
             }
+            cache.store(&srs)?;
+            let mut how = "imported".to_string();
+            if let Some(k) = k.filter(|&k| k < imported) {
+                // Cut from the imported file itself (replacing whatever the cache held for k).
+                srs.downsize(k);
+                cache.store(&srs)?;
+                how = format!("derived from the imported k = {imported}");
+            }
+            (srs, how)
         }
         (Some(k), None) => {
             let before = cache.cached()?;
@@ -93,30 +94,36 @@ pub(super) fn cmd_setup(ctx: &Ctx, a: &SetupArgs) -> CmdResult {
             let pb = ctx.progress.spinner(&format!("KZG parameters for k = {k}"));
             let srs = ctx.opts.load_srs(k)?;
             pb.finish_and_clear();
-            debug_assert_eq!(srs.k(), k);
-            (k, how)
+            (srs, how)
         }
     };
     ctx.progress.clear();
+    let k = srs.k();
     let path = cache.path_for(k);
-    let cached = cache.cached()?;
-    let id = srs_file_id(&path)?;
-    let v = serde_json::json!({"k": k, "path": path, "how": how, "cached": cached, "srs_id": id,
+    let id = srs_id(&VerifierParams::from_srs(&srs));
+    // Other files in the cache may hold another SRS (an earlier setup, or a planted file).
+    let mut cached = Vec::new();
+    for c in cache.cached()? {
+        let other = srs_file_id(&cache.path_for(c))?;
+        cached.push(serde_json::json!({"k": c, "srs_id": other, "same_srs": other == id}));
+    }
+    let others: Vec<String> = cached
+        .iter()
+        .filter(|c| c["same_srs"] == false)
+        .map(|c| format!("k = {} ({})", c["k"], short_id(c["srs_id"].as_str().unwrap_or(""))))
+        .collect();
+    let ks: Vec<u64> = cached.iter().filter_map(|c| c["k"].as_u64()).collect();
+    let v = serde_json::json!({"k": k, "path": path, "how": how, "cached": ks, "cached_srs": cached, "srs_id": id,
         "ms": t.elapsed().as_millis()});
     ctx.print(v, || {
         println!("parameters for k = {k} in {} ({how}, {})", path.display(), ms(t.elapsed()));
         println!("srs id: {id}  (pin it with --srs-id or HALOWASM_SRS_ID)");
-        println!("cached: k = {}", cached.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "));
+        println!("cached: k = {}", ks.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "));
+        if !others.is_empty() {
+            println!("note: another SRS in the cache: {} (refused under a pin of this one)", others.join(", "));
+        }
     });
     Ok(ExitCode::SUCCESS)
-}
-
-/// Loads the SRS for `k` from the cache (deriving it from a larger one if needed).
-fn ensure(cache: &SrsCache, k: u32) -> Result<(), ProverError> {
-    match cache.load(k)? {
-        Some(_) => Ok(()),
-        None => Err(ProverError::BadStatement(format!("no cached SRS can serve k = {k}"))),
-    }
 }
 
 fn short_id(id: &str) -> &str {
@@ -160,12 +167,27 @@ fn cache_files(
     Ok(files)
 }
 
+/// Whether `stem` is a key-cache name, `<module>-k<k>-c<circuit>-s<srs>` with 16 hex digits each
+/// (`api::Program::key_cache_path`): only those are the cache's; a user's own `keygen` output
+/// in the same directory is left alone.
+fn is_cache_key_name(stem: &str) -> bool {
+    let hex16 = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let parts: Vec<&str> = stem.split('-').collect();
+    matches!(parts.as_slice(), [m, k, c, s]
+        if hex16(m)
+            && k.strip_prefix('k').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            && c.strip_prefix('c').is_some_and(hex16)
+            && s.strip_prefix('s').is_some_and(hex16))
+}
+
 fn key_files(dir: &Path) -> Result<Vec<CachedFile>, ProverError> {
     cache_files(dir, |name| {
-        if let Some(stem) = name.strip_suffix(".pk") {
+        if let Some(stem) = name.strip_suffix(".pk").filter(|s| is_cache_key_name(s)) {
             Some(("proving key", stem.to_string()))
         } else {
-            name.strip_suffix(".vk").map(|stem| ("stale verifying key", stem.to_string()))
+            name.strip_suffix(".vk")
+                .filter(|s| is_cache_key_name(s))
+                .map(|stem| ("stale verifying key", stem.to_string()))
         }
     })
 }
@@ -173,7 +195,13 @@ fn key_files(dir: &Path) -> Result<Vec<CachedFile>, ProverError> {
 fn param_files(dir: &Path) -> Result<Vec<CachedFile>, ProverError> {
     cache_files(dir, |name| {
         let k = name.strip_prefix("kzg_bn254_")?.strip_suffix(".srs")?.parse::<u32>().ok()?;
-        Some(("parameters (SRS)", format!("k = {k}")))
+        // Exactly the names `SrsCache::cached` reads.
+        if name != format!("kzg_bn254_{k}.srs") {
+            return None;
+        }
+        let id =
+            srs_file_id(&dir.join(name)).map(|id| short_id(&id).to_string()).unwrap_or_else(|_| "unreadable".into());
+        Some(("parameters (SRS)", format!("k = {k}, srs {id}")))
     })
 }
 
@@ -193,7 +221,7 @@ pub(super) fn cmd_cache(ctx: &Ctx, a: &CacheArgs) -> CmdResult {
                     println!("{title}: {} ({} files, {})", dir.display(), files.len(), mib(sum));
                     for f in files.iter() {
                         let name = f.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-                        println!("  {:>12}  {:<20} {name}", mib(f.bytes), f.kind);
+                        println!("  {:>12}  {:<20} {name}  ({})", mib(f.bytes), f.kind, f.detail);
                     }
                 }
                 println!("total: {}", mib(total));

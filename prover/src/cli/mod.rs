@@ -289,9 +289,10 @@ fn cmd_spec(ctx: &Ctx, a: &SpecArgs) -> CmdResult {
 
 fn cmd_audit(ctx: &Ctx, a: &AuditArgs) -> CmdResult {
     let (program, run) = do_run(ctx, &a.inv)?;
+    // Every case is a MockProver run of this circuit, one at a time: bounded before the witness.
+    let k = program.layout_for(&run, &ctx.opts)?.k;
+    program.check_memory(&run, k, resources::Workload::Mock, &ctx.opts)?;
     let circuit = program.circuit(&run)?;
-    // Every case is a MockProver run of this circuit, one at a time.
-    program.check_memory(&run, circuit.layout().k, resources::Workload::Mock, &ctx.opts)?;
     let opts = halowasm_circuits::AuditOptions {
         rows_per_kind: a.rows_per_kind,
         seed: a.seed,

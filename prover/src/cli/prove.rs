@@ -36,10 +36,10 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     let path = a.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!("{}.proof", a.inv.file.file_stem().and_then(|s| s.to_str()).unwrap_or("run")))
     });
-    proved.proof.write(&path)?;
     let t = Instant::now();
     proved.vk.verify(&proved.proof)?;
     let verify_time = t.elapsed();
+    proved.proof.write(&path)?;
     let mut r = proved.report.clone();
     r.peak_memory_bytes = peak_memory();
     let mut v = serde_json::to_value(&r).map_err(json_err)?;
@@ -160,7 +160,9 @@ pub(super) fn cmd_verify(ctx: &Ctx, a: &VerifyArgs) -> CmdResult {
                     ))
                     .into());
                 }
-                let srs = ctx.opts.load_srs(vk.meta.k)?;
+                let srs = ctx
+                    .opts
+                    .load_existing_srs(vk.meta.k, &format!("the verifying key names SRS {}", vk.meta.srs_id))?;
                 if srs_id(&VerifierParams::from_srs(&srs)) != vk.meta.srs_id {
                     return Err(ProverError::WrongSrs {
                         what: format!("the verifying key {}", vk_path.display()),
