@@ -159,29 +159,11 @@ impl<'a> Instance<'a> {
     /// run then fails with [`Error::Instantiation`].
     pub fn new(image: &'a Image, limits: Limits) -> Self {
         let memory = if Self::memory_fits(image, &limits) { image.initial_memory() } else { Vec::new() };
-        let step_bound = limits.max_steps;
-        Instance {
-            image,
-            limits,
-            stack: Vec::new(),
-            frames: vec![0; 1],
-            globals: image.globals.iter().map(|g| g.init).collect(),
-            memory,
-            table: image.table.clone(),
-            extern_types: Vec::new(),
-            inputs: Inputs::default(),
-            pub_cursor: 0,
-            priv_cursor: 0,
-            outputs: Vec::new(),
-            trace: None,
-            steps: 0,
-            step_bound,
-            gas_left: 0,
-            pc_costs: Vec::new(),
-            pc_costs_of: None,
-            #[cfg(feature = "mutation")]
-            mutation: crate::mutation::Active::installed(),
-        }
+        let mut inst = Instance::new_empty(image, limits);
+        inst.globals = image.globals.iter().map(|g| g.init).collect();
+        inst.memory = memory;
+        inst.table = image.table.clone();
+        inst
     }
 
     /// An instance with the given state (no initial memory or globals of its own).
