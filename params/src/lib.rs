@@ -218,6 +218,19 @@ pub fn parse_g1(bytes: &[u8]) -> Option<Vec<G1Affine>> {
     out.into_iter().collect()
 }
 
+/// Refuses verifier parameters whose secret is known to everyone: an identity point (every pairing
+/// with it is 1, so every KZG opening check holds) or `s·g2 = ±g2` (`s = ±1`).
+pub fn check_nondegenerate(g0: &G1Affine, g2: &G2Affine, s_g2: &G2Affine) -> Result<(), String> {
+    use group::prime::PrimeCurveAffine;
+    if bool::from(g0.is_identity()) || bool::from(g2.is_identity()) || bool::from(s_g2.is_identity()) {
+        return Err("g[0], g2 or s·g2 is the identity (every proof would verify)".into());
+    }
+    if s_g2 == g2 || *s_g2 == -*g2 {
+        return Err("s·g2 = ±g2: the secret is ±1".into());
+    }
+    Ok(())
+}
+
 /// Checks that every point of an SRS follows from `g[0]`, `g2` and `s·g2` — the three points its
 /// id (`halowasm_prover::api::srs_id`) names — so that pinning the id pins the whole file:
 ///
@@ -246,6 +259,7 @@ pub fn check_consistent(
     if g.len() != n || g_lagrange.len() != n {
         return Err(format!("expected {n} points in g and g_lagrange"));
     }
+    check_nondegenerate(&g[0], g2, s_g2)?;
     let r: Vec<Fr> = (0..n).map(|_| Fr::random(OsRng)).collect();
     if n > 1 {
         let shifted = best_multiexp(&r[..n - 1], &g[1..]).to_affine();
@@ -508,6 +522,7 @@ pub fn read_srs_file(path: &Path) -> Result<Srs, ParamsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use group::prime::PrimeCurveAffine;
     use halo2_proofs::poly::commitment::ParamsProver;
 
     fn g0(srs: &Srs) -> G1Affine {
@@ -569,6 +584,35 @@ mod tests {
             let mut b = bytes.clone();
             doctor(&mut b);
             match srs_from_bytes(&b, Path::new("doctored")) {
+                Err(ParamsError::Corrupt { reason, .. }) => {
+                    assert!(reason.contains("inconsistent"), "{what}: {reason}")
+                }
+                other => panic!("{what}: accepted ({:?})", other.map(|s| s.k())),
+            }
+        }
+    }
+
+    /// An SRS whose secret everyone knows (s = 1) or whose points are the identity (every pairing
+    /// is 1, so every proof would verify) is refused.
+    #[test]
+    fn degenerate_srs_is_refused() {
+        let k = 2;
+        let mut bytes = Vec::new();
+        write_srs(&Srs::setup(k, OsRng), &mut bytes).expect("write");
+        let len = bytes.len();
+        let (g2_at, s_g2_at) = (len - 2 * G2_RAW_BYTES, len - G2_RAW_BYTES);
+        let mut s_is_one = bytes.clone();
+        s_is_one.copy_within(g2_at..s_g2_at, s_g2_at);
+        let mut identity = bytes.clone();
+        let id1 = G1Affine::identity().to_raw_bytes();
+        let id2 = G2Affine::identity().to_raw_bytes();
+        for i in 0..2 * (1usize << k) {
+            identity[4 + i * G1_RAW_BYTES..4 + (i + 1) * G1_RAW_BYTES].copy_from_slice(&id1);
+        }
+        identity[g2_at..s_g2_at].copy_from_slice(&id2);
+        identity[s_g2_at..].copy_from_slice(&id2);
+        for (what, b) in [("s = 1", s_is_one), ("identity points", identity)] {
+            match srs_from_bytes(&b, Path::new("degenerate")) {
                 Err(ParamsError::Corrupt { reason, .. }) => {
                     assert!(reason.contains("inconsistent"), "{what}: {reason}")
                 }

@@ -469,6 +469,7 @@ impl VerifierParams {
             .ok_or_else(|| malformed(WHAT, "invalid g2"))?;
         let s_g2 =
             G2Affine::from_raw_bytes(&bytes[g1_end + G2_RAW_BYTES..]).ok_or_else(|| malformed(WHAT, "invalid s_g2"))?;
+        halowasm_params::check_nondegenerate(&g0, &g2, &s_g2).map_err(|r| malformed(WHAT, r))?;
         Ok(VerifierParams { g0, g2, s_g2 })
     }
 }

@@ -104,7 +104,7 @@ pub(super) fn cmd_setup(ctx: &Ctx, a: &SetupArgs) -> CmdResult {
     // Other files in the cache may hold another SRS (an earlier setup, or a planted file).
     let mut cached = Vec::new();
     for c in cache.cached()? {
-        let other = srs_file_id(&cache.path_for(c))?;
+        let other = srs_file_id(&cache.path_for(c)).unwrap_or_else(|e| format!("unreadable: {e}"));
         cached.push(serde_json::json!({"k": c, "srs_id": other, "same_srs": other == id}));
     }
     let others: Vec<String> = cached
