@@ -86,6 +86,15 @@ fn max_memory_bounds_a_small_run_and_keygen() {
     let text = common::text(&out);
     assert_eq!(common::code(&out), 1, "{text}");
     assert!(text.contains("making the keys at k = 20") && text.contains("smaller k"), "{text}");
+    // With --pk, sized from the key's metadata before the key is read.
+    let out = common::halowasm(&["keygen", &fib, "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(common::code(&out), 0, "{}", common::text(&out));
+    let pk = dir.path().join("fib.pk");
+    let args = ["prove", &fib, "--invoke", "fib", "--args", "9", "--pk", pk.to_str().unwrap(), "--max-memory", "10M"];
+    let out = common::halowasm(&args);
+    let text = common::text(&out);
+    assert_eq!(common::code(&out), 1, "{text}");
+    assert!(text.contains("proving 159 steps at k = 11") && text.contains("of --max-memory"), "{text}");
     let out = common::halowasm(&["prove", &fib, "--invoke", "fib", "--args", "9", "--max-memory", "lots"]);
     assert_eq!(common::code(&out), 2, "{}", common::text(&out));
 }

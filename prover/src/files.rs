@@ -385,6 +385,35 @@ pub struct PkFile<M> {
 impl<M: Serialize + DeserializeOwned> PkFile<M> {
     const KIND: &'static str = "proving key";
 
+    /// Reads only the metadata of a proving-key file (its first section), **without** checking
+    /// the checksum: for sizing a job (e.g. the memory a proof at the key's `k` needs) before
+    /// the whole file, which can be gigabytes, is read. Never trust what it returns otherwise.
+    pub fn peek_meta(path: impl AsRef<Path>) -> Result<M, FileError> {
+        use std::io::Read;
+        let path = path.as_ref();
+        let io_err = |source| FileError::Io { path: path.to_path_buf(), source };
+        let mut f = File::open(path).map_err(io_err)?;
+        let file_len = f.metadata().map_err(io_err)?.len();
+        let truncated = |needed: u64| FileError::Truncated { kind: Self::KIND, needed, len: file_len };
+        let mut head = [0u8; HEADER_LEN + 8];
+        f.read_exact(&mut head).map_err(|_| truncated(head.len() as u64))?;
+        if &head[..8] != PK_MAGIC {
+            return Err(FileError::BadMagic { expected: Self::KIND });
+        }
+        let version = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(FileError::UnsupportedVersion { kind: Self::KIND, found: version, supported: FORMAT_VERSION });
+        }
+        let len = u64::from_le_bytes(head[12..20].try_into().expect("8 bytes"));
+        const MAX_META: u64 = 16 << 20;
+        if len > MAX_META {
+            return Err(FileError::Malformed { kind: Self::KIND, reason: format!("metadata of {len} bytes") });
+        }
+        let mut meta = vec![0u8; len as usize];
+        f.read_exact(&mut meta).map_err(|_| truncated(head.len() as u64 + len))?;
+        from_json(Self::KIND, &meta)
+    }
+
     /// Encodes the file.
     pub fn to_bytes(&self) -> Vec<u8> {
         encode(PK_MAGIC, &[&json(&self.meta), &self.pk])

@@ -15,6 +15,9 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     }
     let proved = match &a.pk {
         Some(path) => {
+            // Sized from the key's metadata before the key itself (gigabytes at large k) is read.
+            let k = PkFile::<KeyMeta>::peek_meta(path)?.k;
+            program.check_memory(&run, k, resources::Workload::Prove, &opts)?;
             let pb = ctx.progress.spinner("reading the proving key");
             let t = Instant::now();
             let pk = ProverKey::read(path)?;
