@@ -86,6 +86,15 @@ fn max_memory_bounds_a_small_run_and_keygen() {
     let text = common::text(&out);
     assert_eq!(common::code(&out), 1, "{text}");
     assert!(text.contains("making the keys at k = 20") && text.contains("smaller k"), "{text}");
+    // audit runs one MockProver per rayon thread at a time (two here: 2 × 319 MiB > 500 MiB).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_halowasm"))
+        .args(["audit", &fib, "--invoke", "fib", "--args", "900", "--max-memory", "500M"])
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .expect("run halowasm");
+    let text = common::text(&out);
+    assert_eq!(common::code(&out), 1, "{text}");
+    assert!(text.contains("auditing 14415 steps (2 MockProver runs at a time) at k = 14"), "{text}");
     // With --pk, sized from the key's metadata before the key is read.
     let out = common::halowasm(&["keygen", &fib, "-o", dir.path().to_str().unwrap()]);
     assert_eq!(common::code(&out), 0, "{}", common::text(&out));

@@ -228,6 +228,13 @@ pub fn check_nondegenerate(g0: &G1Affine, g2: &G2Affine, s_g2: &G2Affine) -> Res
     if s_g2 == g2 || *s_g2 == -*g2 {
         return Err("s·g2 = ±g2: the secret is ±1".into());
     }
+    // The pairing is bilinear on the prime-order subgroup only; a G2 curve point outside it
+    // (the curve's cofactor is not 1) has no place in an SRS.
+    use group::cofactor::CofactorGroup;
+    let in_subgroup = |p: &G2Affine| bool::from(halo2curves::bn256::G2::from(*p).is_torsion_free());
+    if !in_subgroup(g2) || !in_subgroup(s_g2) {
+        return Err("g2 or s·g2 is not in the prime-order subgroup".into());
+    }
     Ok(())
 }
 
@@ -432,11 +439,17 @@ impl SrsCache {
         }
         tracing::info!(from = bigger, to = k, "downsizing the cached KZG SRS from k = {bigger} to k = {k}");
         srs.downsize(k);
-        // Never replace a file another process may have stored (and be using) meanwhile.
-        if write_atomic_new(&own, |w| write_srs(&srs, w)).map_err(|e| ParamsError::io(&own, e))? {
-            return Ok(Some(srs));
+        // Never replace a file another process may have stored (and be using) meanwhile: if one
+        // did, use that one (through the checks of its own-file branch). Caching the cut is
+        // best-effort: a read-only cache still serves it from memory.
+        match write_atomic_new(&own, |w| write_srs(&srs, w)) {
+            Ok(true) => Ok(Some(srs)),
+            Ok(false) => self.load(k),
+            Err(e) => {
+                tracing::warn!(path = %own.display(), error = %e, "could not cache the downsized SRS");
+                Ok(Some(srs))
+            }
         }
-        self.read_file(&own).map(Some)
     }
 
     /// Imports an SRS file in halo2's `Params::write` format (for example converted from a
@@ -618,6 +631,25 @@ mod tests {
                 }
                 other => panic!("{what}: accepted ({:?})", other.map(|s| s.k())),
             }
+        }
+    }
+
+    /// `g2 = Q`, `s·g2 = 2Q` for a point `Q` of the G2 curve of order 10069 (a factor of the
+    /// cofactor): on the curve, so it parses, but outside the prime-order subgroup.
+    const SMALL_ORDER_G2_PAIR: &str = "5275b088ca01550f2ffdc2c05f96e69e57972eb253a71a2bb081353c77d62c25374d5a829118a43f26239d9834fad71ef00f11d22a33f115611e0c496e37982a92451f817152a3ed73d80502625b95d649a99ab6e81f9cc27c3b305a29567124e095e46636d20853fcfd0540c198db11d8021b4e85c7cbc3d31fe53ad00e5817749a9623269762dd0a88714397826a79df28c671d29799535973df83512b660d14e69a3214d3cdfe90cad1b4cc29c1d49d4c4c498b959937b716a6ffc8e6fa15d42cd7cf119f70a348f81df2e0b7b69410f0ae762e2dffe4403c6a1e7f7b5006e789f2faf5b914ac3963b374b531f28ae2ce325ade411944d566aec7db84f51d";
+
+    #[test]
+    fn g2_points_outside_the_subgroup_are_refused() {
+        let mut bytes = Vec::new();
+        write_srs(&Srs::setup(2, OsRng), &mut bytes).expect("write");
+        let tail = bytes.len() - 2 * G2_RAW_BYTES;
+        let pair: Vec<u8> = (0..SMALL_ORDER_G2_PAIR.len() / 2)
+            .map(|i| u8::from_str_radix(&SMALL_ORDER_G2_PAIR[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect();
+        bytes[tail..].copy_from_slice(&pair);
+        match srs_from_bytes(&bytes, Path::new("small")) {
+            Err(ParamsError::Corrupt { reason, .. }) => assert!(reason.contains("subgroup"), "{reason}"),
+            other => panic!("accepted ({:?})", other.map(|s| s.k())),
         }
     }
 

@@ -159,7 +159,9 @@ pub fn cgroup_headroom() -> Option<(u64, u64)> {
     let mut best: Option<(u64, u64)> = None;
     for line in cgroups.lines() {
         let mut parts = line.splitn(3, ':');
-        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
         let path = path.trim_start_matches('/');
         // (directory candidates, limit file, usage file, inactive-file key in memory.stat)
         let layout: &[(&str, &str, &str, &str)] = if controllers.is_empty() {
