@@ -239,17 +239,20 @@ pub fn check_nondegenerate(g0: &G1Affine, g2: &G2Affine, s_g2: &G2Affine) -> Res
 }
 
 /// Checks that every point of an SRS follows from `g[0]`, `g2` and `s·g2` — the three points its
-/// id (`halowasm_prover::api::srs_id`) names — so that pinning the id pins the whole file:
+/// id (`halowasm_prover::api::srs_id`) names — so that pinning the id pins the whole file. With a
+/// random `ρ` (drawn here, after the file is fixed) and `A = Σ ρ^i·g[i]` (one multi-exponentiation):
 ///
-/// - `g[i+1] = s·g[i]` for every `i`: with random `r_i`, `e(Σ r_i·g[i+1], g2) = e(Σ r_i·g[i], s·g2)`
-///   (a false file passes with probability about `n / |Fr|`);
-/// - `g_lagrange[j] = [L_j(s)]`, the Lagrange basis of the domain of size `2^k` that halo2 commits
-///   in (keys commit the fixed columns with it): with random `r_j`, `Σ r_j·g_lagrange[j] = Σ c_i·g[i]`
-///   where `c` are the coefficients of the polynomial whose evaluations are `r`.
+/// - `g[i+1] = s·g[i]` for every `i`: `Σ_{i<n-1} ρ^i·g[i+1] = ρ^{-1}·(A − g[0])` and
+///   `Σ_{i<n-1} ρ^i·g[i] = A − ρ^{n-1}·g[n-1]`, so `e(ρ^{-1}(A − g[0]), g2) = e(A − ρ^{n-1}g[n-1], s·g2)`;
+///   a false `g` passes for at most `n` values of `ρ`;
+/// - `g_lagrange[j] = [L_j(s)]`, the Lagrange basis of the domain of size `n = 2^k` that halo2
+///   commits in (keys commit the fixed columns with it): for `p(X) = Σ ρ^i·X^i`,
+///   `Σ_j p(ω^j)·g_lagrange[j] = [p(s)] = A`, where `p(ω^j) = (ρ^n − 1)/(ρ·ω^j − 1)`; the vector
+///   `(p(ω^j))_j` is the DFT of `ρ`'s powers, so a false `g_lagrange` passes for at most `n` values.
 ///
 /// Without this, a file with the pinned `g[0]`, `g2`, `s·g2` and doctored other points would make
 /// a verifier derive another program's verifying key (the verifier commits the program's fixed
-/// columns with these points). Cost: four multi-exponentiations of `2^k` points.
+/// columns with these points). Cost: two multi-exponentiations of `2^k` points and two pairings.
 pub fn check_consistent(
     k: u32,
     g: &[G1Affine],
@@ -257,27 +260,54 @@ pub fn check_consistent(
     g2: &G2Affine,
     s_g2: &G2Affine,
 ) -> Result<(), String> {
-    use ff::Field;
+    use ff::{BatchInvert, Field, PrimeField};
     use group::Curve;
     use halo2_proofs::arithmetic::best_multiexp;
-    use halo2curves::bn256::Fr;
+    use halo2curves::bn256::{Fr, G1};
     use halo2curves::pairing::Engine;
     let n = 1usize << k;
     if g.len() != n || g_lagrange.len() != n {
         return Err(format!("expected {n} points in g and g_lagrange"));
     }
     check_nondegenerate(&g[0], g2, s_g2)?;
-    let r: Vec<Fr> = (0..n).map(|_| Fr::random(OsRng)).collect();
+    // ρ must not be an n-th root of unity (then ρ·ω^j = 1 for some j).
+    let rho = loop {
+        let r = Fr::random(OsRng);
+        if r.pow_vartime([n as u64]) != Fr::ONE {
+            break r;
+        }
+    };
+    let mut powers = Vec::with_capacity(n);
+    let mut p = Fr::ONE;
+    for _ in 0..n {
+        powers.push(p);
+        p *= rho;
+    }
+    let a = best_multiexp(&powers, g);
     if n > 1 {
-        let shifted = best_multiexp(&r[..n - 1], &g[1..]).to_affine();
-        let base = best_multiexp(&r[..n - 1], &g[..n - 1]).to_affine();
+        let rho_inv = rho.invert().unwrap_or(Fr::ZERO);
+        let shifted = ((a - G1::from(g[0])) * rho_inv).to_affine();
+        let base = (a - G1::from(g[n - 1]) * powers[n - 1]).to_affine();
         if Bn256::pairing(&shifted, g2) != Bn256::pairing(&base, s_g2) {
             return Err("g is not the powers of the secret of s_g2 (e(g[i+1], g2) != e(g[i], s_g2))".into());
         }
     }
-    let domain = halo2_proofs::poly::EvaluationDomain::<Fr>::new(1, k);
-    let coeffs = domain.lagrange_to_coeff(domain.lagrange_from_vec(r.clone()));
-    if best_multiexp(&r, g_lagrange) != best_multiexp(&coeffs[..], g) {
+    let mut omega = Fr::ROOT_OF_UNITY;
+    for _ in k..Fr::S {
+        omega = omega.square();
+    }
+    let mut evals = Vec::with_capacity(n);
+    let mut w = Fr::ONE;
+    for _ in 0..n {
+        evals.push(rho * w - Fr::ONE);
+        w *= omega;
+    }
+    evals.iter_mut().batch_invert();
+    let factor = rho.pow_vartime([n as u64]) - Fr::ONE;
+    for e in evals.iter_mut() {
+        *e *= factor;
+    }
+    if best_multiexp(&evals, g_lagrange) != a {
         return Err("g_lagrange is not the Lagrange basis of g".into());
     }
     Ok(())
