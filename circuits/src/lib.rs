@@ -235,6 +235,12 @@ pub struct CircuitShape {
 
 /// The configured circuit's column counts.
 pub fn shape() -> CircuitShape {
+    // Configured once: callers (memory estimates, reports) ask several times per proof.
+    static SHAPE: std::sync::OnceLock<CircuitShape> = std::sync::OnceLock::new();
+    SHAPE.get_or_init(configured_shape).clone()
+}
+
+fn configured_shape() -> CircuitShape {
     let mut cs = ConstraintSystem::<Fr>::default();
     VmCircuit::configure(&mut cs);
     CircuitShape {

@@ -57,6 +57,9 @@ pub enum Workload {
     Mock,
     /// Key generation alone (`halowasm keygen`): bounded by the same figure as [`Workload::Prove`].
     Keygen,
+    /// `halowasm audit`: MockProver runs of copies of one circuit, `parallel` at a time (one per
+    /// rayon thread).
+    Audit { parallel: u32 },
 }
 
 impl Workload {
@@ -65,6 +68,7 @@ impl Workload {
             Workload::Prove => format!("proving {steps} steps"),
             Workload::Mock => format!("checking {steps} steps with MockProver"),
             Workload::Keygen => "making the keys".into(),
+            Workload::Audit { parallel } => format!("auditing {steps} steps ({parallel} MockProver runs at a time)"),
         }
     }
 }
@@ -109,6 +113,7 @@ pub fn estimate_peak(shape: &CircuitShape, k: u32, workload: Workload, trace_byt
     let per_row = match workload {
         Workload::Prove | Workload::Keygen => CALIBRATION.prove_bytes_per_row,
         Workload::Mock => CALIBRATION.mock_bytes_per_row,
+        Workload::Audit { parallel } => CALIBRATION.mock_bytes_per_row * parallel.max(1) as f64,
     };
     // Memory per row scales with the polynomials: a narrower circuit holds fewer per row.
     let scale = committed_polys(shape) as f64 / CALIBRATION.polys as f64;
@@ -256,6 +261,7 @@ pub fn check_memory(
     }
     let mut hint = match workload {
         Workload::Keygen => String::from("use a smaller k"),
+        Workload::Audit { .. } => String::from("audit a shorter run, or fewer at a time (RAYON_NUM_THREADS=1)"),
         _ => String::from("prove a shorter run (fewer steps: smaller arguments or --max-steps)"),
     };
     if workload == Workload::Mock {

@@ -292,29 +292,8 @@ fn cmd_audit(ctx: &Ctx, a: &AuditArgs) -> CmdResult {
     // Every case is a MockProver run of a copy of this circuit, one per rayon thread at a time:
     // bounded before the witness is built.
     let k = program.layout_for(&run, &ctx.opts)?.k;
-    let one = program.check_memory(
-        &run,
-        k,
-        resources::Workload::Mock,
-        &ProveOptions { max_memory: Some(u64::MAX), ..ctx.opts.clone() },
-    )?;
-    let threads = rayon::current_num_threads() as u64;
-    let limit = match ctx.opts.max_memory {
-        Some(m) => Some(m),
-        None => resources::memory_available().map(|m| m.bytes),
-    };
-    if let Some(limit) = limit.filter(|&l| one.saturating_mul(threads) > l) {
-        return Err(ProverError::TooMuchMemory {
-            what: format!("auditing {} steps ({threads} MockProver runs at a time)", run.trace.len()),
-            steps: run.trace.len(),
-            k,
-            estimate: one.saturating_mul(threads),
-            limit,
-            limit_source: if ctx.opts.max_memory.is_some() { "--max-memory".into() } else { "available memory".into() },
-            hint: "audit a shorter run, or fewer at a time (RAYON_NUM_THREADS=1)".into(),
-        }
-        .into());
-    }
+    let parallel = rayon::current_num_threads() as u32;
+    program.check_memory(&run, k, resources::Workload::Audit { parallel }, &ctx.opts)?;
     let circuit = program.circuit_with(&run, &ctx.opts)?;
     let opts = halowasm_circuits::AuditOptions {
         rows_per_kind: a.rows_per_kind,

@@ -166,11 +166,12 @@ pub(super) fn cmd_verify(ctx: &Ctx, a: &VerifyArgs) -> CmdResult {
                 let srs = ctx
                     .opts
                     .load_existing_srs(vk.meta.k, &format!("the verifying key names SRS {}", vk.meta.srs_id))?;
-                if srs_id(&VerifierParams::from_srs(&srs)) != vk.meta.srs_id {
+                let cached_id = srs_id(&VerifierParams::from_srs(&srs));
+                if cached_id != vk.meta.srs_id {
                     return Err(ProverError::WrongSrs {
                         what: format!("the verifying key {}", vk_path.display()),
                         found: vk.meta.srs_id.clone(),
-                        expected: srs_id(&VerifierParams::from_srs(&srs)),
+                        expected: cached_id,
                         hint: " (the parameter cache's: import the key's SRS to check it against the program)",
                     }
                     .into());
