@@ -14,9 +14,10 @@
 //!   public input or output, or another number of them.
 //!
 //! A corruption MockProver accepts is reported in [`AuditReport::escaped`].
-use crate::columns::{NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_LANES, NUM_SLOTS};
+use crate::columns::{AUX_PER_ROW, LANES_PER_ROW, NUM_CURSORS, NUM_IMM, SLOTS_PER_ROW};
+use crate::execution::gadget_rows;
 use crate::gadgets::GADGETS;
-use crate::witness::{CellRef, Witness};
+use crate::witness::{CellRef, Physical, Witness};
 use crate::VmCircuit;
 use ff::Field;
 use halo2_proofs::dev::MockProver;
@@ -137,53 +138,26 @@ fn with_witness(c: &VmCircuit, f: impl FnOnce(&mut Witness)) -> VmCircuit {
 
 /// The execution-table cells of a row.
 fn row_cells(gadget: usize, other: usize) -> Vec<CellRef> {
-    let mut v = vec![CellRef::IsStep, CellRef::Pc, CellRef::Sp, CellRef::Depth];
+    let mut v = vec![CellRef::IsStep, CellRef::Live, CellRef::Pc, CellRef::Sp, CellRef::Depth];
     v.extend((0..NUM_CURSORS).map(CellRef::Cursor));
     v.push(CellRef::Sel(gadget));
     if other != gadget {
         v.push(CellRef::Sel(other));
     }
     v.extend((0..NUM_IMM).map(CellRef::Imm));
-    v.extend((0..NUM_AUX).map(CellRef::Aux));
-    for s in 0..NUM_SLOTS {
+    v.extend((0..AUX_PER_ROW).map(CellRef::Aux));
+    for s in 0..SLOTS_PER_ROW {
         v.extend((0..5).map(|f| CellRef::Slot(s, f)));
     }
-    for l in 0..NUM_LANES {
-        v.extend((0..3).map(|f| CellRef::Lane(l, f)));
+    for l in 0..LANES_PER_ROW {
+        v.extend((0..4).map(|f| CellRef::Lane(l, f)));
     }
     v
 }
 
-fn current(w: &Witness, cell: CellRef, r: usize) -> Fr {
-    let step = r < w.steps;
-    let u = |v: &Vec<u64>| Fr::from(if step { v[r] } else { 0 });
+/// The honest value of `cell` at `r`.
+fn current(w: &Witness, p: &Physical, cell: CellRef, r: usize) -> Fr {
     let v = match cell {
-        CellRef::IsStep => Fr::from(step as u64),
-        CellRef::Pc => u(&w.pc),
-        CellRef::Sp => u(&w.sp),
-        CellRef::Depth => u(&w.depth),
-        CellRef::Cursor(i) => u(&w.cursors[i]),
-        CellRef::Sel(g) => Fr::from((step && w.gadget[r] as usize == g) as u64),
-        CellRef::Imm(j) => u(&w.imm[j]),
-        CellRef::Aux(a) => {
-            if step {
-                w.aux[a][r]
-            } else {
-                Fr::ZERO
-            }
-        }
-        CellRef::Slot(s, f) => {
-            let sv = &w.slots[s];
-            let en: Vec<u64> = if step { vec![sv.enable[r] as u64] } else { vec![0] };
-            match f {
-                0 => Fr::from(en[0]),
-                1 => u(&sv.key),
-                2 => u(&sv.v_old),
-                3 => u(&sv.t_prev),
-                _ => u(&sv.v_new),
-            }
-        }
-        CellRef::Lane(l, f) => Fr::from(w.lanes[l].get(r).map_or(0, |x| x[f])),
         CellRef::FinalValue => Fr::from(w.final_value.get(r).copied().unwrap_or(0)),
         CellRef::FinalTime => Fr::from(w.final_time.get(r).copied().unwrap_or(0)),
         CellRef::HeapKey | CellRef::HeapInit | CellRef::IsData | CellRef::HeapCount => {
@@ -196,6 +170,7 @@ fn current(w: &Witness, cell: CellRef, r: usize) -> Fr {
                 (None, _) => Fr::ZERO,
             }
         }
+        _ => p.value(cell, r),
     };
     w.cell(cell, r, v)
 }
@@ -203,20 +178,25 @@ fn current(w: &Witness, cell: CellRef, r: usize) -> Fr {
 fn cell_cases(w: &Witness, opts: &AuditOptions) -> Vec<Case> {
     let mut rng = Rng(opts.seed | 1);
     let mut targets: Vec<(CellRef, usize)> = Vec::new();
+    let p = w.physical();
+    let starts = w.start_rows();
     for g in 0..GADGETS.len() {
-        let rows: Vec<usize> = (0..w.steps).filter(|r| w.gadget[*r] as usize == g).collect();
-        if rows.is_empty() {
+        let steps: Vec<usize> = (0..w.steps).filter(|i| w.gadget[*i] as usize == g).collect();
+        if steps.is_empty() {
             continue;
         }
-        for i in 0..opts.rows_per_kind.min(rows.len()) {
-            let r = rows
-                [(i * rows.len() / opts.rows_per_kind.min(rows.len()) + rng.next() as usize % rows.len()) % rows.len()];
+        for i in 0..opts.rows_per_kind.min(steps.len()) {
+            let n = steps.len();
+            let step = steps[(i * n / opts.rows_per_kind.min(n) + rng.next() as usize % n) % n];
             let other = rng.next() as usize % GADGETS.len();
-            targets.extend(row_cells(g, other).into_iter().map(|c| (c, r)));
+            // Every row of the step.
+            for r in starts[step]..starts[step] + gadget_rows(g) {
+                targets.extend(row_cells(g, other).into_iter().map(|c| (c, r)));
+            }
         }
     }
     // The row after the last step.
-    targets.extend(row_cells(0, 1).into_iter().map(|c| (c, w.steps)));
+    targets.extend(row_cells(0, 1).into_iter().map(|c| (c, p.rows)));
     for _ in 0..4 {
         let r = rng.next() as usize % w.final_value.len().max(1);
         targets.push((CellRef::FinalValue, r));
@@ -236,14 +216,15 @@ fn cell_cases(w: &Witness, opts: &AuditOptions) -> Vec<Case> {
         .enumerate()
         .map(|(i, (cell, r))| {
             let delta = if i % 2 == 0 { None } else { Some(rng.field()) };
+            let owner = (r < p.rows).then(|| starts.partition_point(|s| *s <= r) - 1);
             let what = format!(
                 "{cell:?} at row {r} ({}) {}",
-                if r < w.steps { GADGETS[w.gadget[r] as usize].name } else { "no step" },
+                owner.map_or("no step", |i| GADGETS[w.gadget[i] as usize].name),
                 if delta.is_some() { "set to a random value" } else { "+ 1" }
             );
+            let v = current(w, &p, cell, r);
             let make = move |c: &VmCircuit| {
                 Some(with_witness(c, |w| {
-                    let v = current(w, cell, r);
                     w.overrides.push((cell, r, delta.unwrap_or(v + Fr::ONE)));
                 }))
             };
@@ -325,9 +306,6 @@ fn structural_cases(circuit: &VmCircuit) -> Vec<Case> {
                 }
                 for l in &mut w.lanes {
                     l[r] = [0; 3];
-                    if r + 1 < l.len() {
-                        l[r + 1] = [0; 3];
-                    }
                 }
             }))
         }),

@@ -1,8 +1,12 @@
 //! The step constraint builder: gadgets *declare* what a step does — memory accesses, lane
 //! lookups, the public-table lookup and the state transition — and [`crate::execution`] turns
 //! the declarations of all gadgets into gates. Anything a gadget does not declare is pinned:
-//! `pc` advances by one, `sp` and `depth` stay, unused slots are disabled, unused lanes are zero.
-use crate::columns::{ExecColumns, NUM_AUX, NUM_CURSORS, NUM_LANES, NUM_SLOTS};
+//! `pc` advances by one, `sp` and `depth` stay, unused slots are disabled, unused lanes and aux
+//! cells are zero. Cells are addressed by their index within the step; the builder places them
+//! on the step's rows (see [`crate::columns`]) and records how many rows the gadget takes.
+use crate::columns::{
+    place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_LANES, NUM_SLOTS, SLOTS_PER_ROW,
+};
 use halo2_proofs::plonk::Expression;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
@@ -90,6 +94,8 @@ pub(crate) struct StepBuilder<'a> {
     /// The run ends at this step (no transition).
     pub halts: bool,
     pub aux_used: [bool; NUM_AUX],
+    /// Rows the step takes: one more than the highest row offset of a cell it uses.
+    pub rows: usize,
 }
 
 impl<'a> StepBuilder<'a> {
@@ -108,6 +114,7 @@ impl<'a> StepBuilder<'a> {
             func_table: None,
             halts: false,
             aux_used: [false; NUM_AUX],
+            rows: 1,
         }
     }
 
@@ -123,22 +130,33 @@ impl<'a> StepBuilder<'a> {
     pub fn imm(&self, i: usize) -> Expr {
         self.cols.imm[i].cur()
     }
-    /// Auxiliary cell `i` of this row (marks it used by this gadget).
+    /// Row offset `row` of the step is used.
+    fn uses_row(&mut self, row: usize) -> i32 {
+        self.rows = self.rows.max(row + 1);
+        row as i32
+    }
+    /// Auxiliary cell `i` of this step (marks it used by this gadget).
     pub fn aux(&mut self, i: usize) -> Expr {
         self.aux_used[i] = true;
-        self.cols.aux[i].cur()
+        let (row, col) = place(i, AUX_PER_ROW);
+        let row = self.uses_row(row);
+        self.cols.aux[col].rot(row)
     }
-    pub fn lane(&self, l: usize) -> LaneExpr {
-        let ln = &self.cols.lanes[l];
-        LaneExpr { x: ln.x.cur(), y: ln.y.cur(), z: ln.z.cur() }
+    /// Lane `l` of this step.
+    pub fn lane(&mut self, l: usize) -> LaneExpr {
+        let (row, col) = place(l, LANES_PER_ROW);
+        let row = self.uses_row(row);
+        let ln = &self.cols.lanes[col];
+        LaneExpr { x: ln.x.rot(row), y: ln.y.rot(row), z: ln.z.rot(row) }
     }
-    /// The lane of the next row (for two-row steps, e.g. a store and its tail).
-    pub fn lane_next(&self, l: usize) -> LaneExpr {
-        let ln = &self.cols.lanes[l];
-        LaneExpr { x: ln.x.next(), y: ln.y.next(), z: ln.z.next() }
+    fn slot_cols(&mut self, s: usize) -> (crate::columns::SlotColumns, i32) {
+        let (row, col) = place(s, SLOTS_PER_ROW);
+        let row = self.uses_row(row);
+        (self.cols.slots[col], row)
     }
-    fn slot_values(&self, s: usize) -> (Expr, Expr) {
-        (self.cols.slots[s].v_old.cur(), self.cols.slots[s].v_new.cur())
+    fn slot_values(&mut self, s: usize) -> (Expr, Expr) {
+        let (sc, row) = self.slot_cols(s);
+        (sc.v_old.rot(row), sc.v_new.rot(row))
     }
 
     /// Require `e == 0` on rows of this gadget.
@@ -151,6 +169,7 @@ impl<'a> StepBuilder<'a> {
 
     fn declare_slot(&mut self, s: usize, enable: Expr, space: Space, addr: Expr) {
         assert!(self.slots[s].is_none(), "slot {s} declared twice");
+        self.slot_cols(s);
         self.slots[s] = Some(SlotDecl { enable, key: key(space, addr) });
     }
 
@@ -182,12 +201,13 @@ impl<'a> StepBuilder<'a> {
         self.slot_values(s)
     }
     /// The value slot `s` holds before the step (to use before declaring the slot).
-    pub fn slot_old(&self, s: usize) -> Expr {
-        self.cols.slots[s].v_old.cur()
+    pub fn slot_old(&mut self, s: usize) -> Expr {
+        self.slot_values(s).0
     }
 
     /// Lane `l` is looked up with tag `tag` (an expression of degree <= 1).
     pub fn lane_tag(&mut self, l: usize, tag: Expr) {
+        self.uses_row(place(l, LANES_PER_ROW).0);
         self.lane_tags[l] = Some(tag);
     }
     /// Lanes `range` hold bytes.
@@ -197,11 +217,8 @@ impl<'a> StepBuilder<'a> {
         }
     }
     /// `Σ lane[from + j].x · 256^j` for `j < n` (a little-endian byte sum).
-    pub fn bytes_value(&self, from: usize, n: usize, next_row: bool) -> Expr {
-        (0..n).fold(c(0), |acc, j| {
-            let x = if next_row { self.lane_next(from + j).x } else { self.lane(from + j).x };
-            acc + x * cf(pow2(8 * j as u32))
-        })
+    pub fn bytes_value(&mut self, from: usize, n: usize) -> Expr {
+        (0..n).fold(c(0), |acc, j| acc + self.lane(from + j).x * cf(pow2(8 * j as u32)))
     }
 
     pub fn jump(&mut self, pc: Expr) {
@@ -258,7 +275,7 @@ impl<'a> StepBuilder<'a> {
 
     /// The top bit of a value of width `w64 ? 64 : 32` whose bytes are in lanes `from..from + 8`
     /// (the `y` of its top byte lane).
-    pub fn top_bit(&self, w64: Expr, from: usize) -> Expr {
+    pub fn top_bit(&mut self, w64: Expr, from: usize) -> Expr {
         w64.clone() * self.lane(from + 7).y + (c(1) - w64) * self.lane(from + 3).y
     }
 
@@ -270,7 +287,7 @@ impl<'a> StepBuilder<'a> {
             let x = self.lane(l).x;
             self.require("32-bit value has 4 bytes", (c(1) - w64.clone()) * x);
         }
-        self.bytes_value(from, 8, false)
+        self.bytes_value(from, 8)
     }
 
     /// `x < y` for values of width `w64 ? 64 : 32`: aux `lt` is the answer and lanes

@@ -1,19 +1,36 @@
-//! The columns of the execution table.
+//! The columns of the execution table, and how a step's cells are laid out on them.
+//!
+//! A step takes one or more consecutive rows: its first row holds the state (`pc`, `sp`,
+//! `depth`, IO cursors), its gadget's selector and its immediates; its cells — auxiliary cells,
+//! memory slots and byte lanes — are numbered per step ("virtual" indices, what gadgets use) and
+//! laid out row by row over a few physical columns: virtual aux cell `a` is column
+//! `a % AUX_PER_ROW` of the step's row `a / AUX_PER_ROW`, and likewise for slots and lanes. A
+//! gadget takes as many rows as its highest cell needs, so the common steps (`local.get`,
+//! `const`, `add`) pay for one narrow row and the few wide ones (loads, stores, shifts) for a few.
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem};
 use halo2curves::bn256::Fr;
 
 /// Memory accesses per step (the most a step makes: a store's value, address and two words).
 pub(crate) const NUM_SLOTS: usize = 4;
-/// Lookup lanes per row (a 16-byte window of two heap words).
-pub(crate) const NUM_LANES: usize = 16;
-/// Free auxiliary cells per row (offset and width flags and the sign of a load are the most).
+/// Lookup lanes per step (a store's 16-byte window and its value; a division's 32 bytes).
+pub(crate) const NUM_LANES: usize = 32;
+/// Auxiliary cells per step (offset and width flags and the sign of a load are the most).
 pub(crate) const NUM_AUX: usize = 13;
+/// Physical columns per row: slots, lanes and aux cells.
+pub(crate) const SLOTS_PER_ROW: usize = 2;
+pub(crate) const LANES_PER_ROW: usize = 8;
+pub(crate) const AUX_PER_ROW: usize = 7;
 /// IO cursors: public inputs read and outputs written before the step.
 pub(crate) const NUM_CURSORS: usize = 2;
 pub(crate) const CURSOR_INPUT: usize = 0;
 pub(crate) const CURSOR_OUTPUT: usize = 1;
 /// Immediates of an encoded instruction.
 pub(crate) const NUM_IMM: usize = 3;
+
+/// Row offset and physical column of a step's virtual cell `i` laid out `per_row` to a row.
+pub(crate) const fn place(i: usize, per_row: usize) -> (usize, usize) {
+    (i / per_row, i % per_row)
+}
 
 /// One memory access: the read tuple `(key, v_old, t_prev)` and write tuple `(key, v_new, t)`.
 #[derive(Clone, Copy, Debug)]
@@ -25,9 +42,10 @@ pub(crate) struct SlotColumns {
     pub v_new: Column<Advice>,
 }
 
-/// A lookup lane `(x, y, z)`, looked up with a tag into the lane table.
+/// A lookup lane `(tag, x, y, z)`, looked up in the lane table (tag 0: the all-zero row).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LaneColumns {
+    pub tag: Column<Advice>,
     pub x: Column<Advice>,
     pub y: Column<Advice>,
     pub z: Column<Advice>,
@@ -35,7 +53,10 @@ pub(crate) struct LaneColumns {
 
 #[derive(Clone, Debug)]
 pub(crate) struct ExecColumns {
+    /// 1 on the first row of a step.
     pub is_step: Column<Advice>,
+    /// 1 on every row of the run (a step's rows), 0 after it.
+    pub live: Column<Advice>,
     pub pc: Column<Advice>,
     pub sp: Column<Advice>,
     pub depth: Column<Advice>,
@@ -44,15 +65,16 @@ pub(crate) struct ExecColumns {
     /// One-hot gadget selectors.
     pub sel: Vec<Column<Advice>>,
     pub imm: [Column<Advice>; NUM_IMM],
-    pub aux: [Column<Advice>; NUM_AUX],
-    pub slots: [SlotColumns; NUM_SLOTS],
-    pub lanes: [LaneColumns; NUM_LANES],
+    pub aux: [Column<Advice>; AUX_PER_ROW],
+    pub slots: [SlotColumns; SLOTS_PER_ROW],
+    pub lanes: [LaneColumns; LANES_PER_ROW],
 }
 
 impl ExecColumns {
     pub fn new(meta: &mut ConstraintSystem<Fr>, num_gadgets: usize) -> Self {
         let mut a = || meta.advice_column();
         let is_step = a();
+        let live = a();
         let pc = a();
         let sp = a();
         let depth = a();
@@ -61,7 +83,7 @@ impl ExecColumns {
         let imm = [a(), a(), a()];
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
-        let lanes = std::array::from_fn(|_| LaneColumns { x: a(), y: a(), z: a() });
-        ExecColumns { is_step, pc, sp, depth, cursors, sel, imm, aux, slots, lanes }
+        let lanes = std::array::from_fn(|_| LaneColumns { tag: a(), x: a(), y: a(), z: a() });
+        ExecColumns { is_step, live, pc, sp, depth, cursors, sel, imm, aux, slots, lanes }
     }
 }

@@ -1,15 +1,24 @@
-//! The execution table: one row per step. Combines the declarations of every gadget into the
-//! gates and lookups: one-hot gadget selectors, the code-table lookup (a step can only execute
-//! an instruction of the program), the declared state transitions, memory slots, lanes and the
-//! public-table lookup.
+//! The execution table: each step takes one or more consecutive rows (see [`crate::columns`]).
+//! Combines the declarations of every gadget into the gates and lookups: one-hot gadget
+//! selectors on a step's first row, the code-table lookup (a step can only execute an
+//! instruction of the program), the row structure of a run (`live` rows, each step followed by
+//! its gadget's rows and then the next step), the declared state transitions, memory slots,
+//! lanes and the public-table lookup.
+//!
+//! Pinning: every cell of a live row belongs to exactly one step — the chain of steps starts at
+//! row 0 and each step's next one is `rows` rows later, with only continuation rows between —
+//! and that step's gadget fixes every cell it does not declare to zero (aux cells, lane tags,
+//! slot enables); rows after the run are zero, and the last [`max_rows`] usable rows are never
+//! live, so no step reaches into the blinding rows.
 use crate::builder::{c, Expr, StepBuilder};
-use crate::columns::{ExecColumns, NUM_AUX, NUM_LANES, NUM_SLOTS};
+use crate::columns::{ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_LANES, SLOTS_PER_ROW};
 use crate::gadgets::GADGETS;
 use crate::public::PublicConfig;
 use crate::tables::Tables;
 use halo2_proofs::plonk::{Column, ConstraintSystem, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 use halo2curves::bn256::Fr;
+use std::sync::OnceLock;
 
 #[derive(Clone, Debug)]
 pub(crate) struct ExecutionConfig {
@@ -20,14 +29,93 @@ pub(crate) struct ExecutionConfig {
     pub q_first: Selector,
     /// Rows with a successor row (all but the last usable one).
     pub q_trans: Selector,
-    /// The last usable row (never a step).
-    pub q_last: Selector,
-    /// `row + 1`: the time of the step on this row.
+    /// The last [`max_rows`] usable rows (never live).
+    pub q_end: Selector,
+    /// `row + 1`: the time of the accesses on this row.
     pub t_now: Column<Fixed>,
 }
 
 fn sum(it: impl IntoIterator<Item = Expr>) -> Expr {
     it.into_iter().fold(c(0), |a, b| a + b)
+}
+
+/// The declarations of every gadget over `cols`.
+fn declarations(cols: &ExecColumns) -> Vec<StepBuilder<'_>> {
+    GADGETS
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let mut cb = StepBuilder::new(cols, cols.sel[i].cur());
+            (g.configure)(&mut cb);
+            cb
+        })
+        .collect()
+}
+
+/// What the witness needs of a gadget's declarations: its rows and its lanes' tags.
+pub(crate) struct GadgetPlan {
+    pub rows: usize,
+    /// `(lane, tag)`: the tag as an expression of the step's immediates.
+    tags: Vec<(usize, Expr)>,
+}
+
+struct Plans {
+    gadgets: Vec<GadgetPlan>,
+    /// Column index of each immediate in the plans' expressions.
+    imm_columns: [usize; 3],
+}
+
+fn plans() -> &'static Plans {
+    static PLANS: OnceLock<Plans> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        let cols = ExecColumns::new(&mut cs, GADGETS.len());
+        let gadgets = declarations(&cols)
+            .into_iter()
+            .map(|cb| GadgetPlan {
+                rows: cb.rows,
+                tags: cb.lane_tags.iter().enumerate().filter_map(|(l, t)| t.clone().map(|t| (l, t))).collect(),
+            })
+            .collect();
+        Plans { gadgets, imm_columns: cols.imm.map(|c| c.index()) }
+    })
+}
+
+/// Rows a step of gadget `g` takes.
+pub(crate) fn gadget_rows(g: usize) -> usize {
+    plans().gadgets[g].rows
+}
+
+/// The most rows any step takes.
+pub(crate) fn max_rows() -> usize {
+    plans().gadgets.iter().map(|p| p.rows).max().unwrap_or(1)
+}
+
+/// The tag of every lane of a step of gadget `g` with immediates `imm` (0 for undeclared lanes).
+pub(crate) fn lane_tags(g: usize, imm: &[u64; 3]) -> [u64; NUM_LANES] {
+    let p = plans();
+    let imm_of = |col: usize| -> Fr {
+        let j = p.imm_columns.iter().position(|c| *c == col);
+        Fr::from(imm[j.expect("lane tags depend on immediates only")])
+    };
+    let mut tags = [0u64; NUM_LANES];
+    for (l, t) in &p.gadgets[g].tags {
+        let v = t.evaluate(
+            &|c| c,
+            &|_| unreachable!("lane tags use no selector"),
+            &|_| unreachable!("lane tags use no fixed column"),
+            &|q| imm_of(q.column_index()),
+            &|_| unreachable!("lane tags use no instance"),
+            &|_| unreachable!("lane tags use no challenge"),
+            &|a| -a,
+            &|a, b| a + b,
+            &|a, b| a * b,
+            &|a, f| a * f,
+        );
+        let bytes = v.to_bytes();
+        tags[*l] = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+    }
+    tags
 }
 
 impl ExecutionConfig {
@@ -36,21 +124,18 @@ impl ExecutionConfig {
         let q_active = meta.selector();
         let q_first = meta.selector();
         let q_trans = meta.selector();
-        let q_last = meta.selector();
+        let q_end = meta.selector();
         let t_now = meta.fixed_column();
         meta.enable_equality(cols.pc);
 
-        let builders: Vec<StepBuilder> = GADGETS
-            .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let mut cb = StepBuilder::new(&cols, cols.sel[i].cur());
-                (g.configure)(&mut cb);
-                cb
-            })
-            .collect();
+        let builders = declarations(&cols);
         let sels: Vec<Expr> = cols.sel.iter().map(|s| s.cur()).collect();
+        let rows: Vec<usize> = builders.iter().map(|cb| cb.rows).collect();
+        let max_rows = rows.iter().copied().max().unwrap_or(1);
         let is_step = cols.is_step.cur();
+        let live = cols.live.cur();
+        // Selectors of the gadgets whose steps reach row offset `j`.
+        let reaching = |j: usize| sum((0..GADGETS.len()).filter(|g| rows[*g] > j).map(|g| sels[g].clone()));
 
         for (cb, g) in builders.iter().zip(GADGETS) {
             if !cb.constraints.is_empty() {
@@ -62,41 +147,79 @@ impl ExecutionConfig {
             }
         }
 
-        meta.create_gate("step structure", |m| {
+        meta.create_gate("row structure", |m| {
             let q = m.query_selector(q_active);
             let mut v: Vec<(&'static str, Expr)> = Vec::new();
             v.push(("is_step is a bit", is_step.clone() * (c(1) - is_step.clone())));
+            v.push(("live is a bit", live.clone() * (c(1) - live.clone())));
+            v.push(("a step is live", is_step.clone() * (c(1) - live.clone())));
             for s in &sels {
                 v.push(("selector is a bit", s.clone() * (c(1) - s.clone())));
             }
             v.push(("exactly one gadget per step", sum(sels.clone()) - is_step.clone()));
             let off = c(1) - is_step.clone();
             for col in [cols.pc, cols.sp, cols.depth].into_iter().chain(cols.cursors) {
-                v.push(("no state outside steps", off.clone() * col.cur()));
+                v.push(("no state outside a step's first row", off.clone() * col.cur()));
             }
             for col in cols.imm {
-                v.push(("no immediates outside steps", off.clone() * col.cur()));
+                v.push(("no immediates outside a step's first row", off.clone() * col.cur()));
             }
-            // An aux cell not used by the row's gadget is zero.
-            for a in 0..NUM_AUX {
-                let users = sum(builders.iter().zip(&sels).filter(|(cb, _)| cb.aux_used[a]).map(|(_, s)| s.clone()));
-                v.push(("unused aux cell is zero", (c(1) - users) * cols.aux[a].cur()));
+            let dead = c(1) - live.clone();
+            for col in cols.aux.iter().chain(cols.lanes.iter().map(|l| &l.tag)).chain(cols.slots.iter().map(|s| &s.enable))
+            {
+                v.push(("rows after the run are empty", dead.clone() * col.cur()));
             }
-            for s in 0..NUM_SLOTS {
-                let slot = cols.slots[s];
+            for slot in cols.slots {
                 let en = slot.enable.cur();
-                let en_decl = sum(builders
-                    .iter()
-                    .zip(&sels)
-                    .filter_map(|(cb, sel)| cb.slots[s].as_ref().map(|d| sel.clone() * d.enable.clone())));
-                let key_decl = sum(builders
-                    .iter()
-                    .zip(&sels)
-                    .filter_map(|(cb, sel)| cb.slots[s].as_ref().map(|d| sel.clone() * d.key.clone())));
-                v.push(("slot enable as declared", en.clone() - en_decl));
-                v.push(("slot key as declared", en.clone() * (slot.key.cur() - key_decl)));
+                v.push(("slot enable is a bit", en.clone() * (c(1) - en.clone())));
                 for col in [slot.key, slot.v_old, slot.t_prev, slot.v_new] {
                     v.push(("disabled slot is zero", (c(1) - en.clone()) * col.cur()));
+                }
+            }
+            v.into_iter().map(|(n, e)| (n, q.clone() * e)).collect::<Vec<_>>()
+        });
+
+        meta.create_gate("a step's rows", |m| {
+            let q = m.query_selector(q_active);
+            let mut v: Vec<(&'static str, Expr)> = Vec::new();
+            for j in 1..max_rows {
+                let r = reaching(j);
+                v.push(("a step's later rows are no step", r.clone() * cols.is_step.rot(j as i32)));
+                v.push(("a step's later rows are live", r * (c(1) - cols.live.rot(j as i32))));
+            }
+            // The step's cells: what the gadget declares, zero elsewhere.
+            for j in 0..max_rows {
+                let users = |pred: &dyn Fn(&StepBuilder) -> bool| {
+                    sum(builders.iter().zip(&sels).zip(&rows).filter(|((cb, _), r)| **r > j && pred(cb)).map(|((_, s), _)| s.clone()))
+                };
+                for col in 0..AUX_PER_ROW {
+                    let a = j * AUX_PER_ROW + col;
+                    let idle = users(&|cb| a >= NUM_AUX || !cb.aux_used[a]);
+                    v.push(("unused aux cell is zero", idle * cols.aux[col].rot(j as i32)));
+                }
+                for col in 0..LANES_PER_ROW {
+                    let l = j * LANES_PER_ROW + col;
+                    let tag = cols.lanes[col].tag.rot(j as i32);
+                    let e = sum(builders.iter().zip(&sels).zip(&rows).filter(|(_, r)| **r > j).map(|((cb, s), _)| {
+                        let t = cb.lane_tags.get(l).cloned().flatten().unwrap_or(c(0));
+                        s.clone() * (tag.clone() - t)
+                    }));
+                    v.push(("lane tag as declared", e));
+                }
+                for col in 0..SLOTS_PER_ROW {
+                    let s = j * SLOTS_PER_ROW + col;
+                    let slot = cols.slots[col];
+                    let en = slot.enable.rot(j as i32);
+                    let e = sum(builders.iter().zip(&sels).zip(&rows).filter(|(_, r)| **r > j).map(|((cb, sel), _)| {
+                        let d = cb.slots.get(s).cloned().flatten().map_or(c(0), |d| d.enable);
+                        sel.clone() * (en.clone() - d)
+                    }));
+                    v.push(("slot enable as declared", e));
+                    let key = slot.key.rot(j as i32);
+                    let e = sum(builders.iter().zip(&sels).filter_map(|(cb, sel)| {
+                        cb.slots.get(s).cloned().flatten().map(|d| sel.clone() * en.clone() * (key.clone() - d.key))
+                    }));
+                    v.push(("slot key as declared", e));
                 }
             }
             v.into_iter().map(|(n, e)| (n, q.clone() * e)).collect::<Vec<_>>()
@@ -112,41 +235,37 @@ impl ExecutionConfig {
                 ("no output written yet", q * cols.cursors[1].cur()),
             ]
         });
-        meta.create_gate("after the last step", |m| {
-            let q = m.query_selector(q_last);
-            vec![("the last usable row is not a step", q * is_step.clone())]
+        meta.create_gate("after the run", |m| {
+            let q = m.query_selector(q_end);
+            vec![("the last rows are not live", q * live.clone())]
+        });
+        meta.create_gate("live rows are contiguous", |m| {
+            let q = m.query_selector(q_trans);
+            vec![("no live row after a dead one", q * cols.live.next() * (c(1) - live.clone()))]
         });
 
         meta.create_gate("transition", |m| {
-            let q = m.query_selector(q_trans);
-            let next_is_step = cols.is_step.next();
-            let halt = builders.iter().zip(&sels).filter(|(cb, _)| cb.halts).map(|(_, s)| s.clone());
-            let halt = sum(halt);
-            let mut v = vec![
-                ("steps are contiguous", next_is_step.clone() * (c(1) - is_step.clone())),
-                ("halt is the last step", halt.clone() * next_is_step.clone()),
-                ("the last step is halt", is_step.clone() * (c(1) - next_is_step) * (c(1) - halt)),
-            ];
-            let (pc, sp, depth) = (cols.pc.cur(), cols.sp.cur(), cols.depth.cur());
-            let moving = || builders.iter().zip(&sels).filter(|(cb, _)| !cb.halts);
-            let pc_next =
-                sum(moving()
-                    .map(|(cb, s)| s.clone() * (cols.pc.next() - cb.next_pc.clone().unwrap_or(pc.clone() + c(1)))));
-            let sp_next =
-                sum(moving()
-                    .map(|(cb, s)| s.clone() * (cols.sp.next() - sp.clone() - cb.sp_delta.clone().unwrap_or(c(0)))));
-            let depth_next = sum(moving().map(|(cb, s)| {
-                s.clone() * (cols.depth.next() - depth.clone() - cb.depth_delta.clone().unwrap_or(c(0)))
-            }));
-            for i in 0..cols.cursors.len() {
-                let cur = cols.cursors[i];
-                let next = sum(moving()
-                    .map(|(cb, s)| s.clone() * (cur.next() - cur.cur() - cb.cursor_delta[i].clone().unwrap_or(c(0)))));
-                v.push(("IO cursor transition", next));
+            let q = m.query_selector(q_active);
+            let mut v: Vec<(&'static str, Expr)> = Vec::new();
+            for ((cb, s), r) in builders.iter().zip(&sels).zip(&rows) {
+                let r = *r as i32;
+                if cb.halts {
+                    v.push(("halt is the last step", s.clone() * cols.live.rot(r)));
+                    continue;
+                }
+                let (pc, sp, depth) = (cols.pc.cur(), cols.sp.cur(), cols.depth.cur());
+                v.push(("a step is followed by a step", s.clone() * (c(1) - cols.is_step.rot(r))));
+                let next_pc = cb.next_pc.clone().unwrap_or(pc + c(1));
+                v.push(("pc transition", s.clone() * (cols.pc.rot(r) - next_pc)));
+                let sp_d = cb.sp_delta.clone().unwrap_or(c(0));
+                v.push(("sp transition", s.clone() * (cols.sp.rot(r) - sp - sp_d)));
+                let depth_d = cb.depth_delta.clone().unwrap_or(c(0));
+                v.push(("depth transition", s.clone() * (cols.depth.rot(r) - depth - depth_d)));
+                for (i, cur) in cols.cursors.iter().enumerate() {
+                    let d = cb.cursor_delta[i].clone().unwrap_or(c(0));
+                    v.push(("IO cursor transition", s.clone() * (cur.rot(r) - cur.cur() - d)));
+                }
             }
-            v.push(("pc transition", pc_next));
-            v.push(("sp transition", sp_next));
-            v.push(("depth transition", depth_next));
             v.into_iter().map(|(n, e)| (n, q.clone() * e)).collect::<Vec<_>>()
         });
 
@@ -160,15 +279,10 @@ impl ExecutionConfig {
             }
             v
         });
-        for l in 0..NUM_LANES {
+        for lane in cols.lanes {
             meta.lookup("lane", |_| {
-                let tag = sum(builders
-                    .iter()
-                    .zip(&sels)
-                    .filter_map(|(cb, s)| cb.lane_tags[l].as_ref().map(|t| s.clone() * t.clone())));
-                let lane = cols.lanes[l];
                 vec![
-                    (tag, tables.lane[0]),
+                    (lane.tag.cur(), tables.lane[0]),
                     (lane.x.cur(), tables.lane[1]),
                     (lane.y.cur(), tables.lane[2]),
                     (lane.z.cur(), tables.lane[3]),
@@ -176,9 +290,8 @@ impl ExecutionConfig {
             });
         }
         // Offline memory checking needs every read to name an earlier time.
-        for s in 0..NUM_SLOTS {
+        for slot in cols.slots {
             meta.lookup("slot time is earlier", |m| {
-                let slot = cols.slots[s];
                 let t = m.query_fixed(t_now, Rotation::cur());
                 vec![(slot.enable.cur() * (t - slot.t_prev.cur() - c(1)), tables.range)]
             });
@@ -206,6 +319,6 @@ impl ExecutionConfig {
             vec![(part(0), public.tag.cur()), (part(1), public.index.cur()), (part(2), public.value.cur())]
         });
 
-        ExecutionConfig { cols, q_active, q_first, q_trans, q_last, t_now }
+        ExecutionConfig { cols, q_active, q_first, q_trans, q_end, t_now }
     }
 }

@@ -146,7 +146,7 @@ impl Layout {
         }
         let data = heap::data_words(image);
         let heap_needed = heap::required_words(heap_words as u32, &data, &touched);
-        let needed_rows = table_rows(image).iter().map(|(_, rows)| *rows).fold(trace.len() + 2, usize::max);
+        let needed_rows = table_rows(image).iter().map(|(_, rows)| *rows).fold(rows_needed(image, trace), usize::max);
         for k in MIN_K..=MAX_K {
             if usable_rows(k) < needed_rows {
                 continue;
@@ -203,6 +203,12 @@ impl Layout {
     pub fn instance_len(&self) -> usize {
         self.io_base() + 1 + self.inputs_cap as usize + self.outputs_cap as usize
     }
+}
+
+/// Usable rows a run needs: its steps' rows and the rows after the run that no step reaches
+/// into (see [`crate::execution`]).
+pub(crate) fn rows_needed(image: &Image, trace: &Trace) -> usize {
+    crate::witness::trace_rows(image, trace) + crate::execution::max_rows()
 }
 
 /// Rows the program's fixed tables need whatever the run: its data words (plus the two pinned

@@ -166,12 +166,9 @@ impl VmCircuit {
         trace: &Trace,
     ) -> Result<Self, CircuitError> {
         tables::check_supported(&image, trace)?;
-        if trace.len() + 2 > usable_rows(layout.k) {
-            return Err(CircuitError::TooLong {
-                steps: trace.len(),
-                rows_needed: trace.len() + 2,
-                rows_available: usable_rows(layout.k),
-            });
+        let rows_needed = layout::rows_needed(&image, trace);
+        if rows_needed > usable_rows(layout.k) {
+            return Err(CircuitError::TooLong { steps: trace.len(), rows_needed, rows_available: usable_rows(layout.k) });
         }
         let instance = statement.instances(&layout)?.remove(0);
         let witness = Witness::new(&image, &layout, trace)?;
@@ -288,7 +285,9 @@ impl Circuit<Fr> for VmCircuit {
             |mut region| {
                 ex.q_first.enable(&mut region, 0)?;
                 mem.q_first.enable(&mut region, 0)?;
-                ex.q_last.enable(&mut region, usable - 1)?;
+                for r in usable - execution::max_rows()..usable {
+                    ex.q_end.enable(&mut region, r)?;
+                }
                 mem.q_last.enable(&mut region, usable - 1)?;
                 for r in 0..usable {
                     ex.q_active.enable(&mut region, r)?;
@@ -331,7 +330,7 @@ impl Circuit<Fr> for VmCircuit {
         let gamma = layouter.get_challenge(mem.gamma);
         let products = match w {
             Some(w) => theta.zip(gamma).map(|(t, g)| {
-                let rows = product_rows(w, &init, usable);
+                let rows = product_rows(w, &w.physical(), &init, usable);
                 memory_check::products(&rows, t, g)
             }),
             None => Value::unknown(),
@@ -382,18 +381,12 @@ fn assign_heap_fixed(
     Ok(())
 }
 
-fn product_rows(w: &Witness, init: &[(u64, u64)], usable: usize) -> Vec<ProductRow> {
+fn product_rows(w: &Witness, p: &witness::Physical, init: &[(u64, u64)], usable: usize) -> Vec<ProductRow> {
     (0..usable)
         .map(|r| {
             let slots = std::array::from_fn(|s| {
-                let sv = &w.slots[s];
-                let cell = |f: usize, v: u64| w.cell(CellRef::Slot(s, f), r, Fr::from(v));
-                if r < w.steps {
-                    let en = sv.enable[r] as u64;
-                    (cell(0, en), cell(1, sv.key[r]), cell(2, sv.v_old[r]), cell(3, sv.t_prev[r]), cell(4, sv.v_new[r]))
-                } else {
-                    (cell(0, 0), cell(1, 0), cell(2, 0), cell(3, 0), cell(4, 0))
-                }
+                let cell = |f: usize| w.cell(CellRef::Slot(s, f), r, p.value(CellRef::Slot(s, f), r));
+                (cell(0), cell(1), cell(2), cell(3), cell(4))
             });
             let heap = r.checked_sub(w.heap_start).and_then(|i| w.heap.get(i));
             let entry = match heap {
@@ -420,25 +413,29 @@ fn assign_witness(
 ) {
     let cols = &ex.cols;
     let k = |v: u64| Value::known(Fr::from(v));
-    for r in 0..w.steps {
-        region.assign_advice(cols.is_step, r, k(1));
+    let p = w.physical();
+    for r in 0..p.rows {
+        region.assign_advice(cols.is_step, r, k(p.is_step[r] as u64));
+        region.assign_advice(cols.live, r, k(1));
         if r > 0 {
-            region.assign_advice(cols.pc, r, k(w.pc[r]));
+            region.assign_advice(cols.pc, r, k(p.pc[r]));
         }
-        region.assign_advice(cols.sp, r, k(w.sp[r]));
-        region.assign_advice(cols.depth, r, k(w.depth[r]));
+        region.assign_advice(cols.sp, r, k(p.sp[r]));
+        region.assign_advice(cols.depth, r, k(p.depth[r]));
         for (i, col) in cols.cursors.iter().enumerate() {
-            region.assign_advice(*col, r, k(w.cursors[i][r]));
+            region.assign_advice(*col, r, k(p.cursors[i][r]));
         }
-        region.assign_advice(cols.sel[w.gadget[r] as usize], r, k(1));
+        if let Some(g) = p.gadget[r] {
+            region.assign_advice(cols.sel[g], r, k(1));
+        }
         for j in 0..3 {
-            region.assign_advice(cols.imm[j], r, k(w.imm[j][r]));
+            region.assign_advice(cols.imm[j], r, k(p.imm[j][r]));
         }
         for (a, col) in cols.aux.iter().enumerate() {
-            region.assign_advice(*col, r, Value::known(w.aux[a][r]));
+            region.assign_advice(*col, r, Value::known(p.aux[a][r]));
         }
         for (s, sc) in cols.slots.iter().enumerate() {
-            let sv = &w.slots[s];
+            let sv = &p.slots[s];
             region.assign_advice(sc.enable, r, k(sv.enable[r] as u64));
             region.assign_advice(sc.key, r, k(sv.key[r]));
             region.assign_advice(sc.v_old, r, k(sv.v_old[r]));
@@ -446,10 +443,11 @@ fn assign_witness(
             region.assign_advice(sc.v_new, r, k(sv.v_new[r]));
         }
         for (l, lc) in cols.lanes.iter().enumerate() {
-            let [x, y, z] = w.lanes[l][r];
+            let [x, y, z, tag] = p.lanes[l][r];
             region.assign_advice(lc.x, r, k(x));
             region.assign_advice(lc.y, r, k(y));
             region.assign_advice(lc.z, r, k(z));
+            region.assign_advice(lc.tag, r, k(tag));
         }
     }
     for (r, (v, t)) in w.final_value.iter().zip(&w.final_time).enumerate() {
@@ -467,6 +465,7 @@ fn assign_witness(
     for (cell, r, v) in &w.overrides {
         let col = match *cell {
             CellRef::IsStep => cols.is_step,
+            CellRef::Live => cols.live,
             CellRef::Pc => cols.pc,
             CellRef::Sp => cols.sp,
             CellRef::Depth => cols.depth,
@@ -478,7 +477,7 @@ fn assign_witness(
                 let sc = &cols.slots[s];
                 [sc.enable, sc.key, sc.v_old, sc.t_prev, sc.v_new][f]
             }
-            CellRef::Lane(l, f) => [cols.lanes[l].x, cols.lanes[l].y, cols.lanes[l].z][f],
+            CellRef::Lane(l, f) => [cols.lanes[l].x, cols.lanes[l].y, cols.lanes[l].z, cols.lanes[l].tag][f],
             CellRef::FinalValue => mem.final_value,
             CellRef::FinalTime => mem.final_time,
             CellRef::HeapKey => h.key,

@@ -12,7 +12,7 @@
 //! the last value written (or the initial value), and an address outside the table (past the
 //! end of memory, too deep a stack) can never be read or written.
 use crate::builder::{c, Expr};
-use crate::columns::{ExecColumns, NUM_SLOTS};
+use crate::columns::{ExecColumns, SLOTS_PER_ROW as NUM_SLOTS};
 use crate::heap::HeapConfig;
 use crate::tables::Tables;
 use ff::{BatchInvert, Field};
@@ -124,7 +124,7 @@ impl MemoryConfig {
     }
 }
 
-/// Per-row inputs of the product: the slots' tuples and the memory table's tuples.
+/// Per-row inputs of the product: the row's slots' tuples and the memory table's tuples.
 pub(crate) struct ProductRow {
     /// `(enable, key, v_old, t_prev, v_new)` per slot.
     pub slots: [(Fr, Fr, Fr, Fr, Fr); NUM_SLOTS],

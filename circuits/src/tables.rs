@@ -199,7 +199,7 @@ impl Tables {
 
 /// Check that every instruction of a trace can be proven, naming the first that cannot.
 pub(crate) fn check_supported(image: &Image, trace: &halowasm_vm::Trace) -> Result<(), CircuitError> {
-    for s in &trace.steps {
+    for s in crate::witness::proven_steps(image, trace) {
         encode(&image.code[s.pc as usize], image).map_err(|e| match e {
             CircuitError::Unsupported(i) => {
                 let func = image.function_at(s.pc).map(|(_, f)| f.name.clone()).unwrap_or_else(|| "entry stub".into());

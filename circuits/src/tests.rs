@@ -141,7 +141,8 @@ fn tampering_is_rejected() {
             "read time not earlier",
             Box::new(|c| {
                 let r = row_of(c, "local.get");
-                c.witness_mut().slots[0].t_prev[r] = r as u64 + 1;
+                let w = c.witness_mut();
+                w.slots[0].t_prev[r] = crate::witness::Witness::time(w.start_rows()[r], 0);
             }),
         ),
         (
@@ -434,7 +435,7 @@ fn division_accepted_and_pinned() {
     }
 }
 
-/// Recompute the gadget witness (lanes, aux, the tail's lanes) of step `row` from its slots.
+/// Recompute the gadget witness (lanes, aux) of step `row` from its slots.
 pub(crate) fn reassign(c: &mut VmCircuit, row: usize) {
     let w = c.witness_mut();
     let space = |k: u64| [Space::Stack, Space::Frame, Space::Global, Space::Heap][(k >> 32) as usize];
@@ -455,17 +456,13 @@ pub(crate) fn reassign(c: &mut VmCircuit, row: usize) {
         imm: [w.imm[0][row], w.imm[1][row], w.imm[2][row]],
         aux: [Fr::ZERO; crate::columns::NUM_AUX],
         lanes: [[0; 3]; crate::columns::NUM_LANES],
-        lanes_next: None,
         next_pc: w.pc.get(row + 1).copied().unwrap_or(0),
         cursors: [w.cursors[0][row], w.cursors[1][row]],
     };
     (crate::gadgets::GADGETS[w.gadget[row] as usize].assign)(&mut sw).expect("assign");
-    let (lanes, next, aux) = (sw.lanes, sw.lanes_next, sw.aux);
+    let (lanes, aux) = (sw.lanes, sw.aux);
     for l in 0..crate::columns::NUM_LANES {
         w.lanes[l][row] = lanes[l];
-        if let Some(n) = next {
-            w.lanes[l][row + 1] = n[l];
-        }
     }
     for (a, v) in aux.iter().enumerate() {
         w.aux[a][row] = *v;

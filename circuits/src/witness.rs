@@ -1,5 +1,10 @@
-//! Witness generation: trace steps → cell values of the execution and memory tables.
-use crate::columns::{NUM_AUX, NUM_LANES, NUM_SLOTS};
+//! Witness generation: trace steps → cell values of the execution and memory tables. The
+//! witness is kept per step with the gadgets' (virtual) cell indices, which is what gadgets fill
+//! and tests edit; [`Witness::physical`] lays it out on the rows and columns of the circuit.
+use crate::columns::{
+    place, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_LANES, NUM_SLOTS, SLOTS_PER_ROW,
+};
+use crate::execution::{gadget_rows, lane_tags};
 use crate::gadgets::{encode, GADGETS};
 use crate::heap::{heap_region, HeapRow};
 use crate::layout::Layout;
@@ -15,8 +20,6 @@ pub(crate) struct StepWitness<'a> {
     pub imm: [u64; 3],
     pub aux: [Fr; NUM_AUX],
     pub lanes: [[u64; 3]; NUM_LANES],
-    /// Lanes of the next row (a store's tail).
-    pub lanes_next: Option<[[u64; 3]; NUM_LANES]>,
     /// The pc of the next step (0 after the last).
     pub next_pc: u64,
     /// IO cursors before the step.
@@ -45,10 +48,12 @@ impl StepWitness<'_> {
     }
 }
 
-/// An advice cell of the execution or memory table, by role (the audit overrides cells).
+/// An advice cell of the execution or memory table, by role and physical column (the audit
+/// overrides cells).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum CellRef {
     IsStep,
+    Live,
     Pc,
     Sp,
     Depth,
@@ -58,7 +63,7 @@ pub(crate) enum CellRef {
     Aux(usize),
     /// Slot `s`, field 0..5: enable, key, v_old, t_prev, v_new.
     Slot(usize, usize),
-    /// Lane `l`, field 0..3: x, y, z.
+    /// Lane `l`, field 0..4: x, y, z, tag.
     Lane(usize, usize),
     FinalValue,
     FinalTime,
@@ -79,9 +84,10 @@ pub(crate) struct SlotValues {
     pub v_new: Vec<u64>,
 }
 
-/// All values of the execution and memory tables (phase 1).
+/// All values of the execution and memory tables (phase 1), the execution table per step.
 #[derive(Clone)]
 pub(crate) struct Witness {
+    /// Steps of the circuit (the VM's steps without the `tail`s that the step before absorbs).
     pub steps: usize,
     pub pc: Vec<u64>,
     pub sp: Vec<u64>,
@@ -92,7 +98,7 @@ pub(crate) struct Witness {
     pub imm: [Vec<u64>; 3],
     pub aux: [Vec<Fr>; NUM_AUX],
     pub slots: [SlotValues; NUM_SLOTS],
-    /// `lanes[l][row] = (x, y, z)`.
+    /// `lanes[l][step] = (x, y, z)`.
     pub lanes: Vec<Vec<[u64; 3]>>,
     /// Final value and last access time of every memory-table row.
     pub final_value: Vec<u64>,
@@ -108,13 +114,35 @@ pub(crate) struct Witness {
 }
 
 impl Witness {
-    /// Bytes of `v` into lanes `from..from + 8` of row `row`.
+    /// Bytes of `v` into lanes `from..from + 8` of step `step`.
     #[cfg(test)]
-    pub fn set_lane_bytes(&mut self, row: usize, from: usize, v: u64) {
+    pub fn set_lane_bytes(&mut self, step: usize, from: usize, v: u64) {
         for j in 0..8 {
             let b = (v >> (8 * j)) & 0xff;
-            self.lanes[from + j][row] = [b, b >> 7, 0];
+            self.lanes[from + j][step] = [b, b >> 7, 0];
         }
+    }
+
+    /// First row of every step.
+    pub fn start_rows(&self) -> Vec<usize> {
+        let mut row = 0;
+        (0..self.steps)
+            .map(|i| {
+                let r = row;
+                row += gadget_rows(self.gadget[i] as usize);
+                r
+            })
+            .collect()
+    }
+
+    /// Rows of the run (the live rows).
+    pub fn rows(&self) -> usize {
+        (0..self.steps).map(|i| gadget_rows(self.gadget[i] as usize)).sum()
+    }
+
+    /// The time of virtual slot `s` of the step starting at row `start`.
+    pub fn time(start: usize, s: usize) -> u64 {
+        (start + place(s, SLOTS_PER_ROW).0) as u64 + 1
     }
 
     /// The value of `cell` at `row`: an override, or `value`.
@@ -145,7 +173,8 @@ pub(crate) fn initial_memory(image: &Image, layout: &Layout) -> Vec<(u64, u64)> 
 
 impl Witness {
     pub fn new(image: &Image, layout: &Layout, trace: &Trace) -> Result<Self, CircuitError> {
-        let n = trace.len();
+        let steps: Vec<&Step> = proven_steps(image, trace).collect();
+        let n = steps.len();
         let mut w = Witness {
             steps: n,
             pc: Vec::with_capacity(n),
@@ -156,7 +185,7 @@ impl Witness {
             imm: Default::default(),
             aux: std::array::from_fn(|_| vec![Fr::ZERO; n]),
             slots: Default::default(),
-            lanes: vec![vec![[0; 3]; n + 1]; NUM_LANES],
+            lanes: vec![vec![[0; 3]; n]; NUM_LANES],
             final_value: Vec::new(),
             final_time: Vec::new(),
             heap_start: layout.heap_start(),
@@ -165,13 +194,14 @@ impl Witness {
             overrides: Vec::new(),
         };
         let touched: BTreeSet<u32> = trace.accesses.iter().filter(|a| a.space == Space::Heap).map(|a| a.addr).collect();
+
         w.heap = heap_region(image, layout, &touched)?;
         w.heap_index = w.heap.iter().enumerate().map(|(i, h)| (h.key as u32, w.heap_start + i)).collect();
         let mut last: HashMap<usize, (u64, u64)> = HashMap::new(); // row -> (value, time)
-        let mut pending_lanes: Option<[[u64; 3]; NUM_LANES]> = None;
         let (mut inputs_read, mut outputs_written) = (0u64, 0u64);
-        for (i, step) in trace.steps.iter().enumerate() {
-            let t = i as u64 + 1;
+        let mut start = 0usize;
+        for (i, step) in steps.iter().enumerate() {
+            let step: &Step = step;
             let (g, imm) = encode(&step.instr(image), image)?;
             w.pc.push(step.pc as u64);
             w.sp.push(step.sp as u64);
@@ -203,6 +233,7 @@ impl Witness {
                 let sv = &mut w.slots[s];
                 match acc.get(s).zip(row) {
                     Some((a, row)) => {
+                        let t = Witness::time(start, s);
                         let t_prev = last.get(&row).map_or(0, |(_, t)| *t);
                         last.insert(row, (a.new, t));
                         sv.enable.push(true);
@@ -220,26 +251,23 @@ impl Witness {
                     }
                 }
             }
-            let next_pc = trace.steps.get(i + 1).map_or(0, |s| s.pc as u64);
+            let next_pc = steps.get(i + 1).map_or(0, |s| s.pc as u64);
             let mut sw = StepWitness {
                 acc,
                 imm,
                 aux: [Fr::ZERO; NUM_AUX],
                 lanes: [[0; 3]; NUM_LANES],
-                lanes_next: None,
                 next_pc,
                 cursors: [w.cursors[0][i], w.cursors[1][i]],
             };
             (GADGETS[g].assign)(&mut sw)?;
-            let lanes = pending_lanes.take().unwrap_or(sw.lanes);
-            for (l, v) in lanes.iter().enumerate() {
+            for (l, v) in sw.lanes.iter().enumerate() {
                 w.lanes[l][i] = *v;
             }
-            pending_lanes = sw.lanes_next;
             for (a, v) in sw.aux.iter().enumerate() {
                 w.aux[a][i] = *v;
             }
-            let _: &Step = step;
+            start += gadget_rows(g);
         }
         // The disabled-slot keys are whatever the gadget's key expression gives; recompute
         // them from the step so the `key = Σ sel · key_expr` constraint holds.
@@ -270,6 +298,132 @@ impl Witness {
                 Some(*n)
             })
             .collect()
+    }
+}
+
+/// The steps of a trace the circuit proves: all but the `tail`s, which the step before them
+/// absorbs (see [`crate::gadgets`]).
+pub(crate) fn proven_steps<'t>(image: &'t Image, trace: &'t Trace) -> impl Iterator<Item = &'t Step> + 't {
+    trace.steps.iter().filter(|s| image.code.get(s.pc as usize) != Some(&halowasm_vm::Instr::Tail))
+}
+
+/// Rows of the execution table a trace takes (an unprovable instruction counted as one row:
+/// [`crate::tables::check_supported`] refuses it).
+pub(crate) fn trace_rows(image: &Image, trace: &Trace) -> usize {
+    proven_steps(image, trace).map(|s| encode(&s.instr(image), image).map_or(1, |(g, _)| gadget_rows(g))).sum()
+}
+
+/// The witness laid out on the circuit's rows and physical columns (live rows only).
+pub(crate) struct Physical {
+    pub rows: usize,
+    pub is_step: Vec<bool>,
+    pub pc: Vec<u64>,
+    pub sp: Vec<u64>,
+    pub depth: Vec<u64>,
+    pub cursors: [Vec<u64>; NUM_CURSORS],
+    /// The gadget of a step's first row.
+    pub gadget: Vec<Option<usize>>,
+    pub imm: [Vec<u64>; NUM_IMM],
+    pub aux: [Vec<Fr>; AUX_PER_ROW],
+    pub slots: [SlotValues; SLOTS_PER_ROW],
+    /// `(x, y, z, tag)` per lane column and row.
+    pub lanes: [Vec<[u64; 4]>; LANES_PER_ROW],
+}
+
+impl Physical {
+    /// The honest value of `cell` at `row` (zero on rows after the run; memory-table cells are
+    /// not covered).
+    pub fn value(&self, cell: CellRef, row: usize) -> Fr {
+        if row >= self.rows {
+            return Fr::ZERO;
+        }
+        let u = |v: &Vec<u64>| Fr::from(v[row]);
+        match cell {
+            CellRef::IsStep => Fr::from(self.is_step[row] as u64),
+            CellRef::Live => Fr::ONE,
+            CellRef::Pc => u(&self.pc),
+            CellRef::Sp => u(&self.sp),
+            CellRef::Depth => u(&self.depth),
+            CellRef::Cursor(i) => u(&self.cursors[i]),
+            CellRef::Sel(g) => Fr::from((self.gadget[row] == Some(g)) as u64),
+            CellRef::Imm(j) => u(&self.imm[j]),
+            CellRef::Aux(a) => self.aux[a][row],
+            CellRef::Slot(s, f) => {
+                let sv = &self.slots[s];
+                Fr::from([sv.enable[row] as u64, sv.key[row], sv.v_old[row], sv.t_prev[row], sv.v_new[row]][f])
+            }
+            CellRef::Lane(l, f) => Fr::from(self.lanes[l][row][f]),
+            _ => Fr::ZERO,
+        }
+    }
+}
+
+impl Witness {
+    /// Lay the per-step witness out on rows: a step's virtual cell `i` goes to row offset
+    /// `i / per_row`, column `i % per_row`.
+    pub fn physical(&self) -> Physical {
+        let rows = self.rows();
+        let mut p = Physical {
+            rows,
+            is_step: vec![false; rows],
+            pc: vec![0; rows],
+            sp: vec![0; rows],
+            depth: vec![0; rows],
+            cursors: std::array::from_fn(|_| vec![0; rows]),
+            gadget: vec![None; rows],
+            imm: std::array::from_fn(|_| vec![0; rows]),
+            aux: std::array::from_fn(|_| vec![Fr::ZERO; rows]),
+            slots: std::array::from_fn(|_| SlotValues {
+                enable: vec![false; rows],
+                key: vec![0; rows],
+                v_old: vec![0; rows],
+                t_prev: vec![0; rows],
+                v_new: vec![0; rows],
+            }),
+            lanes: std::array::from_fn(|_| vec![[0; 4]; rows]),
+        };
+        for (i, start) in self.start_rows().into_iter().enumerate() {
+            let g = self.gadget[i] as usize;
+            let r = start;
+            p.is_step[r] = true;
+            p.pc[r] = self.pc[i];
+            p.sp[r] = self.sp[i];
+            p.depth[r] = self.depth[i];
+            for c in 0..NUM_CURSORS {
+                p.cursors[c][r] = self.cursors[c][i];
+            }
+            p.gadget[r] = Some(g);
+            let imm = std::array::from_fn(|j| self.imm[j][i]);
+            for j in 0..NUM_IMM {
+                p.imm[j][r] = imm[j];
+            }
+            for a in 0..NUM_AUX {
+                let (dr, col) = place(a, AUX_PER_ROW);
+                if dr < gadget_rows(g) {
+                    p.aux[col][r + dr] = self.aux[a][i];
+                }
+            }
+            for s in 0..NUM_SLOTS {
+                let (dr, col) = place(s, SLOTS_PER_ROW);
+                if dr < gadget_rows(g) {
+                    let (from, to) = (&self.slots[s], &mut p.slots[col]);
+                    to.enable[r + dr] = from.enable[i];
+                    to.key[r + dr] = from.key[i];
+                    to.v_old[r + dr] = from.v_old[i];
+                    to.t_prev[r + dr] = from.t_prev[i];
+                    to.v_new[r + dr] = from.v_new[i];
+                }
+            }
+            let tags = lane_tags(g, &imm);
+            for l in 0..NUM_LANES {
+                let (dr, col) = place(l, LANES_PER_ROW);
+                if dr < gadget_rows(g) {
+                    let [x, y, z] = self.lanes[l][i];
+                    p.lanes[col][r + dr] = [x, y, z, tags[l]];
+                }
+            }
+        }
+        p
     }
 }
 

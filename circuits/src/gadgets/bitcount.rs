@@ -52,7 +52,7 @@ fn bitcount(cb: &mut StepBuilder) {
     let bytes = (0..BYTES).fold(c(0), |acc, l| acc + cb.lane(l).x * cf(pow2(8 * l as u32)));
     cb.require("operand = Σ bytes", a - bytes);
     let flags: Vec<Expr> = (0..BYTES).map(|i| cb.aux(i)).collect();
-    let zero = |cb: &StepBuilder, i: usize| cb.lane(i).y;
+    let zero = |cb: &mut StepBuilder, i: usize| cb.lane(i).y;
     for i in 0..BYTES {
         let f = flags[i].clone();
         let from_above = if i + 1 == BYTES { c(1) } else { flags[i + 1].clone() * zero(cb, i + 1) };
@@ -61,7 +61,7 @@ fn bitcount(cb: &mut StepBuilder) {
             clz.clone() * (f.clone() - from_above) + ctz.clone() * (f.clone() - from_below) + pop.clone() * (f - c(1));
         cb.require("count flag: clz above, ctz below, popcnt all", e);
     }
-    let term = |cb: &StepBuilder, i: usize| flags[i].clone() * cb.lane(i).z;
+    let term = |cb: &mut StepBuilder, i: usize| flags[i].clone() * cb.lane(i).z;
     let low = (0..4).fold(c(0), |acc, i| acc + term(cb, i));
     let high = (4..BYTES).fold(c(0), |acc, i| acc + term(cb, i));
     cb.write(0, Space::Stack, top, low + w64 * high);

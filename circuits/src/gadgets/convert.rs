@@ -27,7 +27,7 @@ fn convert(cb: &mut StepBuilder) {
     let mut r = c(0);
     for (f, s) in flags.iter().zip(SIZES) {
         let s = s as usize;
-        r = r + f.clone() * (cb.bytes_value(0, s, false) + ext.clone() * cb.lane(s - 1).y);
+        r = r + f.clone() * (cb.bytes_value(0, s) + ext.clone() * cb.lane(s - 1).y);
     }
     cb.write(0, Space::Stack, top, r);
 }

@@ -1,8 +1,9 @@
 //! Division and remainder (`div_u`, `rem_u` at both widths; `div_s`, `rem_s` at 32 bits) in two
 //! rows (64-bit `div_s` and `rem_s` are lowered around `div_u`/`rem_u`: see [`super::signed`]). With `X`, `Y` the operands (their absolute values for signed ops):
-//! `X = Q · Y + R` and `D = Y - 1 - R`, with `Q`, `R` (lanes 0..8, 8..16) and `D` (the tail's
-//! lanes 0..8) values of the width. `D ≥ 0` makes `R < Y`, so `Y = 0` (division by zero) has no
-//! witness. Signed ops put `|a|`, `|b|` in the tail's lanes 8..12, 12..16 with their signs
+//! `X = Q · Y + R` and `D = Y - 1 - R`, with `Q`, `R` (lanes 0..8, 8..16) and `D` (lanes
+//! 16..24) values of the width. `D ≥ 0` makes `R < Y`, so `Y = 0` (division by zero) has no
+//! witness. The step absorbs the VM's `tail` step after it (the next step is at `pc + 2`).
+//! Signed ops put `|a|`, `|b|` in lanes 24..28, 28..32 with their signs
 //! (aux 0, 1) pinned by the top bit of `|a|` (`|a| ≤ 2^31`, and `|a| = 2^31` only for a negative
 //! `a`); the quotient is negated when the signs differ, the remainder takes the sign of `a`, and
 //! `div_s` of `MIN` by `-1` (a quotient of `2^31` with equal signs) has no witness.
@@ -33,10 +34,10 @@ pub(super) fn sign_magnitude(cb: &mut StepBuilder, v: Expr, s: Expr, abs: Expr, 
     cb.require("v = |v| or 2^W - |v|", enabled * (v - abs.clone() - s * (cf(pow2(bits)) - abs.clone() - abs)));
 }
 
-/// `|v|` (in the tail's lanes `from..from + 4`) and its sign `s`: `v = |v|` or `2^32 - |v|`.
+/// `|v|` (in lanes `from..from + 4`) and its sign `s`: `v = |v|` or `2^32 - |v|`.
 fn absolute(cb: &mut StepBuilder, v: Expr, s: Expr, signed: Expr, from: usize) -> Expr {
-    let abs = cb.bytes_value(from, 4, true);
-    let top = cb.lane_next(from + 3).y;
+    let abs = cb.bytes_value(from, 4);
+    let top = cb.lane(from + 3).y;
     cb.require("unsigned operands have no sign", s.clone() * (c(1) - signed.clone()));
     sign_magnitude(cb, v, s, abs.clone(), top, 32, signed);
     abs
@@ -54,17 +55,20 @@ fn divide(cb: &mut StepBuilder) {
     let (a, b) = super::arith::binary_operands(cb);
     let q = cb.value_bytes(0, w64.clone());
     let r = cb.value_bytes(8, w64.clone());
-    let d = cb.bytes_value(0, 8, true);
-    for l in 4..8 {
-        cb.require("32-bit D has 4 bytes", (c(1) - w64.clone()) * cb.lane_next(l).x);
+    cb.byte_lanes(D_LANES..D_LANES + 16);
+    let d = cb.bytes_value(D_LANES, 8);
+    for l in D_LANES + 4..D_LANES + 8 {
+        let x = cb.lane(l).x;
+        cb.require("32-bit D has 4 bytes", (c(1) - w64.clone()) * x);
     }
-    for l in 8..16 {
-        cb.require("unsigned ops leave the tail's lanes 8..16 zero", (c(1) - signed.clone()) * cb.lane_next(l).x);
+    for l in D_LANES + 8..D_LANES + 16 {
+        let x = cb.lane(l).x;
+        cb.require("unsigned ops leave lanes 24..32 zero", (c(1) - signed.clone()) * x);
     }
     cb.require("signed division is 32-bit", signed.clone() * w64);
     let (sa, sb, sq) = (cb.aux(AUX_SA), cb.aux(AUX_SB), cb.aux(AUX_SQ));
-    let abs_a = absolute(cb, a.clone(), sa.clone(), signed.clone(), 8);
-    let abs_b = absolute(cb, b.clone(), sb.clone(), signed.clone(), 12);
+    let abs_a = absolute(cb, a.clone(), sa.clone(), signed.clone(), D_LANES + 8);
+    let abs_b = absolute(cb, b.clone(), sb.clone(), signed.clone(), D_LANES + 12);
     let x = a.clone() + signed.clone() * (abs_a - a);
     let y = b.clone() + signed.clone() * (abs_b - b);
     cb.require("X = Q · Y + R", x - q.clone() * y.clone() - r.clone());
@@ -72,7 +76,8 @@ fn divide(cb: &mut StepBuilder) {
     cb.require("quotient sign = sign a xor sign b", sq.clone() - (sa.clone() + sb.clone() - c(2) * sa.clone() * sb));
     let div_s = cb.aux(AUX_DIV_S);
     cb.require("div_s flag", div_s.clone() - (c(1) - rem.clone()) * signed);
-    cb.require("div_s: MIN / -1 overflows", div_s * (c(1) - sq.clone()) * cb.lane(3).y);
+    let q_top = cb.lane(3).y;
+    cb.require("div_s: MIN / -1 overflows", div_s * (c(1) - sq.clone()) * q_top);
     let (q_out, r_out) = (cb.aux(AUX_Q_OUT), cb.aux(AUX_R_OUT));
     let q_signed = negate_if(cb, q, sq, AUX_INV_Q, 32);
     cb.require("quotient result", q_out.clone() - q_signed);
@@ -81,7 +86,12 @@ fn divide(cb: &mut StepBuilder) {
     let result = q_out.clone() + rem * (r_out - q_out);
     let sp = cb.sp();
     cb.write(0, Space::Stack, sp - c(2), result);
+    let pc = cb.pc();
+    cb.jump(pc + c(2));
 }
+
+/// Lanes of `D` (then `|a|` and `|b|` of a signed op).
+const D_LANES: usize = 16;
 
 fn assign_divide(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     let (a, b) = (w.acc[0].old, w.acc[1].old);
@@ -94,19 +104,9 @@ fn assign_divide(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     let (q, r) = (x.checked_div(y).unwrap_or(0), x.checked_rem(y).unwrap_or(x));
     w.set_bytes(0, q, 8);
     w.set_bytes(8, r, 8);
-    let mut next = [[0u64; 3]; crate::columns::NUM_LANES];
-    let mut put = |from: usize, v: u64, n: usize| {
-        for j in 0..n {
-            let x = (v >> (8 * j)) & 0xff;
-            next[from + j] = [x, x >> 7, 0];
-        }
-    };
-    put(0, y.wrapping_sub(1).wrapping_sub(r), 8);
-    if signed {
-        put(8, x, 4);
-        put(12, y, 4);
-    }
-    w.lanes_next = Some(next);
+    w.set_bytes(D_LANES, y.wrapping_sub(1).wrapping_sub(r), 8);
+    w.set_bytes(D_LANES + 8, if signed { x } else { 0 }, 4);
+    w.set_bytes(D_LANES + 12, if signed { y } else { 0 }, 4);
     let sq = sa != sb;
     let negate = |v: u64, s: bool| if s { ((1u64 << 32) - v) & 0xffff_ffff } else { v };
     w.aux[AUX_SA] = Fr::from(sa as u64);

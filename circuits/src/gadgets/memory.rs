@@ -1,8 +1,8 @@
 //! Loads and stores over 64-bit heap words. An access of `n` bytes at effective address
 //! `ea = addr + offset` touches word `ea / 8` and, when `ea % 8 + n > 8`, word `ea / 8 + 1`.
 //! The 16 bytes of the two words sit in the lanes; one-hot offset flags `f_o` (aux 0..8) and
-//! width flags (aux 8..12, widths 1, 2, 4, 8) select the window. A store takes two rows: the
-//! old bytes here and the value's bytes in the lanes of the following `tail` row.
+//! width flags (aux 8..12, widths 1, 2, 4, 8) select the window. A store also holds the value's
+//! bytes (lanes 16..24) and absorbs the VM's `tail` step after it (that step has no row).
 //! An address past the end of memory names a word outside the memory table, which no
 //! assignment can satisfy: out-of-bounds accesses cannot be proven.
 use super::Gadget;
@@ -14,7 +14,6 @@ use halowasm_vm::Space;
 
 pub(crate) const LOAD: Gadget = Gadget { name: "load", configure: load, assign: assign_load };
 pub(crate) const STORE: Gadget = Gadget { name: "store", configure: store, assign: assign_store };
-pub(crate) const TAIL: Gadget = Gadget { name: "tail", configure: tail, assign: |_| Ok(()) };
 
 const WIDTHS: [u64; 4] = [1, 2, 4, 8];
 
@@ -33,10 +32,8 @@ impl Window {
     }
 
     /// The `width` bytes at offset `o` of the 16 lanes, selected by the flags.
-    fn value(&self, cb: &StepBuilder, next_row: bool) -> Expr {
-        self.pairs
-            .iter()
-            .fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.bytes_value(*o, WIDTHS[*n] as usize, next_row))
+    fn value(&self, cb: &mut StepBuilder) -> Expr {
+        self.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.bytes_value(*o, WIDTHS[*n] as usize))
     }
 }
 
@@ -67,14 +64,15 @@ fn window(cb: &mut StepBuilder, addr: Expr) -> Window {
     win
 }
 
-/// The two words in lanes (this row or the next) and slots `s` (word 0) and `s + 1` (word 1,
-/// only when the access crosses into it).
-fn words_match_lanes(cb: &mut StepBuilder, win: &Window, w0: Expr, w1: Expr, next_row: bool) {
-    cb.require("word 0 = Σ bytes 0..8", w0 - cb.bytes_value(0, 8, next_row));
-    let hi = cb.bytes_value(8, 8, next_row);
+/// The two words in lanes 0..16 and slots `s` (word 0) and `s + 1` (word 1, only when the
+/// access crosses into it).
+fn words_match_lanes(cb: &mut StepBuilder, win: &Window, w0: Expr, w1: Expr) {
+    let lo = cb.bytes_value(0, 8);
+    cb.require("word 0 = Σ bytes 0..8", w0 - lo);
+    let hi = cb.bytes_value(8, 8);
     cb.require("word 1 = Σ bytes 8..16 when crossing", win.crosses.clone() * (w1 - hi));
     for l in 8..16 {
-        let x = if next_row { cb.lane_next(l).x } else { cb.lane(l).x };
+        let x = cb.lane(l).x;
         cb.require("bytes 8..16 are zero when not crossing", (c(1) - win.crosses.clone()) * x);
     }
 }
@@ -87,11 +85,11 @@ fn load(cb: &mut StepBuilder) {
     let win = window(cb, addr);
     let w0 = cb.read(1, Space::Heap, win.word.clone());
     let w1 = cb.read_if(2, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
-    words_match_lanes(cb, &win, w0, w1, false);
+    words_match_lanes(cb, &win, w0, w1);
     let top = win.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.lane(o + WIDTHS[*n] as usize - 1).y);
     let sign = cb.aux(AUX_SIGN);
     cb.require("sign is the window's top bit", sign.clone() - top);
-    let value = win.value(cb, false) + cb.imm(2) * sign;
+    let value = win.value(cb) + cb.imm(2) * sign;
     cb.write(0, Space::Stack, sp - c(1), value);
 }
 
@@ -118,10 +116,13 @@ fn assign_load(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     Ok(())
 }
 
-/// imm0 = offset, imm1 = bytes. `[addr, value] -> []`. The lanes hold the old bytes of the
-/// words, the tail row's lanes 0..8 the bytes of the value (8..16 zero). The new words are the
-/// old bytes outside the window and the value's low bytes inside it, so a narrow store writes
-/// the value mod `2^(8·bytes)`.
+/// Lanes of the value's bytes.
+const VALUE_LANES: usize = 16;
+
+/// imm0 = offset, imm1 = bytes. `[addr, value] -> []`. Lanes 0..16 hold the old bytes of the
+/// words, lanes 16..24 the bytes of the value. The new words are the old bytes outside the
+/// window and the value's low bytes inside it, so a narrow store writes the value mod
+/// `2^(8·bytes)`. The next step is the one after the VM's `tail` (`pc + 2`).
 fn store(cb: &mut StepBuilder) {
     let sp = cb.sp();
     let value = cb.read(0, Space::Stack, sp.clone() - c(1));
@@ -129,28 +130,29 @@ fn store(cb: &mut StepBuilder) {
     let win = window(cb, addr);
     let (w0, new0) = cb.access(2, c(1), Space::Heap, win.word.clone());
     let (w1, new1) = cb.access(3, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
-    words_match_lanes(cb, &win, w0, w1, false);
-    cb.require("value = Σ tail bytes", value - cb.bytes_value(0, 8, true));
-    for l in 8..16 {
-        cb.require("tail bytes 8..16 are zero", cb.lane_next(l).x);
-    }
+    words_match_lanes(cb, &win, w0, w1);
+    cb.byte_lanes(VALUE_LANES..VALUE_LANES + 8);
+    let value_bytes = cb.bytes_value(VALUE_LANES, 8);
+    cb.require("value = Σ value bytes", value - value_bytes);
     // Byte j of the two words after the store.
-    let new_byte = |cb: &StepBuilder, j: usize| {
+    let new_byte = |cb: &mut StepBuilder, j: usize| {
         let inside = win.sum(|o, w| (o as u64) <= j as u64 && (j as u64) < o as u64 + w);
         let from_value = win
             .pairs
             .iter()
             .filter(|(o, n, _)| *o <= j && j < o + WIDTHS[*n] as usize)
-            .fold(c(0), |acc, (o, _, p)| acc + p.clone() * cb.lane_next(j - o).x);
+            .fold(c(0), |acc, (o, _, p)| acc + p.clone() * cb.lane(VALUE_LANES + j - o).x);
         (c(1) - inside) * cb.lane(j).x + from_value
     };
-    let word = |cb: &StepBuilder, w: usize| {
+    let word = |cb: &mut StepBuilder, w: usize| {
         (0..8).fold(c(0), |acc, j| acc + new_byte(cb, 8 * w + j) * cf(crate::builder::pow2(8 * j as u32)))
     };
     let (n0, n1) = (word(cb, 0), word(cb, 1));
     cb.require("new word 0 = old bytes outside the window, value bytes inside", new0 - n0);
     cb.require("new word 1 = old bytes outside the window, value bytes inside", new1 - n1);
     cb.sp_delta(-c(2));
+    let pc = cb.pc();
+    cb.jump(pc + c(2));
 }
 
 fn assign_store(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
@@ -159,20 +161,6 @@ fn assign_store(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
     if w.acc.len() > 3 {
         w.set_bytes(8, w.acc[3].old, 8);
     }
-    let mut next = [[0u64; 3]; crate::columns::NUM_LANES];
-    fill_bytes(&mut next, 0, w.acc[0].old);
-    w.lanes_next = Some(next);
+    w.set_bytes(VALUE_LANES, w.acc[0].old, 8);
     Ok(())
-}
-
-fn fill_bytes(lanes: &mut [[u64; 3]; crate::columns::NUM_LANES], from: usize, v: u64) {
-    for j in 0..8 {
-        let b = (v >> (8 * j)) & 0xff;
-        lanes[from + j] = [b, b >> 7, 0];
-    }
-}
-
-/// The row after a store: its lanes are the new bytes, constrained by the store.
-fn tail(cb: &mut StepBuilder) {
-    cb.byte_lanes(0..16);
 }

@@ -57,7 +57,6 @@ pub(crate) const GADGETS: &[Gadget] = &[
     frame::RETURN,
     memory::LOAD,
     memory::STORE,
-    memory::TAIL,
     convert::CONVERT,
     shift::SHIFT,
     shift::ROTATE,
@@ -158,7 +157,9 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
             g(&memory::LOAD, [*offset as u64, *bytes as u64, ext])
         }
         Store { offset, bytes, .. } => g(&memory::STORE, [*offset as u64, *bytes as u64, 0]),
-        Tail => g(&memory::TAIL, [0; 3]),
+        // A store's or a division's second half: the step before it absorbs it (see
+        // [`absorbs_tail`]), so no step of the circuit executes it.
+        Tail => unsupported(),
         Conv(op) => g(&convert::CONVERT, [4, if *op == ConvOp::ExtendI32S { sign_ext(4, &Width::W64) } else { 0 }, 0]),
         Un { op: UnOp::Extend8S, w } => g(&convert::CONVERT, [1, sign_ext(1, w), 0]),
         Un { op: UnOp::Extend16S, w } => g(&convert::CONVERT, [2, sign_ext(2, w), 0]),

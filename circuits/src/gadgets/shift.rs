@@ -59,7 +59,7 @@ fn cut_and_combine(cb: &mut StepBuilder, e_lo: Expr, e_hi: Expr, signed: Option<
         let y = cb.lane(j).y;
         cb.require("operand bytes are cut at k", (y.clone() - k.clone()) * (y - k.clone() - c(8)));
     }
-    let a2 = cb.bytes_value(0, 8, false);
+    let a2 = cb.bytes_value(0, 8);
     // lo = bytes below the cut byte + the cut byte's low k bits.
     let lo = (0..8).fold(c(0), |acc, j| {
         let above = flags[j + 1..].iter().fold(c(0), |s, f| s + f.clone());

@@ -24,7 +24,7 @@ fn abs2(cb: &mut StepBuilder) {
     let sp = cb.sp();
     let (sa, sb) = (cb.aux(AUX_SA), cb.aux(AUX_SB));
     cb.byte_lanes(0..16);
-    let (abs_a, abs_b) = (cb.bytes_value(0, 8, false), cb.bytes_value(8, 8, false));
+    let (abs_a, abs_b) = (cb.bytes_value(0, 8), cb.bytes_value(8, 8));
     let (top_a, top_b) = (cb.lane(7).y, cb.lane(15).y);
     let (a, signs) = cb.access(0, c(1), Space::Stack, sp.clone() - c(2));
     let (b, moved) = cb.access(1, c(1), Space::Stack, sp.clone() - c(1));
@@ -59,7 +59,8 @@ fn sign_fix(cb: &mut StepBuilder) {
     let xor = sa.clone() + sb.clone() - c(2) * sa.clone() * sb.clone();
     let expected = xor.clone() + rem.clone() * (sa.clone() - xor);
     cb.require("div: negative iff the signs differ; rem: iff a is", neg.clone() - expected);
-    cb.require("div_s: MIN / -1 overflows", (c(1) - rem) * (c(1) - neg.clone()) * cb.lane(7).y);
+    let top = cb.lane(7).y;
+    cb.require("div_s: MIN / -1 overflows", (c(1) - rem) * (c(1) - neg.clone()) * top);
     let result = negate_if(cb, v, neg, AUX_INV, 64);
     let signs = cb.write(1, Space::Stack, sp - c(2), result);
     cb.require("signs = sa + 2·sb", signs - sa - c(2) * sb);

@@ -26,7 +26,7 @@ fn arg(cb: &mut StepBuilder) {
         let x = cb.lane(l).x;
         cb.require("i32 argument has 4 bytes", (c(1) - w64.clone()) * x);
     }
-    let value = cb.bytes_value(0, 8, false);
+    let value = cb.bytes_value(0, 8);
     let sp = cb.sp();
     cb.write(0, Space::Stack, sp, value.clone());
     let index = cb.imm(0);
