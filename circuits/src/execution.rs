@@ -10,7 +10,7 @@
 //! and that step's gadget fixes every cell it does not declare to zero (aux cells, lane tags,
 //! slot enables); rows after the run are zero, and the last [`max_rows`] usable rows are never
 //! live, so no step reaches into the blinding rows.
-use crate::builder::{c, Expr, StepBuilder};
+use crate::builder::{c, cf, Expr, StepBuilder};
 use crate::columns::{ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_LANES, SLOTS_PER_ROW};
 use crate::gadgets::GADGETS;
 use crate::public::PublicConfig;
@@ -37,6 +37,45 @@ pub(crate) struct ExecutionConfig {
 
 fn sum(it: impl IntoIterator<Item = Expr>) -> Expr {
     it.into_iter().fold(c(0), |a, b| a + b)
+}
+
+/// `Σ sel[g]` for gadgets `gs` (in ascending order, so that equal sums are equal expressions,
+/// which the prover's evaluator computes once).
+fn sel_sum(sels: &[Expr], mut gs: Vec<usize>) -> Expr {
+    gs.sort_unstable();
+    let mut it = gs.into_iter().map(|g| sels[g].clone());
+    match it.next() {
+        Some(first) => it.fold(first, |a, b| a + b),
+        None => c(0),
+    }
+}
+
+/// `Σ sel[g] · e` over `(g, e)`, with the constant `e`s summed per value (`v · Σ sel`).
+fn weighted(sels: &[Expr], terms: impl IntoIterator<Item = (usize, Expr)>) -> Expr {
+    use ff::PrimeField;
+    let mut constant: std::collections::BTreeMap<Vec<u8>, (Fr, Vec<usize>)> = Default::default();
+    let mut rest = Vec::new();
+    for (g, e) in terms {
+        match e {
+            halo2_proofs::plonk::Expression::Constant(v) => {
+                constant.entry(v.to_repr().as_ref().to_vec()).or_insert((v, Vec::new())).1.push(g)
+            }
+            e => rest.push(sels[g].clone() * e),
+        }
+    }
+    let mut out: Option<Expr> = None;
+    let mut add = |e: Expr| out = Some(match out.take() { Some(o) => o + e, None => e });
+    for (_, (v, gs)) in constant {
+        if v == Fr::zero() {
+            continue;
+        }
+        let s = sel_sum(sels, gs);
+        add(if v == Fr::one() { s } else { s * cf(v) });
+    }
+    for e in rest {
+        add(e);
+    }
+    out.unwrap_or(c(0))
 }
 
 /// The declarations of every gadget over `cols`.
@@ -134,18 +173,23 @@ impl ExecutionConfig {
         let max_rows = rows.iter().copied().max().unwrap_or(1);
         let is_step = cols.is_step.cur();
         let live = cols.live.cur();
-        // Selectors of the gadgets whose steps reach row offset `j`.
-        let reaching = |j: usize| sum((0..GADGETS.len()).filter(|g| rows[*g] > j).map(|g| sels[g].clone()));
 
-        for (cb, g) in builders.iter().zip(GADGETS) {
-            if !cb.constraints.is_empty() {
-                let cs = cb.constraints.clone();
-                meta.create_gate(g.name, |m| {
-                    let q = m.query_selector(q_active);
-                    cs.into_iter().map(|(n, e)| (n, q.clone() * e)).collect::<Vec<_>>()
-                });
-            }
-        }
+        // The gadgets' constraints. Each is `sel · e` and at most one selector is set on a row,
+        // so the k-th constraints of all gadgets add up into one polynomial: `Σ_g sel_g · e_gk`
+        // vanishes exactly when the row's gadget's k-th constraint holds. This keeps the number
+        // of polynomials the prover combines small (the constraints are declared, and read, in
+        // each gadget's file).
+        meta.create_gate("gadget constraints", |m| {
+            let q = m.query_selector(q_active);
+            let n = builders.iter().map(|cb| cb.constraints.len()).max().unwrap_or(0);
+            (0..n)
+                .map(|k| {
+                    let terms = builders.iter().filter_map(|cb| cb.constraints.get(k).map(|(_, e)| e.clone()));
+                    let e = terms.reduce(|a, b| a + b).expect("some gadget has k constraints");
+                    ("the step's gadget's constraint (in its order of declaration)", q.clone() * e)
+                })
+                .collect::<Vec<_>>()
+        });
 
         meta.create_gate("row structure", |m| {
             let q = m.query_selector(q_active);
@@ -182,44 +226,50 @@ impl ExecutionConfig {
         meta.create_gate("a step's rows", |m| {
             let q = m.query_selector(q_active);
             let mut v: Vec<(&'static str, Expr)> = Vec::new();
+            let reach = |j: usize| (0..GADGETS.len()).filter(|g| rows[*g] > j).collect::<Vec<_>>();
             for j in 1..max_rows {
-                let r = reaching(j);
+                let r = sel_sum(&sels, reach(j));
                 v.push(("a step's later rows are no step", r.clone() * cols.is_step.rot(j as i32)));
                 v.push(("a step's later rows are live", r * (c(1) - cols.live.rot(j as i32))));
             }
             // The step's cells: what the gadget declares, zero elsewhere.
             for j in 0..max_rows {
-                let users = |pred: &dyn Fn(&StepBuilder) -> bool| {
-                    sum(builders.iter().zip(&sels).zip(&rows).filter(|((cb, _), r)| **r > j && pred(cb)).map(|((_, s), _)| s.clone()))
-                };
+                let reaching = reach(j);
+                let r_j = sel_sum(&sels, reaching.clone());
+                let rot = j as i32;
                 for col in 0..AUX_PER_ROW {
                     let a = j * AUX_PER_ROW + col;
-                    let idle = users(&|cb| a >= NUM_AUX || !cb.aux_used[a]);
-                    v.push(("unused aux cell is zero", idle * cols.aux[col].rot(j as i32)));
+                    let (users, idle): (Vec<usize>, Vec<usize>) =
+                        reaching.iter().partition(|g| a < NUM_AUX && builders[**g].aux_used[a]);
+                    // The shorter of the two sums.
+                    let idle = if users.len() < idle.len() {
+                        r_j.clone() - sel_sum(&sels, users)
+                    } else {
+                        sel_sum(&sels, idle)
+                    };
+                    v.push(("unused aux cell is zero", idle * cols.aux[col].rot(rot)));
                 }
                 for col in 0..LANES_PER_ROW {
                     let l = j * LANES_PER_ROW + col;
-                    let tag = cols.lanes[col].tag.rot(j as i32);
-                    let e = sum(builders.iter().zip(&sels).zip(&rows).filter(|(_, r)| **r > j).map(|((cb, s), _)| {
-                        let t = cb.lane_tags.get(l).cloned().flatten().unwrap_or(c(0));
-                        s.clone() * (tag.clone() - t)
-                    }));
+                    let declared = reaching.iter().filter_map(|g| builders[*g].lane_tags.get(l).cloned().flatten().map(|t| (*g, t)));
+                    let e = cols.lanes[col].tag.rot(rot) * r_j.clone() - weighted(&sels, declared);
                     v.push(("lane tag as declared", e));
                 }
                 for col in 0..SLOTS_PER_ROW {
                     let s = j * SLOTS_PER_ROW + col;
                     let slot = cols.slots[col];
-                    let en = slot.enable.rot(j as i32);
-                    let e = sum(builders.iter().zip(&sels).zip(&rows).filter(|(_, r)| **r > j).map(|((cb, sel), _)| {
-                        let d = cb.slots.get(s).cloned().flatten().map_or(c(0), |d| d.enable);
-                        sel.clone() * (en.clone() - d)
-                    }));
-                    v.push(("slot enable as declared", e));
-                    let key = slot.key.rot(j as i32);
-                    let e = sum(builders.iter().zip(&sels).filter_map(|(cb, sel)| {
-                        cb.slots.get(s).cloned().flatten().map(|d| sel.clone() * en.clone() * (key.clone() - d.key))
-                    }));
-                    v.push(("slot key as declared", e));
+                    let en = slot.enable.rot(rot);
+                    let decls: Vec<(usize, crate::builder::SlotDecl)> = reaching
+                        .iter()
+                        .filter_map(|g| builders[*g].slots.get(s).cloned().flatten().map(|d| (*g, d)))
+                        .collect();
+                    let declared_en = weighted(&sels, decls.iter().map(|(g, d)| (*g, d.enable.clone())));
+                    v.push(("slot enable as declared", en.clone() * r_j.clone() - declared_en));
+                    if !decls.is_empty() {
+                        let d_sum = sel_sum(&sels, decls.iter().map(|(g, _)| *g).collect());
+                        let keys = weighted(&sels, decls.iter().map(|(g, d)| (*g, d.key.clone())));
+                        v.push(("slot key as declared", en * (slot.key.rot(rot) * d_sum - keys)));
+                    }
                 }
             }
             v.into_iter().map(|(n, e)| (n, q.clone() * e)).collect::<Vec<_>>()
@@ -244,26 +294,41 @@ impl ExecutionConfig {
             vec![("no live row after a dead one", q * cols.live.next() * (c(1) - live.clone()))]
         });
 
+        // Steps are grouped by their number of rows `r` (the offset of the next step); within a
+        // group, `Σ sel · (next - expected)` is written as `next · Σ sel - Σ sel · expected`
+        // with the constant parts summed per value, which keeps the gate small.
         meta.create_gate("transition", |m| {
             let q = m.query_selector(q_active);
             let mut v: Vec<(&'static str, Expr)> = Vec::new();
-            for ((cb, s), r) in builders.iter().zip(&sels).zip(&rows) {
-                let r = *r as i32;
-                if cb.halts {
-                    v.push(("halt is the last step", s.clone() * cols.live.rot(r)));
+            for (g, _) in builders.iter().enumerate().filter(|(_, cb)| cb.halts) {
+                v.push(("halt is the last step", sels[g].clone() * cols.live.rot(rows[g] as i32)));
+            }
+            for r in 1..=max_rows {
+                let group: Vec<usize> = (0..GADGETS.len()).filter(|g| rows[*g] == r && !builders[*g].halts).collect();
+                if group.is_empty() {
                     continue;
                 }
+                let rot = r as i32;
+                let all = sel_sum(&sels, group.clone());
                 let (pc, sp, depth) = (cols.pc.cur(), cols.sp.cur(), cols.depth.cur());
-                v.push(("a step is followed by a step", s.clone() * (c(1) - cols.is_step.rot(r))));
-                let next_pc = cb.next_pc.clone().unwrap_or(pc + c(1));
-                v.push(("pc transition", s.clone() * (cols.pc.rot(r) - next_pc)));
-                let sp_d = cb.sp_delta.clone().unwrap_or(c(0));
-                v.push(("sp transition", s.clone() * (cols.sp.rot(r) - sp - sp_d)));
-                let depth_d = cb.depth_delta.clone().unwrap_or(c(0));
-                v.push(("depth transition", s.clone() * (cols.depth.rot(r) - depth - depth_d)));
+                v.push(("a step is followed by a step", all.clone() * (c(1) - cols.is_step.rot(rot))));
+                let (jumps, stays): (Vec<usize>, Vec<usize>) = group.iter().partition(|g| builders[**g].next_pc.is_some());
+                let mut expected = weighted(&sels, jumps.iter().map(|g| (*g, builders[*g].next_pc.clone().expect("jumps"))));
+                if !stays.is_empty() {
+                    expected = expected + sel_sum(&sels, stays) * (pc + c(1));
+                }
+                v.push(("pc transition", cols.pc.rot(rot) * all.clone() - expected));
+                let delta = |f: &dyn Fn(&StepBuilder) -> Option<Expr>| {
+                    weighted(&sels, group.iter().filter_map(|g| f(&builders[*g]).map(|d| (*g, d))))
+                };
+                v.push(("sp transition", (cols.sp.rot(rot) - sp) * all.clone() - delta(&|cb| cb.sp_delta.clone())));
+                v.push((
+                    "depth transition",
+                    (cols.depth.rot(rot) - depth) * all.clone() - delta(&|cb| cb.depth_delta.clone()),
+                ));
                 for (i, cur) in cols.cursors.iter().enumerate() {
-                    let d = cb.cursor_delta[i].clone().unwrap_or(c(0));
-                    v.push(("IO cursor transition", s.clone() * (cur.rot(r) - cur.cur() - d)));
+                    let d = delta(&|cb| cb.cursor_delta[i].clone());
+                    v.push(("IO cursor transition", (cur.rot(rot) - cur.cur()) * all.clone() - d));
                 }
             }
             v.into_iter().map(|(n, e)| (n, q.clone() * e)).collect::<Vec<_>>()
