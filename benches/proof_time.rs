@@ -69,6 +69,8 @@ struct Row {
     program: &'static str,
     steps: usize,
     k: u32,
+    /// Rows of the execution table the run takes.
+    execution_rows: usize,
     witness: Duration,
     keygen: Duration,
     prove: Duration,
@@ -117,6 +119,7 @@ fn measure(w: &Workload, log2: u32, opts: &ProveOptions) -> Row {
         program: w.name,
         steps: r.steps,
         k,
+        execution_rows: r.execution_rows,
         witness: Duration::from_millis(r.witness_ms as u64),
         keygen,
         prove: Duration::from_millis(r.prove_ms as u64),
@@ -135,7 +138,7 @@ fn secs(d: Duration) -> f64 {
 
 fn csv(rows: &[Row]) -> String {
     let mut s = String::from(
-        "program,steps,k,rows,rows_per_step,witness_s,keygen_s,prove_s,assign_s,commit_phase1_s,verify_ms,proof_bytes,peak_mib,threads,steps_per_s_per_core\n",
+        "program,steps,k,rows,execution_rows_per_step,witness_s,keygen_s,prove_s,assign_s,commit_phase1_s,verify_ms,proof_bytes,peak_mib,threads,steps_per_s_per_core\n",
     );
     for r in rows {
         let _ = writeln!(
@@ -145,7 +148,7 @@ fn csv(rows: &[Row]) -> String {
             r.steps,
             r.k,
             1u64 << r.k,
-            (1u64 << r.k) as f64 / r.steps as f64,
+            r.execution_rows as f64 / r.steps as f64,
             secs(r.witness),
             secs(r.keygen),
             secs(r.prove),
@@ -323,6 +326,18 @@ fn criterion_benches(c: &mut Criterion) {
 
 fn main() {
     let full = std::env::var("HALOWASM_BENCH_FULL").is_ok_and(|v| v == "1");
+    let shape = halowasm::circuits::shape();
+    println!(
+        "circuit: {} committed polynomials ({} advice, {} fixed, {} selectors, {} instance, {} permutation, {} lookups × 3), degree {}",
+        halowasm::resources::committed_polys(&shape),
+        shape.advice_columns,
+        shape.fixed_columns,
+        shape.selectors,
+        shape.instance_columns,
+        shape.permutation_columns,
+        shape.lookups,
+        shape.degree
+    );
     let rows = table(full);
     let text = csv(&rows);
     println!("{text}");

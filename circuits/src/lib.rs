@@ -1,7 +1,8 @@
 //! # halowasm-circuits
 //!
-//! The halo2 circuit that proves a run of the halowasm VM. One row of the execution table per
-//! step; per-family gadgets declare each step's constraints and state transition; every step
+//! The halo2 circuit that proves a run of the halowasm VM. Each step takes one or a few narrow
+//! rows of the execution table (see `columns`); per-family gadgets declare each step's
+//! constraints, cells and state transition; every step
 //! is looked up in the program's code table; stack, frames, globals and heap are one memory
 //! checked by offline memory checking against a table of every address's initial and final
 //! value (the heap words in it chosen by the prover: only those the run needs); the last step
@@ -117,6 +118,12 @@ pub fn trace_io(trace: &Trace) -> (Vec<u64>, Vec<u64>) {
         }
     }
     (inputs, outputs)
+}
+
+/// Rows of the execution table a run takes: each step takes one row or a few (the VM's `tail`
+/// steps none), see the `columns` module.
+pub fn execution_rows(image: &Image, trace: &Trace) -> usize {
+    witness::trace_rows(image, trace)
 }
 
 /// The circuit of one program at one `k`, with or without the witness of a run.

@@ -681,3 +681,10 @@ fn zz_eval_stats() {
     let n: usize = cs.gates().iter().map(|g| g.polynomials().len()).sum();
     println!("EVAL custom unique ops {ops}, constraints {n}");
 }
+
+#[test]
+fn zz_rows() {
+    for (g, gd) in crate::gadgets::GADGETS.iter().enumerate() {
+        println!("ROWS {} {}", gd.name, crate::execution::gadget_rows(g));
+    }
+}

@@ -7,6 +7,7 @@ use halowasm_vm::Space;
 
 pub(crate) const BR: Gadget = Gadget { name: "br", configure: br, assign: |_| Ok(()) };
 pub(crate) const BR_IF: Gadget = Gadget { name: "br_if", configure: br_if, assign: assign_br_if };
+pub(crate) const BR_IF_KEEP: Gadget = Gadget { name: "br_if (keep 1)", configure: br_if_keep, assign: assign_br_if };
 pub(crate) const BR_TABLE: Gadget = Gadget { name: "br_table", configure: br_table, assign: assign_br_table };
 pub(crate) const BR_IF_EQZ: Gadget = Gadget { name: "br_if_eqz", configure: br_if_eqz, assign: assign_br_if_eqz };
 
@@ -25,13 +26,25 @@ fn br(cb: &mut StepBuilder) {
     cb.jump(target);
 }
 
-/// imm0 = target, imm1 = drop, imm2 = keep; aux0 = inverse of the condition.
+/// imm0 = target, imm1 = drop; aux0 = inverse of the condition. A branch that carries no value
+/// (one access, one row) and one that carries one (`br_if (keep 1)`: three accesses, two rows)
+/// are two gadgets, so the common one stays on one row.
 fn br_if(cb: &mut StepBuilder) {
-    let (target, drop, keep) = (cb.imm(0), cb.imm(1), cb.imm(2));
+    branch_if(cb, false);
+}
+
+fn br_if_keep(cb: &mut StepBuilder) {
+    branch_if(cb, true);
+}
+
+fn branch_if(cb: &mut StepBuilder, keep: bool) {
+    let (target, drop) = (cb.imm(0), cb.imm(1));
     let sp = cb.sp();
     let cond = cb.read(0, Space::Stack, sp.clone() - c(1));
     let taken = c(1) - cb.is_zero(cond, 0);
-    keep_value(cb, 1, taken.clone() * keep, sp - c(2), drop.clone());
+    if keep {
+        keep_value(cb, 1, taken.clone(), sp - c(2), drop.clone());
+    }
     cb.sp_delta(-c(1) - taken.clone() * drop);
     let next = cb.pc() + c(1);
     cb.jump(next.clone() + taken * (target - next));
@@ -108,6 +121,22 @@ mod tests {
         (local.get 1) (i64.add)
         (call $tbl (local.get 0)) (i32.add) (i64.extend_i32_u) (i64.add)
         (call $ret (local.get 0)) (i32.add) (i32.add) (i64.extend_i32_u) (i64.add)))"#;
+
+    #[test]
+    fn br_if_carrying_a_value_accepted_and_pinned() {
+        const SRC: &str = r#"(module (func (export "f") (param i32) (result i32)
+            (block $b (result i32)
+              i32.const 5 i32.const 11 local.get 0 br_if $b
+              drop drop i32.const 9)))"#;
+        for (arg, expected) in [(0u64, 9u64), (1, 11)] {
+            let c = circuit(SRC, "f", &[arg]);
+            assert_eq!(c.statement().expect("statement").results, vec![expected]);
+            assert_accepts(&c);
+            if arg == 1 {
+                pins_results(&c, "br_if (keep 1)", 2);
+            }
+        }
+    }
 
     #[test]
     fn multi_value_branches_accepted_and_pinned() {

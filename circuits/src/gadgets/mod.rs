@@ -52,6 +52,7 @@ pub(crate) const GADGETS: &[Gadget] = &[
     compare::FLIP_SIGN,
     control::BR,
     control::BR_IF,
+    control::BR_IF_KEEP,
     control::BR_IF_EQZ,
     frame::CALL,
     frame::RETURN,
@@ -141,9 +142,8 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
         Abs2 => g(&signed::ABS2, [0; 3]),
         SignFix { rem } => g(&signed::SIGN_FIX, [*rem as u64, 0, 0]),
         Br { target, drop, keep } if *keep <= 1 => g(&control::BR, [*target as u64, *drop as u64, *keep as u64]),
-        BrIfNez { target, drop, keep } if *keep <= 1 => {
-            g(&control::BR_IF, [*target as u64, *drop as u64, *keep as u64])
-        }
+        BrIfNez { target, drop, keep: 0 } => g(&control::BR_IF, [*target as u64, *drop as u64, 0]),
+        BrIfNez { target, drop, keep: 1 } => g(&control::BR_IF_KEEP, [*target as u64, *drop as u64, 1]),
         BrIfEqz { target } => g(&control::BR_IF_EQZ, [*target as u64, 0, 0]),
         Call { target, .. } => g(&frame::CALL, [*target as u64, 0, 0]),
         CallIndirect { type_index, .. } => g(&frame::CALL_INDIRECT, [*type_index as u64, 0, 0]),

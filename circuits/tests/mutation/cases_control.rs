@@ -156,6 +156,12 @@ fn control() -> Vec<Case> {
         case("control", "br (carrying a value): value xor 1", &CONTROL, {
             first(is!(Br { keep: 1, .. }), rewrite(1, |v, _| v ^ 1))
         }),
+        case("control", "br_if (carrying a value): value xor 1", &CONTROL, {
+            first(is!(BrIfNez { keep: 1, .. }), rewrite(2, |v, _| v ^ 1))
+        }),
+        case("control", "br_if (carrying a value): drops nothing", &CONTROL, {
+            first(is!(BrIfNez { keep: 1, .. }), Change::Sp(1))
+        }),
         case(
             "control",
             "if: takes the else branch",

@@ -160,7 +160,8 @@ pub const STACK: Program = run(
     &[7, 9, 1],
 );
 
-/// A `br_if` loop, an `if`/`else`, a `br_table` and a `br` that carries a value out of a block.
+/// A `br_if` loop, an `if`/`else`, a `br_table`, and a `br` and a `br_if` that carry a value out
+/// of a block.
 pub const CONTROL: Program = run(
     "control",
     r#"(module (func (export "f") (param i32) (result i32) (local i32)
@@ -182,6 +183,10 @@ pub const CONTROL: Program = run(
         local.get 1
         (block $carry (result i32)
           local.get 1 i32.const 7 br $carry)
+        i32.add
+        (block $carry2 (result i32)
+          i32.const 5 local.get 1 local.get 0 i32.eqz br_if $carry2
+          drop drop i32.const 9)
         i32.add))"#,
     &[3],
 );

@@ -284,6 +284,8 @@ pub struct ProveReport {
     pub rows: usize,
     /// Rows where steps can go (`2^k` minus halo2's blinding rows).
     pub usable_rows: usize,
+    /// Rows the run's steps take in the execution table (a step takes one to a few rows).
+    pub execution_rows: usize,
     pub advice_columns: usize,
     pub fixed_columns: usize,
     pub lookups: usize,
@@ -861,6 +863,7 @@ impl Program {
             k,
             rows: 1 << k,
             usable_rows: usable_rows(k),
+            execution_rows: halowasm_circuits::execution_rows(&self.image, &run.trace),
             advice_columns: shape.advice_columns,
             fixed_columns: shape.fixed_columns,
             lookups: shape.lookups,

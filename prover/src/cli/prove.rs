@@ -51,16 +51,17 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     v["proof"] = serde_json::json!(path);
     v["verify_ms"] = serde_json::json!(verify_time.as_secs_f64() * 1e3);
     v["run_ms"] = serde_json::json!(run.run_time.as_millis());
-    v["rows_per_step"] = serde_json::json!(r.rows as f64 / r.steps.max(1) as f64);
+    v["rows_per_step"] = serde_json::json!(r.execution_rows as f64 / r.steps.max(1) as f64);
     ctx.print(v, || {
         println!("{}({}) = {}", a.inv.invoke, a.inv.args.join(", "), results.join(", "));
         println!(
-            "steps: {}   rows: 2^{} = {} ({} usable, {:.2} rows per step)   columns: {} advice, {} fixed, {} lookups",
+            "steps: {}   rows: 2^{} = {} ({} usable; the run takes {}, {:.2} per step)   columns: {} advice, {} fixed, {} lookups",
             r.steps,
             r.k,
             r.rows,
             r.usable_rows,
-            r.rows as f64 / r.steps.max(1) as f64,
+            r.execution_rows,
+            r.execution_rows as f64 / r.steps.max(1) as f64,
             r.advice_columns,
             r.fixed_columns,
             r.lookups
