@@ -28,6 +28,11 @@ pub(crate) fn pow2(n: u32) -> Fr {
 
 use ff::Field;
 
+/// Key of an address in the VM memory, as a value: `space * 2^32 + addr`.
+pub(crate) fn memory_key(space: Space, addr: u32) -> u64 {
+    ((space as u64) << 32) + addr as u64
+}
+
 /// Key of an address in the VM memory: `space * 2^32 + addr`.
 pub(crate) fn key(space: Space, addr: Expr) -> Expr {
     cf(pow2(32) * Fr::from(space as u64)) + addr

@@ -10,6 +10,10 @@
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem};
 use halo2curves::bn256::Fr;
 
+/// Smallest and largest supported `k`.
+pub const MIN_K: u32 = 10;
+pub const MAX_K: u32 = 24;
+
 /// Memory accesses per step (the most a step makes: a store's value, address and two words).
 pub(crate) const NUM_SLOTS: usize = 4;
 /// Lookup lanes per step (a store's 16-byte window and its value; a division's 32 bytes).

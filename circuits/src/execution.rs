@@ -64,7 +64,12 @@ fn weighted(sels: &[Expr], terms: impl IntoIterator<Item = (usize, Expr)>) -> Ex
         }
     }
     let mut out: Option<Expr> = None;
-    let mut add = |e: Expr| out = Some(match out.take() { Some(o) => o + e, None => e });
+    let mut add = |e: Expr| {
+        out = Some(match out.take() {
+            Some(o) => o + e,
+            None => e,
+        })
+    };
     for (_, (v, gs)) in constant {
         if v == Fr::zero() {
             continue;
@@ -209,7 +214,8 @@ impl ExecutionConfig {
                 v.push(("no immediates outside a step's first row", off.clone() * col.cur()));
             }
             let dead = c(1) - live.clone();
-            for col in cols.aux.iter().chain(cols.lanes.iter().map(|l| &l.tag)).chain(cols.slots.iter().map(|s| &s.enable))
+            for col in
+                cols.aux.iter().chain(cols.lanes.iter().map(|l| &l.tag)).chain(cols.slots.iter().map(|s| &s.enable))
             {
                 v.push(("rows after the run are empty", dead.clone() * col.cur()));
             }
@@ -251,7 +257,9 @@ impl ExecutionConfig {
                 }
                 for col in 0..LANES_PER_ROW {
                     let l = j * LANES_PER_ROW + col;
-                    let declared = reaching.iter().filter_map(|g| builders[*g].lane_tags.get(l).cloned().flatten().map(|t| (*g, t)));
+                    let declared = reaching
+                        .iter()
+                        .filter_map(|g| builders[*g].lane_tags.get(l).cloned().flatten().map(|t| (*g, t)));
                     let e = cols.lanes[col].tag.rot(rot) * r_j.clone() - weighted(&sels, declared);
                     v.push(("lane tag as declared", e));
                 }
@@ -312,8 +320,10 @@ impl ExecutionConfig {
                 let all = sel_sum(&sels, group.clone());
                 let (pc, sp, depth) = (cols.pc.cur(), cols.sp.cur(), cols.depth.cur());
                 v.push(("a step is followed by a step", all.clone() * (c(1) - cols.is_step.rot(rot))));
-                let (jumps, stays): (Vec<usize>, Vec<usize>) = group.iter().partition(|g| builders[**g].next_pc.is_some());
-                let mut expected = weighted(&sels, jumps.iter().map(|g| (*g, builders[*g].next_pc.clone().expect("jumps"))));
+                let (jumps, stays): (Vec<usize>, Vec<usize>) =
+                    group.iter().partition(|g| builders[**g].next_pc.is_some());
+                let mut expected =
+                    weighted(&sels, jumps.iter().map(|g| (*g, builders[*g].next_pc.clone().expect("jumps"))));
                 if !stays.is_empty() {
                     expected = expected + sel_sum(&sels, stays) * (pc + c(1));
                 }
@@ -386,4 +396,12 @@ impl ExecutionConfig {
 
         ExecutionConfig { cols, q_active, q_first, q_trans, q_end, t_now }
     }
+}
+
+/// Rows of the execution table a trace takes (an unprovable instruction counted as one row:
+/// [`crate::tables::check_supported`] refuses it).
+pub(crate) fn trace_rows(image: &halowasm_vm::Image, trace: &halowasm_vm::Trace) -> usize {
+    crate::gadgets::proven_steps(image, trace)
+        .map(|s| crate::gadgets::encode(&s.instr(image), image).map_or(1, |(g, _)| gadget_rows(g)))
+        .sum()
 }

@@ -50,13 +50,10 @@
 //!   The lookups are separate arguments whose inputs are heap cells only, so they do not mix
 //!   with the execution rows' lookups that share the rows.
 use crate::builder::{c, Expr};
-use crate::layout::Layout;
 use crate::tables::Tables;
-use crate::witness::memory_key;
-use crate::CircuitError;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Fixed, Selector};
 use halo2curves::bn256::Fr;
-use halowasm_vm::{Image, Space, PAGE_SIZE};
+use halowasm_vm::{Image, PAGE_SIZE};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug)]
@@ -136,10 +133,10 @@ pub(crate) fn data_words(image: &Image) -> BTreeMap<u32, u64> {
     words.into_iter().map(|(w, b)| (w, u64::from_le_bytes(b))).filter(|(_, v)| *v != 0).collect()
 }
 
-/// The largest difference of two consecutive heap keys at `k`: the range table holds
-/// `0..usable - 1`, and it checks `difference - 1`.
-pub(crate) fn max_gap(k: u32) -> u64 {
-    crate::layout::usable_rows(k) as u64 - 1
+/// The largest difference of two consecutive heap keys in a circuit of `usable` rows: the
+/// range table holds `0..usable - 1`, and it checks `difference - 1`.
+pub(crate) fn max_gap(usable: usize) -> u64 {
+    usable as u64 - 1
 }
 
 /// The words a heap region must hold: word 0, the last word, the data words and `touched`.
@@ -165,60 +162,4 @@ pub(crate) struct HeapRow {
     pub key: u64,
     pub init: u64,
     pub is_data: bool,
-}
-
-/// The heap region of a run that touches heap words `touched`: `layout.heap_rows` rows in key
-/// order.
-pub(crate) fn heap_region(
-    image: &Image,
-    layout: &Layout,
-    touched: &BTreeSet<u32>,
-) -> Result<Vec<HeapRow>, CircuitError> {
-    if let Some(w) = touched.iter().find(|w| **w >= layout.heap_words) {
-        return Err(CircuitError::TooLarge(format!(
-            "heap word {w} is past the initial memory ({} words; memory.grow is not proven)",
-            layout.heap_words
-        )));
-    }
-    if layout.heap_words == 0 {
-        return Ok(Vec::new());
-    }
-    let data = data_words(image);
-    let mut words = required_words(layout.heap_words, &data, touched);
-    let gap = max_gap(layout.k);
-    let needed = rows_needed(&words, gap);
-    if needed > layout.heap_rows as u64 {
-        return Err(CircuitError::TooLarge(format!(
-            "the run needs {needed} heap rows; k = {} has {}",
-            layout.k, layout.heap_rows
-        )));
-    }
-    let bridges: Vec<u32> = words
-        .iter()
-        .zip(words.iter().skip(1))
-        .flat_map(|(a, b)| {
-            let (a, b) = (*a as u64, *b as u64);
-            (1..=(b - a - 1) / gap).map(move |i| (a + i * gap) as u32)
-        })
-        .collect();
-    words.extend(bridges);
-    // Left-over rows take the smallest unused words (an added word never widens a gap).
-    let mut next = 0u32;
-    while words.len() < layout.heap_rows as usize && next < layout.heap_words {
-        words.insert(next);
-        next += 1;
-    }
-    if words.len() != layout.heap_rows as usize {
-        return Err(CircuitError::TooLarge(format!(
-            "{} heap rows for {} words of memory",
-            layout.heap_rows, layout.heap_words
-        )));
-    }
-    Ok(words
-        .into_iter()
-        .map(|w| {
-            let init = data.get(&w).copied();
-            HeapRow { key: memory_key(Space::Heap, w), init: init.unwrap_or(0), is_data: init.is_some() }
-        })
-        .collect())
 }

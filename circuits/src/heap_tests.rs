@@ -2,9 +2,9 @@
 //! missing or altered heap rows and out-of-bounds accesses are rejected. Every tampered witness
 //! keeps the memory multiset balanced (the heap rows move with their final values), so each is
 //! refused by the heap constraint named in the test and by nothing else.
+use crate::builder::memory_key;
 use crate::heap::HeapRow;
 use crate::tests::{assert_accepts, change_argument, circuit, reassign, rows_of, verify};
-use crate::witness::memory_key;
 use crate::{Layout, VmCircuit};
 use halowasm_vm::{load, Space};
 
@@ -105,7 +105,7 @@ fn sparse_heap_accepted_at_small_k() {
     assert_eq!(*l, Layout::new(sum.image(), l.k).expect("layout"));
     // Words 100 → 9000 → 16383 are further apart than a gap: fillers bridge them.
     let e = entries(&sum);
-    let gap = crate::heap::max_gap(l.k);
+    let gap = crate::heap::max_gap(crate::layout::usable_rows(l.k));
     assert!(e.windows(2).all(|p| p[0].row.key < p[1].row.key && p[1].row.key - p[0].row.key <= gap));
     assert!(e.windows(2).any(|p| p[1].row.key - p[0].row.key == gap), "a filler at the largest gap");
     for (args, f) in [(vec![131_064], "get"), (vec![7], "get"), (vec![40_000, u64::MAX], "poke"), (vec![0, 3], "poke")]
@@ -281,9 +281,9 @@ fn out_of_bounds_load_is_unprovable() {
     // Nor does the witness builder make a circuit for it.
     let image = load(LD.as_bytes()).expect("loads");
     let mut l = Layout::new(&image, 11).expect("layout");
-    assert!(crate::heap::heap_region(&image, &l, &[8192].into()).is_err());
+    assert!(crate::witness::heap_region(&image, &l, &[8192].into()).is_err());
     l.heap_rows = l.heap_words + 1;
-    assert!(crate::heap::heap_region(&image, &l, &[5].into()).is_err());
+    assert!(crate::witness::heap_region(&image, &l, &[5].into()).is_err());
 }
 
 #[test]

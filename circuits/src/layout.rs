@@ -1,8 +1,8 @@
 //! The circuit's shape for a program and a `k`: usable rows, the memory table's fixed rows
 //! (stack, frame and global addresses) and the size of its heap region (see [`crate::heap`]),
 //! and `k` chosen from a trace.
+use crate::error::CircuitError;
 use crate::heap;
-use crate::CircuitError;
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use halo2curves::bn256::Fr;
 use halowasm_vm::{FuncBody, HostFn, Image, IoEvent, Space, Trace, PAGE_SIZE};
@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-/// Smallest and largest supported `k`.
-pub const MIN_K: u32 = 10;
-pub const MAX_K: u32 = 24;
+pub use crate::columns::{MAX_K, MIN_K};
 
+/// halo2's blinding rows depend on the whole configured circuit (the most queries of one advice
+/// column), so this is the one place below the circuit that configures it.
 fn blinding_factors() -> usize {
     static B: OnceLock<usize> = OnceLock::new();
     *B.get_or_init(|| {
@@ -80,8 +80,10 @@ impl Layout {
                 min_k.map(|m| format!(" (use k >= {m})")).unwrap_or_default()
             )));
         }
-        let min_heap =
-            heap::rows_needed(&heap::required_words(heap_words as u32, &data, &Default::default()), heap::max_gap(k));
+        let min_heap = heap::rows_needed(
+            &heap::required_words(heap_words as u32, &data, &Default::default()),
+            heap::max_gap(usable_rows(k)),
+        );
         let globals = image.globals.len() as u64;
         let fixed = globals + 1;
         if usable <= fixed + min_heap + 2 {
@@ -156,7 +158,8 @@ impl Layout {
                     && l.outputs_cap >= outputs
                     && l.stack_cap >= max_stack
                     && l.frame_cap >= max_depth
-                    && (heap_words == 0 || l.heap_rows as u64 >= heap::rows_needed(&heap_needed, heap::max_gap(k)))
+                    && (heap_words == 0
+                        || l.heap_rows as u64 >= heap::rows_needed(&heap_needed, heap::max_gap(usable_rows(k))))
                     && l.instance_len() < usable_rows(k)
                 {
                     return Ok(l);
@@ -208,7 +211,7 @@ impl Layout {
 /// Usable rows a run needs: its steps' rows and the rows after the run that no step reaches
 /// into (see [`crate::execution`]).
 pub(crate) fn rows_needed(image: &Image, trace: &Trace) -> usize {
-    crate::witness::trace_rows(image, trace) + crate::execution::max_rows()
+    crate::execution::trace_rows(image, trace) + crate::execution::max_rows()
 }
 
 /// Rows the program's fixed tables need whatever the run: its data words (plus the two pinned

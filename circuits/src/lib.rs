@@ -8,6 +8,16 @@
 //! value (the heap words in it chosen by the prover: only those the run needs); the last step
 //! halts at frame depth zero. See the crate's modules for each part.
 //!
+//! Modules, each using only those before it: `columns` (the execution table's columns and
+//! how a step's cells sit on them; `k` limits) → `error` → `builder` (what gadgets declare) →
+//! `step_witness` (what gadgets fill) → `gadgets` (one file per instruction family) → `tables`
+//! (fixed lookup tables: code, lanes, range, functions, data words), `public` (the statement's
+//! table), `heap` (the heap region of the memory table), `memory_check` (the memory table and
+//! its running product) → `execution` (the execution table's gates and lookups) → `layout`
+//! (the shape for a program and `k`) → `witness` (cell values from a trace) → this file (the
+//! circuit) and `audit`. The one edge back: `layout::usable_rows` configures the circuit, since
+//! halo2's blinding rows depend on all of it.
+//!
 //! ```no_run
 //! use halowasm_circuits::{Layout, VmCircuit};
 //! use halowasm_vm::{load, Inputs, Instance, Limits};
@@ -22,6 +32,7 @@
 mod audit;
 mod builder;
 mod columns;
+mod error;
 mod execution;
 mod gadgets;
 mod heap;
@@ -30,12 +41,14 @@ mod heap_tests;
 mod layout;
 mod memory_check;
 mod public;
+mod step_witness;
 mod tables;
 #[cfg(test)]
 mod tests;
 mod witness;
 
 pub use audit::{audit, AuditOptions, AuditReport};
+pub use error::CircuitError;
 pub use layout::{io_cap, usable_rows, Layout, MAX_K, MIN_K};
 pub use public::PublicStatement;
 
@@ -49,26 +62,6 @@ use public::PublicConfig;
 use std::sync::Arc;
 use tables::Tables;
 use witness::{CellRef, Witness};
-
-/// Why a run cannot be turned into a circuit.
-#[derive(Debug, thiserror::Error)]
-pub enum CircuitError {
-    /// The run executes an instruction the circuit does not prove yet.
-    #[error("the circuit cannot prove instruction `{0}` yet")]
-    Unsupported(String),
-    /// The trace does not fit the largest supported `k`.
-    #[error(
-        "trace too long: {steps} steps need {rows_needed} rows; the largest circuit (k = {}) has {rows_available}",
-        MAX_K
-    )]
-    TooLong { steps: usize, rows_needed: usize, rows_available: usize },
-    /// The program or run does not fit the circuit's tables at this `k`.
-    #[error("does not fit the circuit: {0}")]
-    TooLarge(String),
-    /// The claimed statement does not match the program.
-    #[error("bad statement: {0}")]
-    BadStatement(String),
-}
 
 /// The statement a run of `export` claims.
 pub fn statement(image: &Image, export: &str, args: &[u64], results: &[u64]) -> Result<PublicStatement, CircuitError> {
@@ -123,7 +116,7 @@ pub fn trace_io(trace: &Trace) -> (Vec<u64>, Vec<u64>) {
 /// Rows of the execution table a run takes: each step takes one row or a few (the VM's `tail`
 /// steps none), see the `columns` module.
 pub fn execution_rows(image: &Image, trace: &Trace) -> usize {
-    witness::trace_rows(image, trace)
+    execution::trace_rows(image, trace)
 }
 
 /// The circuit of one program at one `k`, with or without the witness of a run.
@@ -175,7 +168,11 @@ impl VmCircuit {
         tables::check_supported(&image, trace)?;
         let rows_needed = layout::rows_needed(&image, trace);
         if rows_needed > usable_rows(layout.k) {
-            return Err(CircuitError::TooLong { steps: trace.len(), rows_needed, rows_available: usable_rows(layout.k) });
+            return Err(CircuitError::TooLong {
+                steps: trace.len(),
+                rows_needed,
+                rows_available: usable_rows(layout.k),
+            });
         }
         let instance = statement.instances(&layout)?.remove(0);
         let witness = Witness::new(&image, &layout, trace)?;
@@ -381,9 +378,9 @@ fn assign_heap_fixed(
     let last = start + n - 1;
     h.q_first.enable(region, start)?;
     h.q_last.enable(region, last)?;
-    region.assign_fixed(h.pin, start, Fr::from(witness::memory_key(halowasm_vm::Space::Heap, 0)));
+    region.assign_fixed(h.pin, start, Fr::from(builder::memory_key(halowasm_vm::Space::Heap, 0)));
     let top = layout.heap_words.saturating_sub(1);
-    region.assign_fixed(h.pin, last, Fr::from(witness::memory_key(halowasm_vm::Space::Heap, top)));
+    region.assign_fixed(h.pin, last, Fr::from(builder::memory_key(halowasm_vm::Space::Heap, top)));
     region.assign_fixed(h.data_total, last, Fr::from(data_total));
     Ok(())
 }

@@ -34,14 +34,14 @@ pub struct PublicStatement {
 
 impl PublicStatement {
     /// The instance columns of this statement.
-    pub fn instances(&self, layout: &Layout) -> Result<Vec<Vec<Fr>>, crate::CircuitError> {
+    pub fn instances(&self, layout: &Layout) -> Result<Vec<Vec<Fr>>, crate::error::CircuitError> {
         if self.args.len() > layout.args_cap as usize || self.results.len() > layout.results_cap as usize {
-            return Err(crate::CircuitError::BadStatement(
+            return Err(crate::error::CircuitError::BadStatement(
                 "more arguments or results than the program's exports take".into(),
             ));
         }
         if self.public_inputs.len() > layout.inputs_cap as usize || self.outputs.len() > layout.outputs_cap as usize {
-            return Err(crate::CircuitError::BadStatement(format!(
+            return Err(crate::error::CircuitError::BadStatement(format!(
                 "{} public inputs and {} outputs; the layout holds {} and {}",
                 self.public_inputs.len(),
                 self.outputs.len(),

@@ -2,8 +2,8 @@
 //! `0..usable rows - 1` for time differences and heap key gaps, and the data words of the
 //! initial memory.
 use crate::builder::{LaneTag, AMT_TAGS, BITS_TAGS};
+use crate::error::CircuitError;
 use crate::gadgets::encode;
-use crate::CircuitError;
 use halo2_proofs::circuit::{Layouter, Value};
 use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
 use halo2curves::bn256::Fr;
@@ -47,7 +47,7 @@ pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
     rows.extend(
         crate::heap::data_words(image)
             .into_iter()
-            .map(|(w, v)| [crate::witness::memory_key(halowasm_vm::Space::Heap, w), v]),
+            .map(|(w, v)| [crate::builder::memory_key(halowasm_vm::Space::Heap, w), v]),
     );
     rows
 }
@@ -199,7 +199,7 @@ impl Tables {
 
 /// Check that every instruction of a trace can be proven, naming the first that cannot.
 pub(crate) fn check_supported(image: &Image, trace: &halowasm_vm::Trace) -> Result<(), CircuitError> {
-    for s in crate::witness::proven_steps(image, trace) {
+    for s in crate::gadgets::proven_steps(image, trace) {
         encode(&image.code[s.pc as usize], image).map_err(|e| match e {
             CircuitError::Unsupported(i) => {
                 let func = image.function_at(s.pc).map(|(_, f)| f.name.clone()).unwrap_or_else(|| "entry stub".into());

@@ -451,7 +451,7 @@ pub(crate) fn reassign(c: &mut VmCircuit, row: usize) {
             }
         })
         .collect();
-    let mut sw = crate::witness::StepWitness {
+    let mut sw = crate::step_witness::StepWitness {
         acc: &acc,
         imm: [w.imm[0][row], w.imm[1][row], w.imm[2][row]],
         aux: [Fr::ZERO; crate::columns::NUM_AUX],
@@ -633,9 +633,20 @@ fn zz_gate_stats() {
     fn count(e: &Expression<Fr>) -> (usize, usize) {
         match e {
             Expression::Negated(a) => count(a),
-            Expression::Scaled(a, _) => { let (m, s) = count(a); (m + 1, s) }
-            Expression::Sum(a, b) => { let (m1, s1) = count(a); let (m2, s2) = count(b); (m1 + m2, s1 + s2 + 1) }
-            Expression::Product(a, b) => { let (m1, s1) = count(a); let (m2, s2) = count(b); (m1 + m2 + 1, s1 + s2) }
+            Expression::Scaled(a, _) => {
+                let (m, s) = count(a);
+                (m + 1, s)
+            }
+            Expression::Sum(a, b) => {
+                let (m1, s1) = count(a);
+                let (m2, s2) = count(b);
+                (m1 + m2, s1 + s2 + 1)
+            }
+            Expression::Product(a, b) => {
+                let (m1, s1) = count(a);
+                let (m2, s2) = count(b);
+                (m1 + m2 + 1, s1 + s2)
+            }
             _ => (0, 0),
         }
     }
@@ -644,8 +655,14 @@ fn zz_gate_stats() {
     let (mut tm, mut ts, mut tn) = (0, 0, 0);
     for g in cs.gates() {
         let (mut m, mut s) = (0, 0);
-        for p in g.polynomials() { let (a, b) = count(p); m += a; s += b; }
-        tn += g.polynomials().len(); tm += m; ts += s;
+        for p in g.polynomials() {
+            let (a, b) = count(p);
+            m += a;
+            s += b;
+        }
+        tn += g.polynomials().len();
+        tm += m;
+        ts += s;
         println!("{:28} constraints {:4} muls {:6} adds {:6}", g.name(), g.polynomials().len(), m, s);
     }
     println!("TOTAL constraints {tn} muls {tm} adds {ts}");
@@ -657,14 +674,37 @@ fn zz_eval_stats() {
     use std::collections::HashMap;
     fn id(e: &Expression<Fr>, m: &mut HashMap<String, usize>, ops: &mut usize) -> usize {
         let key = match e {
-            Expression::Negated(a) => { let x = id(a, m, ops); format!("neg{x}") }
-            Expression::Scaled(a, f) => { let x = id(a, m, ops); format!("sc{x}:{f:?}") }
-            Expression::Sum(a, b) => { let x = id(a, m, ops); let y = id(b, m, ops); format!("s{x},{y}") }
-            Expression::Product(a, b) => { let x = id(a, m, ops); let y = id(b, m, ops); format!("p{x},{y}") }
-            other => return { let k = format!("{other:?}"); let n = m.len(); *m.entry(k).or_insert(n) },
+            Expression::Negated(a) => {
+                let x = id(a, m, ops);
+                format!("neg{x}")
+            }
+            Expression::Scaled(a, f) => {
+                let x = id(a, m, ops);
+                format!("sc{x}:{f:?}")
+            }
+            Expression::Sum(a, b) => {
+                let x = id(a, m, ops);
+                let y = id(b, m, ops);
+                format!("s{x},{y}")
+            }
+            Expression::Product(a, b) => {
+                let x = id(a, m, ops);
+                let y = id(b, m, ops);
+                format!("p{x},{y}")
+            }
+            other => {
+                return {
+                    let k = format!("{other:?}");
+                    let n = m.len();
+                    *m.entry(k).or_insert(n)
+                }
+            }
         };
         let n = m.len();
-        *m.entry(key).or_insert_with(|| { *ops += 1; n })
+        *m.entry(key).or_insert_with(|| {
+            *ops += 1;
+            n
+        })
     }
     let mut cs = ConstraintSystem::<Fr>::default();
     crate::VmCircuit::configure(&mut cs);
@@ -673,11 +713,15 @@ fn zz_eval_stats() {
     let mut per = Vec::new();
     for g in cs.gates() {
         let before = ops;
-        for p in g.polynomials() { id(p, &mut m, &mut ops); }
+        for p in g.polynomials() {
+            id(p, &mut m, &mut ops);
+        }
         per.push((ops - before, g.name().to_string()));
     }
     per.sort();
-    for (n, name) in per.iter().rev().take(12) { println!("EVAL {name:30} {n}"); }
+    for (n, name) in per.iter().rev().take(12) {
+        println!("EVAL {name:30} {n}");
+    }
     let n: usize = cs.gates().iter().map(|g| g.polynomials().len()).sum();
     println!("EVAL custom unique ops {ops}, constraints {n}");
 }

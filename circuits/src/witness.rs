@@ -1,52 +1,21 @@
 //! Witness generation: trace steps → cell values of the execution and memory tables. The
 //! witness is kept per step with the gadgets' (virtual) cell indices, which is what gadgets fill
 //! and tests edit; [`Witness::physical`] lays it out on the rows and columns of the circuit.
+use crate::builder::memory_key;
 use crate::columns::{
     place, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_LANES, NUM_SLOTS, SLOTS_PER_ROW,
 };
+use crate::error::CircuitError;
 use crate::execution::{gadget_rows, lane_tags};
+use crate::gadgets::proven_steps;
 use crate::gadgets::{encode, GADGETS};
-use crate::heap::{heap_region, HeapRow};
+use crate::heap::HeapRow;
 use crate::layout::Layout;
-use crate::CircuitError;
+use crate::step_witness::StepWitness;
 use ff::Field;
 use halo2curves::bn256::Fr;
 use halowasm_vm::{Access, Image, Space, Step, Trace};
 use std::collections::{BTreeSet, HashMap};
-
-/// What a gadget fills for one step.
-pub(crate) struct StepWitness<'a> {
-    pub acc: &'a [Access],
-    pub imm: [u64; 3],
-    pub aux: [Fr; NUM_AUX],
-    pub lanes: [[u64; 3]; NUM_LANES],
-    /// The pc of the next step (0 after the last).
-    pub next_pc: u64,
-    /// IO cursors before the step.
-    pub cursors: [u64; crate::columns::NUM_CURSORS],
-}
-
-impl StepWitness<'_> {
-    /// Bytes of `v` into lanes `from..from + n` (`y` = the byte's top bit).
-    pub fn set_bytes(&mut self, from: usize, v: u64, n: usize) {
-        for j in 0..n {
-            let b = (v >> (8 * j)) & 0xff;
-            self.lanes[from + j] = [b, b >> 7, 0];
-        }
-    }
-    /// The witness of [`crate::builder::StepBuilder::less_than`].
-    pub fn set_less_than(&mut self, x: u64, y: u64, lt: usize, from: usize) {
-        let is_lt = x < y;
-        self.aux[lt] = Fr::from(is_lt as u64);
-        self.set_bytes(from, if is_lt { y - x - 1 } else { x - y }, 8);
-    }
-    pub fn set_inverse(&mut self, aux: usize, v: u64) {
-        self.set_inverse_f(aux, Fr::from(v));
-    }
-    pub fn set_inverse_f(&mut self, aux: usize, v: Fr) {
-        self.aux[aux] = v.invert().unwrap_or(Fr::ZERO);
-    }
-}
 
 /// An advice cell of the execution or memory table, by role and physical column (the audit
 /// overrides cells).
@@ -149,10 +118,6 @@ impl Witness {
     pub fn cell(&self, cell: CellRef, row: usize, value: Fr) -> Fr {
         self.overrides.iter().rev().find(|(c, r, _)| *c == cell && *r == row).map_or(value, |o| o.2)
     }
-}
-
-pub(crate) fn memory_key(space: Space, addr: u32) -> u64 {
-    ((space as u64) << 32) + addr as u64
 }
 
 /// Key and initial value of every fixed memory-table row (stack and frames zero, globals from
@@ -301,18 +266,6 @@ impl Witness {
     }
 }
 
-/// The steps of a trace the circuit proves: all but the `tail`s, which the step before them
-/// absorbs (see [`crate::gadgets`]).
-pub(crate) fn proven_steps<'t>(image: &'t Image, trace: &'t Trace) -> impl Iterator<Item = &'t Step> + 't {
-    trace.steps.iter().filter(|s| image.code.get(s.pc as usize) != Some(&halowasm_vm::Instr::Tail))
-}
-
-/// Rows of the execution table a trace takes (an unprovable instruction counted as one row:
-/// [`crate::tables::check_supported`] refuses it).
-pub(crate) fn trace_rows(image: &Image, trace: &Trace) -> usize {
-    proven_steps(image, trace).map(|s| encode(&s.instr(image), image).map_or(1, |(g, _)| gadget_rows(g))).sum()
-}
-
 /// The witness laid out on the circuit's rows and physical columns (live rows only).
 pub(crate) struct Physical {
     pub rows: usize,
@@ -432,4 +385,60 @@ fn capacity(a: &Access, layout: &Layout) -> CircuitError {
         "{:?} address {} is outside the circuit's memory table (stack {}, frames {}, globals {}, heap words {} at k = {})",
         a.space, a.addr, layout.stack_cap, layout.frame_cap, layout.globals, layout.heap_words, layout.k
     ))
+}
+
+/// The heap region of a run that touches heap words `touched`: `layout.heap_rows` rows in key
+/// order.
+pub(crate) fn heap_region(
+    image: &Image,
+    layout: &Layout,
+    touched: &BTreeSet<u32>,
+) -> Result<Vec<crate::heap::HeapRow>, CircuitError> {
+    if let Some(w) = touched.iter().find(|w| **w >= layout.heap_words) {
+        return Err(CircuitError::TooLarge(format!(
+            "heap word {w} is past the initial memory ({} words; memory.grow is not proven)",
+            layout.heap_words
+        )));
+    }
+    if layout.heap_words == 0 {
+        return Ok(Vec::new());
+    }
+    let data = crate::heap::data_words(image);
+    let mut words = crate::heap::required_words(layout.heap_words, &data, touched);
+    let gap = crate::heap::max_gap(crate::layout::usable_rows(layout.k));
+    let needed = crate::heap::rows_needed(&words, gap);
+    if needed > layout.heap_rows as u64 {
+        return Err(CircuitError::TooLarge(format!(
+            "the run needs {needed} heap rows; k = {} has {}",
+            layout.k, layout.heap_rows
+        )));
+    }
+    let bridges: Vec<u32> = words
+        .iter()
+        .zip(words.iter().skip(1))
+        .flat_map(|(a, b)| {
+            let (a, b) = (*a as u64, *b as u64);
+            (1..=(b - a - 1) / gap).map(move |i| (a + i * gap) as u32)
+        })
+        .collect();
+    words.extend(bridges);
+    // Left-over rows take the smallest unused words (an added word never widens a gap).
+    let mut next = 0u32;
+    while words.len() < layout.heap_rows as usize && next < layout.heap_words {
+        words.insert(next);
+        next += 1;
+    }
+    if words.len() != layout.heap_rows as usize {
+        return Err(CircuitError::TooLarge(format!(
+            "{} heap rows for {} words of memory",
+            layout.heap_rows, layout.heap_words
+        )));
+    }
+    Ok(words
+        .into_iter()
+        .map(|w| {
+            let init = data.get(&w).copied();
+            crate::heap::HeapRow { key: memory_key(Space::Heap, w), init: init.unwrap_or(0), is_data: init.is_some() }
+        })
+        .collect())
 }

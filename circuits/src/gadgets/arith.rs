@@ -1,7 +1,7 @@
 //! Arithmetic with wrap-around: `add`, `sub`, `mul` at 32 and 64 bits.
 use super::Gadget;
 use crate::builder::{c, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
@@ -33,7 +33,7 @@ fn add_sub(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, sp - c(2), r);
 }
 
-fn assign_add_sub(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_add_sub(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (a, b, r) = (w.acc[0].old as u128, w.acc[1].old as u128, w.acc[0].new as u128);
     let carry = if w.imm[1] == 1 { r + b > a } else { a + b > r };
     w.aux[0] = Fr::from(carry as u64);
@@ -53,7 +53,7 @@ fn mul(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, sp - c(2), r);
 }
 
-fn assign_mul(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_mul(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let bits = if w.imm[0] == 1 { 64 } else { 32 };
     let full = w.acc[0].old as u128 * w.acc[1].old as u128;
     w.set_bytes(0, w.acc[0].new, 8);

@@ -15,7 +15,7 @@
 //! the ctz of 0) at 64 bits, so they count for i64 only.
 use super::Gadget;
 use crate::builder::{c, cf, pow2, Expr, LaneTag, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
@@ -67,7 +67,7 @@ fn bitcount(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, top, low + w64 * high);
 }
 
-fn assign_bitcount(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_bitcount(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let a = w.acc[0].old;
     let op = w.imm[1] + 2 * w.imm[2];
     let bytes: Vec<u8> = (0..BYTES).map(|i| (a >> (8 * i)) as u8).collect();

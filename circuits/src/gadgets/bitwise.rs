@@ -2,7 +2,7 @@
 //! in the table of the operation, so the nibbles are range-checked by the same lookup.
 use super::Gadget;
 use crate::builder::{c, cf, pow2, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halowasm_vm::Space;
 
 pub(crate) const BITWISE: Gadget = Gadget { name: "and/or/xor", configure: bitwise, assign: assign_bitwise };
@@ -27,7 +27,7 @@ fn bitwise(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, sp - c(2), sr);
 }
 
-fn assign_bitwise(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_bitwise(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (a, b, r) = (w.acc[0].old, w.acc[1].old, w.acc[0].new);
     for n in 0..16 {
         let s = 4 * n;

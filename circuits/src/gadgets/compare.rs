@@ -2,7 +2,7 @@
 //! signed comparison into an unsigned one.
 use super::Gadget;
 use crate::builder::{c, cf, pow2, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
@@ -21,7 +21,7 @@ fn eq(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, sp - c(2), r);
 }
 
-fn assign_eq(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_eq(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let d = Fr::from(w.acc[0].old) - Fr::from(w.acc[1].old);
     w.set_inverse_f(0, d);
     Ok(())
@@ -35,7 +35,7 @@ fn eqz(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, top, z);
 }
 
-fn assign_eqz(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_eqz(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_inverse(0, w.acc[0].old);
     Ok(())
 }
@@ -54,7 +54,7 @@ fn lt(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, sp - c(2), r);
 }
 
-fn assign_lt(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_lt(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (a, b) = (w.acc[0].old, w.acc[1].old);
     let (x, y) = if w.imm[1] == 1 { (b, a) } else { (a, b) };
     w.set_less_than(x, y, 0, 0);
@@ -78,7 +78,7 @@ fn flip_sign(cb: &mut StepBuilder) {
     }
 }
 
-fn assign_flip(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_flip(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_bytes(0, w.acc[0].old, 8);
     w.set_bytes(8, w.acc[1].old, 8);
     Ok(())

@@ -2,7 +2,7 @@
 //! moves the `keep` (0 or 1) top value down by `drop` slots and lowers `sp` by `drop`.
 use super::Gadget;
 use crate::builder::{c, Expr, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halowasm_vm::Space;
 
 pub(crate) const BR: Gadget = Gadget { name: "br", configure: br, assign: |_| Ok(()) };
@@ -50,7 +50,7 @@ fn branch_if(cb: &mut StepBuilder, keep: bool) {
     cb.jump(next.clone() + taken * (target - next));
 }
 
-fn assign_br_if(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_br_if(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_inverse(0, w.acc[0].old);
     Ok(())
 }
@@ -66,7 +66,7 @@ fn br_if_eqz(cb: &mut StepBuilder) {
     cb.jump(next.clone() + zero * (target - next));
 }
 
-fn assign_br_if_eqz(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_br_if_eqz(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_inverse(0, w.acc[0].old);
     Ok(())
 }
@@ -82,7 +82,7 @@ fn br_table(cb: &mut StepBuilder) {
     cb.jump(table + lt.clone() * i + (c(1) - lt) * len);
 }
 
-fn assign_br_table(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_br_table(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_less_than(w.acc[0].old, w.imm[1], 0, 0);
     Ok(())
 }

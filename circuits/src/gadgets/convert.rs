@@ -4,7 +4,7 @@
 //! `2^W - 2^(8n)` when sign-extending a value whose top bit (of the low `n` bytes) is set.
 use super::Gadget;
 use crate::builder::{c, Expr, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use ff::Field;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
@@ -32,7 +32,7 @@ fn convert(cb: &mut StepBuilder) {
     cb.write(0, Space::Stack, top, r);
 }
 
-fn assign_convert(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_convert(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_bytes(0, w.acc[0].old, 8);
     let i = SIZES.iter().position(|s| *s == w.imm[0]).expect("encoded size");
     w.aux[i] = Fr::ONE;

@@ -9,7 +9,7 @@
 //! `div_s` of `MIN` by `-1` (a quotient of `2^31` with equal signs) has no witness.
 use super::Gadget;
 use crate::builder::{c, cf, pow2, Expr, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
@@ -93,7 +93,7 @@ fn divide(cb: &mut StepBuilder) {
 /// Lanes of `D` (then `|a|` and `|b|` of a signed op).
 const D_LANES: usize = 16;
 
-fn assign_divide(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_divide(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (a, b) = (w.acc[0].old, w.acc[1].old);
     let signed = w.imm[2] == 1;
     let neg = |v: u64| signed && v >> 31 == 1;

@@ -3,7 +3,7 @@
 //! makes a return see exactly the record its call wrote.
 use super::Gadget;
 use crate::builder::{c, Expr, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
@@ -40,7 +40,7 @@ fn call_indirect(cb: &mut StepBuilder) {
     enter(cb, 1, target);
 }
 
-fn assign_call_indirect(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_call_indirect(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     // The callee's first pc is the pc the next step runs; the return pc was written.
     w.aux[0] = Fr::from(w.next_pc);
     Ok(())

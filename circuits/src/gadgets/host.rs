@@ -5,7 +5,7 @@ use super::Gadget;
 use crate::builder::{c, StepBuilder};
 use crate::columns::{CURSOR_INPUT, CURSOR_OUTPUT};
 use crate::public::{TAG_INPUT, TAG_OUTPUT};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use ff::Field;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
@@ -37,7 +37,7 @@ fn input(cb: &mut StepBuilder) {
     cb.cursor_delta(CURSOR_INPUT, public);
 }
 
-fn assign_input(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_input(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (flag, value) = (w.acc[0].old, w.acc[0].new);
     w.set_inverse(AUX_INV, flag);
     w.set_bytes(0, value, 8);
@@ -68,7 +68,7 @@ fn require(cb: &mut StepBuilder) {
     cb.sp_delta(-c(1));
 }
 
-fn assign_require(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_require(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_inverse(AUX_INV, w.acc[0].old);
     Ok(())
 }

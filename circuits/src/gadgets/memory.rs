@@ -7,7 +7,7 @@
 //! assignment can satisfy: out-of-bounds accesses cannot be proven.
 use super::Gadget;
 use crate::builder::{c, cf, Expr, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use ff::Field;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
@@ -103,7 +103,7 @@ fn set_window(w: &mut StepWitness, addr: u64) {
     w.aux[8 + n] = Fr::ONE;
 }
 
-fn assign_load(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_load(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     set_window(w, w.acc[0].old);
     let ea = w.acc[0].old + w.imm[0];
     let top = ea % 8 + w.imm[1] - 1;
@@ -155,7 +155,7 @@ fn store(cb: &mut StepBuilder) {
     cb.jump(pc + c(2));
 }
 
-fn assign_store(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_store(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     set_window(w, w.acc[1].old);
     w.set_bytes(0, w.acc[2].old, 8);
     if w.acc.len() > 3 {

@@ -19,8 +19,8 @@ mod stub;
 pub(crate) use bitcount::byte_count;
 
 use crate::builder::{LaneTag, StepBuilder};
-use crate::witness::StepWitness;
-use crate::CircuitError;
+use crate::error::CircuitError;
+use crate::step_witness::StepWitness;
 use halowasm_vm::{BinOp, ConvOp, HostFn, Image, Instr, RelOp, UnOp, Width};
 
 /// An instruction family: its constraints and its witness.
@@ -166,4 +166,13 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
         Un { op: UnOp::Extend32S, w } => g(&convert::CONVERT, [4, sign_ext(4, w), 0]),
         _ => unsupported(),
     }
+}
+
+/// The steps of a trace the circuit proves: all but the `tail`s, which the step before them
+/// absorbs (see [`encode`]).
+pub(crate) fn proven_steps<'t>(
+    image: &'t Image,
+    trace: &'t halowasm_vm::Trace,
+) -> impl Iterator<Item = &'t halowasm_vm::Step> + 't {
+    trace.steps.iter().filter(|s| image.code.get(s.pc as usize) != Some(&halowasm_vm::Instr::Tail))
 }

@@ -13,7 +13,7 @@
 //! 10 the unsigned result `T`, 11 the sign of a `shr_s` operand.
 use super::Gadget;
 use crate::builder::{c, cf, pow2, Expr, LaneTag, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use ff::{Field, PrimeField};
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
@@ -119,13 +119,13 @@ fn assign_cut(w: &mut StepWitness, e_lo: bool, e_hi: bool, signed: bool) {
     w.aux[AUX_SIGN] = Fr::from(sign as u64);
 }
 
-fn assign_shift(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_shift(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let left = w.imm[1] == 1;
     assign_cut(w, left, !left, w.imm[2] == 1);
     Ok(())
 }
 
-fn assign_rotate(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_rotate(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     assign_cut(w, true, true, false);
     Ok(())
 }

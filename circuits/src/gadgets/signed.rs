@@ -6,7 +6,7 @@
 use super::divide::{negate_if, sign_magnitude};
 use super::Gadget;
 use crate::builder::{c, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
@@ -36,7 +36,7 @@ fn abs2(cb: &mut StepBuilder) {
     cb.sp_delta(c(1));
 }
 
-fn assign_abs2(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_abs2(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (a, b) = (w.acc[0].old, w.acc[1].old);
     w.aux[AUX_SA] = Fr::from(a >> 63);
     w.aux[AUX_SB] = Fr::from(b >> 63);
@@ -67,7 +67,7 @@ fn sign_fix(cb: &mut StepBuilder) {
     cb.sp_delta(-c(1));
 }
 
-fn assign_sign_fix(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_sign_fix(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (v, signs) = (w.acc[0].old, w.acc[1].old);
     let (sa, sb) = (signs & 1, signs >> 1 & 1);
     let neg = if w.imm[0] == 1 { sa } else { sa ^ sb };

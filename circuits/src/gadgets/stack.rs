@@ -2,7 +2,7 @@
 //! `global.get/set`.
 use super::Gadget;
 use crate::builder::{c, StepBuilder};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halowasm_vm::Space;
 
 pub(crate) const CONST: Gadget = Gadget { name: "const", configure: konst, assign: |_| Ok(()) };
@@ -35,7 +35,7 @@ fn select(cb: &mut StepBuilder) {
     cb.sp_delta(-c(2));
 }
 
-fn assign_select(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_select(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_inverse(0, w.acc[0].old);
     Ok(())
 }

@@ -4,7 +4,7 @@ use super::Gadget;
 use crate::builder::{c, cf, pow2, StepBuilder};
 use crate::columns::{CURSOR_INPUT, CURSOR_OUTPUT};
 use crate::public::{TAG_ARG, TAG_IO_COUNTS, TAG_RESULT, TAG_SIGNATURE};
-use crate::witness::StepWitness;
+use crate::step_witness::StepWitness;
 use halowasm_vm::Space;
 
 pub(crate) const ENTRY: Gadget = Gadget { name: "entry", configure: entry, assign: |_| Ok(()) };
@@ -34,7 +34,7 @@ fn arg(cb: &mut StepBuilder) {
     cb.sp_delta(c(1));
 }
 
-fn assign_arg(w: &mut StepWitness) -> Result<(), crate::CircuitError> {
+fn assign_arg(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let v = w.acc[0].new;
     w.set_bytes(0, v, 8);
     Ok(())

@@ -1,0 +1,40 @@
+//! What a gadget fills for one step (its `assign`): the step's aux cells and lanes, by the
+//! gadget's own (virtual) cell indices.
+use crate::columns::{NUM_AUX, NUM_LANES};
+use ff::Field;
+use halo2curves::bn256::Fr;
+use halowasm_vm::Access;
+
+/// What a gadget fills for one step.
+pub(crate) struct StepWitness<'a> {
+    pub acc: &'a [Access],
+    pub imm: [u64; 3],
+    pub aux: [Fr; NUM_AUX],
+    pub lanes: [[u64; 3]; NUM_LANES],
+    /// The pc of the next step (0 after the last).
+    pub next_pc: u64,
+    /// IO cursors before the step.
+    pub cursors: [u64; crate::columns::NUM_CURSORS],
+}
+
+impl StepWitness<'_> {
+    /// Bytes of `v` into lanes `from..from + n` (`y` = the byte's top bit).
+    pub fn set_bytes(&mut self, from: usize, v: u64, n: usize) {
+        for j in 0..n {
+            let b = (v >> (8 * j)) & 0xff;
+            self.lanes[from + j] = [b, b >> 7, 0];
+        }
+    }
+    /// The witness of [`crate::builder::StepBuilder::less_than`].
+    pub fn set_less_than(&mut self, x: u64, y: u64, lt: usize, from: usize) {
+        let is_lt = x < y;
+        self.aux[lt] = Fr::from(is_lt as u64);
+        self.set_bytes(from, if is_lt { y - x - 1 } else { x - y }, 8);
+    }
+    pub fn set_inverse(&mut self, aux: usize, v: u64) {
+        self.set_inverse_f(aux, Fr::from(v));
+    }
+    pub fn set_inverse_f(&mut self, aux: usize, v: Fr) {
+        self.aux[aux] = v.invert().unwrap_or(Fr::ZERO);
+    }
+}
