@@ -312,8 +312,16 @@ fn too_long_fails_before_proving() {
     let o = halowasm(&["prove", &example("fib.wat"), "--invoke", "fib", "--args", "3000", "--max-k", "12"]);
     let t = text(&o);
     assert_eq!(code(&o), 1, "{t}");
-    assert!(t.contains("trace too long: 48015 steps need at least 48017 rows"), "{t}");
-    assert!(t.contains("k = 16") && t.contains("(k = 12) has 4090 usable rows"), "{t}");
+    // Each step takes a row or more, and no step reaches into the last few usable rows.
+    let rows: usize = t
+        .split("48015 steps need at least ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no row count in: {t}"));
+    assert!((48_016..48_100).contains(&rows), "{t}");
+    let usable = halowasm::circuits::usable_rows(12);
+    assert!(t.contains("k = 16") && t.contains(&format!("(k = 12) has {usable} usable rows")), "{t}");
 }
 
 /// `run --trace` writes JSON for `.json` files and the compact binary form otherwise; both

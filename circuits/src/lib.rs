@@ -119,6 +119,12 @@ pub fn execution_rows(image: &Image, trace: &Trace) -> usize {
     execution::trace_rows(image, trace)
 }
 
+/// Usable rows a run needs: its execution rows and the few rows after the run that no step
+/// reaches into.
+pub fn rows_needed(image: &Image, trace: &Trace) -> usize {
+    layout::rows_needed(image, trace)
+}
+
 /// The circuit of one program at one `k`, with or without the witness of a run.
 #[derive(Clone)]
 pub struct VmCircuit {

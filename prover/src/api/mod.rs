@@ -522,9 +522,10 @@ impl Program {
     pub fn layout_for(&self, run: &Run, opts: &ProveOptions) -> Result<Layout> {
         let max_k = opts.max_k.unwrap_or(MAX_K).min(MAX_K);
         let steps = run.trace.len();
+        let rows_needed = halowasm_circuits::rows_needed(&self.image, &run.trace);
         let too_long = |needs: String| ProverError::TooLong {
             steps,
-            rows_needed: steps + 2,
+            rows_needed,
             rows_available: usable_rows(max_k.max(MIN_K)),
             max_k,
             needs,
