@@ -68,6 +68,9 @@ pub struct Outcome {
     pub private_inputs_read: u32,
     /// The trace, when requested.
     pub trace: Option<Trace>,
+    /// The exit code when the run ended in WASI `proc_exit` ([`Instr::Exit`]); its `results`
+    /// are then empty. `None` when the invoked function returned.
+    pub exit_code: Option<u32>,
 }
 
 /// Calls to functions an instance does not implement itself: [`FuncBody::Import`] bodies and
@@ -122,6 +125,8 @@ pub struct Instance<'a> {
     pub(crate) outputs: Vec<u64>,
     pub(crate) trace: Option<Trace>,
     pub(crate) steps: u64,
+    /// Set by [`Instr::Exit`].
+    pub(crate) exit_code: Option<u32>,
     /// The run stops before step number `step_bound`: `limits.max_steps` (a trap), or earlier
     /// when a segment's gas runs out at a uniform cost per step (see [`Instance::run_gas`]).
     step_bound: u64,
@@ -198,6 +203,7 @@ impl<'a> Instance<'a> {
             outputs: Vec::new(),
             trace: None,
             steps: 0,
+            exit_code: None,
             step_bound,
             gas_left: 0,
             pc_costs: Vec::new(),
@@ -243,6 +249,9 @@ impl<'a> Instance<'a> {
         let mut results = vec![0; nres];
         let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
         self.run::<false>(&mut regs, args, &mut results, None, &mut NoLinker)?;
+        if self.exit_code.is_some() {
+            results.clear();
+        }
         Ok(Outcome {
             results,
             outputs: std::mem::take(&mut self.outputs),
@@ -250,6 +259,7 @@ impl<'a> Instance<'a> {
             public_inputs_read: self.pub_cursor,
             private_inputs_read: self.priv_cursor,
             trace: self.trace.take().map(shrink),
+            exit_code: self.exit_code,
         })
     }
 
@@ -266,7 +276,11 @@ impl<'a> Instance<'a> {
         match self.run::<false>(&mut regs, args, &mut results, None, &mut NoLinker) {
             Ok(_) => {
                 let trace = shrink(self.trace.take().unwrap_or_default());
+                if self.exit_code.is_some() {
+                    results.clear();
+                }
                 let out = Outcome {
+                    exit_code: self.exit_code,
                     results,
                     outputs: std::mem::take(&mut self.outputs),
                     steps: self.steps,

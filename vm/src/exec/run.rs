@@ -58,6 +58,10 @@ impl Instance<'_> {
                     regs.sp -= 1;
                 }
                 Instr::Halt => done = true,
+                Instr::Exit => {
+                    self.exit_code = Some(self.read(regs.sp - 1) as u32);
+                    done = true;
+                }
                 Instr::Const(v) => {
                     self.write(regs, regs.sp, v)?;
                     regs.sp += 1;
