@@ -67,6 +67,25 @@ pub fn decode_outputs(outputs: &[u64]) -> WasiOutput {
     out
 }
 
+/// The bytes written, in order: `(fd, bytes)` with consecutive writes to one fd merged (for
+/// showing stdout and stderr interleaved as a terminal would).
+pub fn writes(outputs: &[u64]) -> Vec<(u32, Vec<u8>)> {
+    let mut v: Vec<(u32, Vec<u8>)> = Vec::new();
+    for &w in outputs {
+        let top = w >> 56;
+        let (fd, count) = (((top >> 3) & 3) as u32, (top & 7) as usize);
+        if w >> 61 != 0b110 || !(1..=2).contains(&fd) || count == 0 {
+            continue;
+        }
+        let bytes = &w.to_le_bytes()[..count];
+        match v.last_mut() {
+            Some((f, b)) if *f == fd => b.extend_from_slice(bytes),
+            _ => v.push((fd, bytes.to_vec())),
+        }
+    }
+    v
+}
+
 /// The public input words of the arguments `args` (`args[0]` is the program name), see the
 /// module docs.
 pub fn encode_args<S: AsRef<str>>(args: &[S]) -> Vec<u64> {

@@ -228,6 +228,24 @@ impl<'a> Instance<'a> {
         }
     }
 
+    /// This instance with `inputs` for `env.wasm_input` (for [`Instance::call`]).
+    pub fn with_inputs(mut self, inputs: Inputs) -> Self {
+        self.inputs = inputs;
+        self.pub_cursor = 0;
+        self.priv_cursor = 0;
+        self
+    }
+
+    /// The exit code, once a call ended in WASI `proc_exit` ([`Instr::Exit`]).
+    pub fn exit_code(&self) -> Option<u32> {
+        self.exit_code
+    }
+
+    /// Values written by `env.wasm_output` so far (by [`Instance::call`]s).
+    pub fn outputs(&self) -> &[u64] {
+        &self.outputs
+    }
+
     /// Current linear memory.
     pub fn memory(&self) -> &[u8] {
         &self.memory

@@ -41,6 +41,8 @@ pub(crate) struct Needs {
     pub(crate) globals: u32,
     /// Whether `memory.init` or `data.drop` occur (the `len_k` globals are needed).
     pub(crate) uses_data: bool,
+    /// Operations lowered to a noted `unreachable` (see `Image::unsupported_at`).
+    pub(crate) lazy: Vec<(u32, String)>,
 }
 
 /// A routine a program needs.

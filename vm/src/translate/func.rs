@@ -39,6 +39,21 @@ pub(super) struct FuncTranslator<'a> {
     ctrl: Vec<Ctrl>,
 }
 
+/// The VM's storage type of a value type: floats are stored as their bit patterns.
+fn bits_type(t: wasmparser::ValType) -> Option<ValType> {
+    match t {
+        wasmparser::ValType::F32 => Some(ValType::I32),
+        wasmparser::ValType::F64 => Some(ValType::I64),
+        _ => val_type(t),
+    }
+}
+
+/// A scalar float operation (arithmetic, comparison, conversion from or to a float).
+fn is_float_op(op: &Operator) -> bool {
+    let name = op_name(op);
+    name.starts_with("f32.") || name.starts_with("f64.") || name.contains("_f32") || name.contains("_f64")
+}
+
 pub(super) fn op_name(op: &Operator) -> String {
     let dbg = format!("{op:?}");
     let head: String = dbg.chars().take_while(|c| c.is_alphanumeric()).collect();
@@ -100,7 +115,7 @@ impl<'a> FuncTranslator<'a> {
         Ok(match bt {
             BlockType::Empty => (0, 0),
             BlockType::Type(t) => {
-                val_type(t).ok_or_else(|| format!("{} block type", type_name(t)))?;
+                bits_type(t).ok_or_else(|| format!("{} block type", type_name(t)))?;
                 (0, 1)
             }
             BlockType::FuncType(i) => {
@@ -188,7 +203,7 @@ impl<'a> FuncTranslator<'a> {
         let locals = body.get_locals_reader().map_err(|e| e.to_string())?;
         for l in locals {
             let (n, t) = l.map_err(|e| e.to_string())?;
-            val_type(t).ok_or_else(|| format!("{} local", type_name(t)))?;
+            bits_type(t).ok_or_else(|| format!("{} local", type_name(t)))?;
             extra_locals += n;
         }
         for _ in 0..extra_locals {
@@ -209,6 +224,7 @@ impl<'a> FuncTranslator<'a> {
         if let Err(e) = result {
             code.truncate(start as usize);
             call_fixups.truncate(fixups_before);
+            self.needs.borrow_mut().lazy.retain(|(pc, _)| *pc < start);
             return Err(e);
         }
         Ok(FuncBody::Code { start, len: code.len() as u32 - start, num_locals: self.num_locals })
@@ -387,7 +403,7 @@ impl<'a> FuncTranslator<'a> {
             O::Drop => self.push(code, Instr::Drop, 1, 0),
             O::Select => self.push(code, Instr::Select, 3, 1),
             O::TypedSelect { ty } => {
-                val_type(ty).ok_or_else(|| format!("select with {} operands", type_name(ty)))?;
+                bits_type(ty).ok_or_else(|| format!("select with {} operands", type_name(ty)))?;
                 self.push(code, Instr::Select, 3, 1)
             }
             O::LocalGet { local_index } => {
@@ -513,6 +529,24 @@ impl<'a> FuncTranslator<'a> {
             O::I64ShrU => self.push(code, bin(BinOp::ShrU, W64), 2, 1),
             O::I64Rotl => self.push(code, bin(BinOp::Rotl, W64), 2, 1),
             O::I64Rotr => self.push(code, bin(BinOp::Rotr, W64), 2, 1),
+            // Floats as bit patterns: loads, stores, constants and reinterpretations move bits.
+            O::F32Load { memarg } => self.load(code, memarg.offset, 4, false, W32),
+            O::F64Load { memarg } => self.load(code, memarg.offset, 8, false, W64),
+            O::F32Store { memarg } => self.store(code, memarg.offset, 4, W32),
+            O::F64Store { memarg } => self.store(code, memarg.offset, 8, W64),
+            O::F32Const { value } => self.push(code, Instr::Const(value.bits() as u64), 0, 1),
+            O::F64Const { value } => self.push(code, Instr::Const(value.bits()), 0, 1),
+            O::I32ReinterpretF32 | O::F32ReinterpretI32 | O::I64ReinterpretF64 | O::F64ReinterpretI64 => {}
+            // Float arithmetic, comparisons and conversions: the VM does not run them, but the
+            // rest of the function runs (printf's integer paths in a printf that can also print
+            // floats). The operation becomes `unreachable`, noted in `Image::unsupported_at`, so
+            // that reaching it is an `Error::Unsupported` naming it.
+            other if is_float_op(&other) => {
+                let name = op_name(&other);
+                self.needs.borrow_mut().lazy.push((code.len() as u32, name));
+                code.push(Instr::Unreachable);
+                self.mark_unreachable();
+            }
             other => return Err(op_name(&other)),
         }
         Ok(())

@@ -602,5 +602,6 @@ pub fn load_wasm_with(
         exports.push(Export { name, func, stub });
     }
 
-    Ok((Image { code, types, functions, globals, memory, data, table, exports, start }, info))
+    let unsupported_at = needs.lazy;
+    Ok((Image { code, types, functions, globals, memory, data, table, exports, start, unsupported_at }, info))
 }
