@@ -378,3 +378,72 @@ fn cache_list_and_clean() {
     assert!(common::text(&out).contains("removed 1 files"), "{}", common::text(&out));
     assert!(std::fs::read_dir(&params).unwrap().next().is_none());
 }
+
+/// `halowasm run` with the global flags first, so that arguments after `--` are the program's.
+fn run_wasi(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_halowasm"))
+        .arg("--params-dir")
+        .arg(params_dir())
+        .arg("run")
+        .args(args)
+        .output()
+        .expect("run halowasm")
+}
+
+/// A WASI command runs `_start` by default: its stdout is the program's, byte for byte; stderr
+/// has its stderr and the exit code; the exit status is the program's exit code.
+#[test]
+fn run_wasi_command() {
+    let hello = example("c/hello.wasm");
+    let o = run_wasi(&[&hello, "--", "one", "two", "three"]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        stdout,
+        "hello from C: 4 arguments\n  argv[0] = \"hello.wasm\"\n  argv[1] = \"one\"\n  argv[2] = \"two\"\n  \
+         argv[3] = \"three\"\nreversed: eerht+owt+eno (13 bytes)\n"
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.starts_with("a line on stderr\n"), "{stderr}");
+    assert!(stderr.contains("exit code: 3"), "{stderr}");
+    // No arguments: exit code 0 (main returns 0, no proc_exit).
+    let o = run_wasi(&[&hello]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 argument\n"), "{}", text(&o));
+    // --json: one object with stdout, stderr and the exit code.
+    let o = run_wasi(&["--json", &hello, "--", "x"]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["exit_code"], 1);
+    assert_eq!(v["function"], "_start");
+    assert!(v["stdout"].as_str().unwrap().contains("argv[1] = \"x\""), "{v}");
+    assert_eq!(v["stderr"], "a line on stderr\n");
+    // The bulk-memory example and the export-only library (still needs --invoke).
+    let o = run_wasi(&[&example("c/memmove.wasm")]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("bytes    03 ab 00 01"), "{}", text(&o));
+    let lib = example("c/alloc.wasm");
+    let o = run_wasi(&[&lib]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("--invoke"), "{}", text(&o));
+    let o = run_wasi(&[&lib, "--invoke", "pages"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = run_wasi(&[&lib, "--invoke", "pages", "--", "x"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+}
+
+/// A refused WASI import is a load error naming it.
+#[test]
+fn run_refuses_clock_time_get() {
+    let dir = tmp();
+    let f = dir.path().join("clock.wat");
+    std::fs::write(
+        &f,
+        r#"(module (import "wasi_snapshot_preview1" "clock_time_get" (func (param i32 i64 i32) (result i32)))
+             (memory (export "memory") 1) (func (export "_start")))"#,
+    )
+    .unwrap();
+    let o = run_wasi(&[f.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("clock_time_get") && text(&o).contains("refused"), "{}", text(&o));
+}
