@@ -57,7 +57,11 @@ pub fn decode_outputs(outputs: &[u64]) -> WasiOutput {
         let fd = (top >> 3) & 3;
         if w >> 61 == 0b110 && (1..=2).contains(&fd) && count > 0 {
             let bytes = &w.to_le_bytes()[..count];
-            if fd == 1 { out.stdout.extend_from_slice(bytes) } else { out.stderr.extend_from_slice(bytes) }
+            if fd == 1 {
+                out.stdout.extend_from_slice(bytes)
+            } else {
+                out.stderr.extend_from_slice(bytes)
+            }
         } else if w >> 32 == EXIT_TAG >> 32 {
             out.exit_code = Some(w as u32);
         } else {
@@ -110,7 +114,8 @@ pub fn is_command(image: &Image) -> bool {
 
 /// Whether `image` imports a WASI function.
 pub fn imports_wasi(image: &Image) -> bool {
-    image.functions.iter().any(|f| {
-        f.name.starts_with(crate::translate::wasi::MODULE) && matches!(f.body, FuncBody::Code { .. })
-    })
+    image
+        .functions
+        .iter()
+        .any(|f| f.name.starts_with(crate::translate::wasi::MODULE) && matches!(f.body, FuncBody::Code { .. }))
 }

@@ -62,9 +62,9 @@ impl<'a> Pair<'a> {
         let wargs: Vec<wasmi::Val> = args.iter().map(|&x| wasmi::Val::I32(x as i32)).collect();
         let nres = f.ty(&self.store).results().len();
         let mut out = vec![wasmi::Val::I32(0); nres];
-        let w = f.call(&mut self.store, &wargs, &mut out).map(|_| {
-            out.iter().map(|v| v.i32().unwrap() as u32 as u64).collect::<Vec<u64>>()
-        });
+        let w = f
+            .call(&mut self.store, &wargs, &mut out)
+            .map(|_| out.iter().map(|v| v.i32().unwrap() as u32 as u64).collect::<Vec<u64>>());
         match (&vm, &w) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}{args:?}"),
             (Err(Trap::MemoryOutOfBounds), Err(e)) => {

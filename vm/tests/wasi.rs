@@ -191,17 +191,36 @@ fn each_wasi_function() {
     inst.call(image.export("_start").unwrap().func, &[]).unwrap();
     assert_eq!(inst.exit_code(), Some(42));
     let mem = inst.memory();
-    let rec: Vec<u32> = (0..27).map(|i| u32::from_le_bytes(mem[1024 + 4 * i..1028 + 4 * i].try_into().unwrap())).collect();
+    let rec: Vec<u32> =
+        (0..27).map(|i| u32::from_le_bytes(mem[1024 + 4 * i..1028 + 4 * i].try_into().unwrap())).collect();
     let argv_size: u32 = argv.iter().map(|a| a.len() as u32 + 1).sum();
     let want = [
-        0, 37, // fd_write(1): ok, 7 + 0 + 8 + 22 bytes
-        0, 8, 8, // fd_write: stderr ok; stdin and fd 3 are EBADF
-        0, 0, 8, // fd_read(0): end of file; fd 5 EBADF
-        0, 2, 8, // fdstat(1): a character device; fd 7 EBADF
-        70, 8, 8, // seek on a stream: ESPIPE; fd 9 EBADF; no preopens
-        0, 0, 0, // empty environment
-        0, argv.len() as u32, argv_size, 0, 0, // args, twice
-        0, 8, 8, 8, // close(2), again EBADF, write/fdstat on closed fd 2: EBADF
+        0,
+        37, // fd_write(1): ok, 7 + 0 + 8 + 22 bytes
+        0,
+        8,
+        8, // fd_write: stderr ok; stdin and fd 3 are EBADF
+        0,
+        0,
+        8, // fd_read(0): end of file; fd 5 EBADF
+        0,
+        2,
+        8, // fdstat(1): a character device; fd 7 EBADF
+        70,
+        8,
+        8, // seek on a stream: ESPIPE; fd 9 EBADF; no preopens
+        0,
+        0,
+        0, // empty environment
+        0,
+        argv.len() as u32,
+        argv_size,
+        0,
+        0, // args, twice
+        0,
+        8,
+        8,
+        8, // close(2), again EBADF, write/fdstat on closed fd 2: EBADF
         8, // close(3): EBADF
     ];
     assert_eq!(rec, want);
@@ -228,7 +247,9 @@ fn each_wasi_function() {
 #[test]
 fn refused_and_unknown_wasi_imports_are_load_errors() {
     let module = |name: &str, ty: &str| {
-        format!(r#"(module (import "wasi_snapshot_preview1" "{name}" (func {ty})) (memory (export "memory") 1) (func (export "_start")))"#)
+        format!(
+            r#"(module (import "wasi_snapshot_preview1" "{name}" (func {ty})) (memory (export "memory") 1) (func (export "_start")))"#
+        )
     };
     for (name, ty, needle) in [
         ("clock_time_get", "(param i32 i64 i32) (result i32)", "refused"),

@@ -13,7 +13,9 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
     let command = halowasm_vm::wasi::is_command(program.image());
     let export = match (a.inv.invoke.as_str(), command) {
         ("", true) => "_start".to_string(),
-        ("", false) => return Err(CliError::Usage("--invoke NAME is required (the module is not a WASI command)".into())),
+        ("", false) => {
+            return Err(CliError::Usage("--invoke NAME is required (the module is not a WASI command)".into()))
+        }
         (name, _) => name.to_string(),
     };
     let prefix = if wasi {

@@ -7,7 +7,6 @@ use crate::instr::*;
 use std::cell::RefCell;
 use wasmparser::{BlockType, FunctionBody, Operator};
 
-
 /// A `block`/`loop`/`if` being translated.
 struct Ctrl {
     is_loop: bool,

@@ -227,7 +227,9 @@ fn module_wat(fns: impl Iterator<Item = WasiFn>) -> String {
     }
     s.push_str("(memory 0)");
     for f in &fns {
-        s.push_str(&f.wat().replace("EXIT_TAG", &format!("{EXIT_TAG:#x}")).replace("STREAM_TAG", &format!("{STREAM_TAG:#x}")));
+        s.push_str(
+            &f.wat().replace("EXIT_TAG", &format!("{EXIT_TAG:#x}")).replace("STREAM_TAG", &format!("{STREAM_TAG:#x}")),
+        );
     }
     s.push_str(BAD_FD);
     s.push_str(ARG_SIZES);
