@@ -23,8 +23,8 @@
 //! WASI function.
 use super::routine::{link, Link};
 use crate::error::Error;
-use crate::image::{FuncType, Function, Global};
-use crate::instr::{Instr, ValType};
+use crate::image::{FuncBody, FuncType, Function, Global};
+use crate::instr::{HostFn, Instr, ValType};
 use crate::wasi::{EXIT_TAG, STREAM_TAG};
 
 /// The WASI module name.
@@ -207,6 +207,18 @@ pub(super) fn generate(
     ];
     for ((name, ty), body) in helper_types.into_iter().zip(&bodies[imports.len()..]) {
         functions.push(Function { name: name.into(), type_index: u32::MAX, ty, body: body.clone() });
+    }
+    // The routines call `env.wasm_input` and `env.wasm_output` (`call_host`): the program uses
+    // them as if it imported them, and says so in its function list (never called by index),
+    // which is where a reader of the image (the circuit's IO capacity) looks for host IO.
+    use ValType::*;
+    for (h, name, ty) in [
+        (HostFn::WasmInput, "env.wasm_input", FuncType { params: vec![I32], results: vec![I64] }),
+        (HostFn::WasmOutput, "env.wasm_output", FuncType { params: vec![I64], results: vec![] }),
+    ] {
+        if !functions.iter().any(|f| f.body == FuncBody::Host(h)) {
+            functions.push(Function { name: name.into(), type_index: u32::MAX, ty, body: FuncBody::Host(h) });
+        }
     }
     Ok(())
 }
