@@ -293,3 +293,35 @@ fn trapping_wasi_call() {
     assert!(r.unwrap_err().trap().is_some());
     check_trace_prefix(&image, &trace, trace.steps.len() as u64, false).unwrap();
 }
+
+/// A WASI command cut into gas-metered segments, and resumed from a snapshot, ends as the
+/// uncut run: the same outputs and exit code (`proc_exit` at depth > 0 ends the last segment).
+#[test]
+fn segmented_wasi_run() {
+    use halowasm_vm::{snapshot, Execution, SegmentEnd};
+    let wasm = example("hello.wasm");
+    let image = load(&wasm).unwrap();
+    let argv = ["hello.wasm", "a", "bb", "ccc"];
+    let inputs = Inputs { public: encode_args(&argv), private: vec![] };
+    let whole = Instance::new(&image, Limits::default()).invoke("_start", &[], inputs.clone(), false).unwrap();
+    assert_eq!(whole.exit_code, Some(3));
+    let hash = snapshot::module_hash(&wasm);
+    let dir = std::env::temp_dir().join(format!("halowasm-wasi-segments-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut run = Instance::new(&image, Limits::default()).begin(hash, "_start", &[], inputs.clone()).unwrap();
+    let finished = loop {
+        match run.run_segment(4000, false).unwrap().end {
+            SegmentEnd::OutOfGas { snapshot, delta } => snapshot.write_to_dir(&delta, &dir).unwrap(),
+            SegmentEnd::Finished(outcome) => break outcome,
+        }
+    };
+    assert!(run.last_snapshot_id() >= 5);
+    assert_eq!((&finished.outputs, finished.exit_code), (&whole.outputs, whole.exit_code));
+    let (snap, memory) = snapshot::Snapshot::read_from_dir(&dir, 3, hash, image.initial_memory(), 1 << 26).unwrap();
+    let mut resumed = Execution::resume(&image, Limits::default(), &snap, memory, inputs).unwrap();
+    match resumed.run_segment(u64::MAX, false).unwrap().end {
+        SegmentEnd::Finished(outcome) => assert_eq!(outcome, finished),
+        SegmentEnd::OutOfGas { .. } => unreachable!("unlimited gas"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

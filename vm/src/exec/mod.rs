@@ -70,6 +70,7 @@ pub struct Outcome {
     pub trace: Option<Trace>,
     /// The exit code when the run ended in WASI `proc_exit` ([`Instr::Exit`]); its `results`
     /// are then empty. `None` when the invoked function returned.
+    #[serde(default)]
     pub exit_code: Option<u32>,
 }
 
