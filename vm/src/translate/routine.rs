@@ -96,14 +96,13 @@ pub(super) fn link(
             Instr::BrIfEqz { target } => Instr::BrIfEqz { target: reloc(target) },
             Instr::BrTable { table, len } => Instr::BrTable { table: reloc(table), len },
             Instr::Call { func, .. } if exits.contains(&func) => Instr::Exit,
-            Instr::Call { func, target } => {
+            Instr::Call { func, .. } => {
                 let f = func_map
                     .get(func as usize)
                     .copied()
                     .flatten()
                     .ok_or_else(|| internal(format!("unlinked call at {j}")))?;
-                // Targets are set from the program's function table once all routines are in.
-                let _ = target;
+                // The target is set from the program's function list once all routines are in.
                 Instr::Call { func: f, target: 0 }
             }
             Instr::GlobalGet(g) => Instr::GlobalGet(global(&global_links, g).ok_or_else(|| internal("global".into()))?),
@@ -111,7 +110,6 @@ pub(super) fn link(
             Instr::CallIndirect { .. } | Instr::Entry { .. } | Instr::Halt => {
                 return Err(internal(format!("{} in a routine", instr.name())))
             }
-            Instr::CallHost(h) => Instr::CallHost(h),
             other => other,
         };
         code.push(relocated);
