@@ -386,3 +386,125 @@ fn cache_list_and_clean() {
     assert!(common::text(&out).contains("removed 1 files"), "{}", common::text(&out));
     assert!(std::fs::read_dir(&params).unwrap().next().is_none());
 }
+
+/// `halowasm run` with the global flags first, so that arguments after `--` are the program's.
+fn run_wasi(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_halowasm"))
+        .arg("--params-dir")
+        .arg(params_dir())
+        .arg("run")
+        .args(args)
+        .output()
+        .expect("run halowasm")
+}
+
+/// A WASI command runs `_start` by default: its stdout is the program's, byte for byte; stderr
+/// has its stderr and the exit code; the exit status is the program's exit code.
+#[test]
+fn run_wasi_command() {
+    let hello = example("c/hello.wasm");
+    let o = run_wasi(&[&hello, "--", "one", "two", "three"]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        stdout,
+        "hello from C: 4 arguments\n  argv[0] = \"hello.wasm\"\n  argv[1] = \"one\"\n  argv[2] = \"two\"\n  \
+         argv[3] = \"three\"\nreversed: eerht+owt+eno (13 bytes)\n"
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.starts_with("a line on stderr\n"), "{stderr}");
+    assert!(stderr.contains("exit code: 3"), "{stderr}");
+    // No arguments: exit code 0 (main returns 0, no proc_exit).
+    let o = run_wasi(&[&hello]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 argument\n"), "{}", text(&o));
+    // --json: one object with stdout, stderr and the exit code.
+    let o = run_wasi(&["--json", &hello, "--", "x"]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["exit_code"], 1);
+    assert_eq!(v["function"], "_start");
+    assert!(v["stdout"].as_str().unwrap().contains("argv[1] = \"x\""), "{v}");
+    assert_eq!(v["stderr"], "a line on stderr\n");
+    // The bulk-memory example and the export-only library (still needs --invoke).
+    let o = run_wasi(&[&example("c/memmove.wasm")]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("bytes    03 ab 00 01"), "{}", text(&o));
+    let lib = example("c/alloc.wasm");
+    let o = run_wasi(&[&lib]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("--invoke"), "{}", text(&o));
+    let o = run_wasi(&[&lib, "--invoke", "pages"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = run_wasi(&[&lib, "--invoke", "pages", "--", "x"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+}
+
+/// A refused WASI import is a load error naming it.
+#[test]
+fn run_refuses_clock_time_get() {
+    let dir = tmp();
+    let f = dir.path().join("clock.wat");
+    std::fs::write(
+        &f,
+        r#"(module (import "wasi_snapshot_preview1" "clock_time_get" (func (param i32 i64 i32) (result i32)))
+             (memory (export "memory") 1) (func (export "_start")))"#,
+    )
+    .unwrap();
+    let o = run_wasi(&[f.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("clock_time_get") && text(&o).contains("refused"), "{}", text(&o));
+}
+
+/// Bulk memory and WASI calls are internal routines of ordinary instructions: the circuit proves
+/// them with the gadgets it has (MockProver here; `memory.grow` and `proc_exit` aside).
+#[test]
+fn bulk_memory_and_wasi_routines_prove() {
+    let dir = tmp();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let bulk = write(
+        "bulk.wat",
+        r#"(module
+          (memory 1)
+          (data $p "The quick brown fox jumps over the lazy dog.")
+          (func (export "run") (param $n i32) (result i64)
+            (local $i i32) (local $h i64)
+            (memory.fill (i32.const 100) (i32.const 0x5a) (local.get $n))
+            (memory.init $p (i32.const 103) (i32.const 3) (i32.const 40))
+            (memory.copy (i32.const 101) (i32.const 100) (local.get $n))
+            (memory.copy (i32.const 90) (i32.const 95) (i32.const 77))
+            (data.drop $p)
+            (block $d (loop $l
+              (br_if $d (i32.ge_u (local.get $i) (i32.add (local.get $n) (i32.const 16))))
+              (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 31)) (i64.load8_u offset=88 (local.get $i))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $l)))
+            (local.get $h)))"#,
+    );
+    let o = halowasm(&["prove", &bulk, "--invoke", "run", "--args", "100", "--mock"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("all constraints satisfied"), "{}", text(&o));
+    let wasi = write(
+        "wasi.wat",
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "args_sizes_get" (func $as (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "hello, proven world\n")
+          (data (i32.const 0) "\10\00\00\00\14\00\00\00")
+          (func (export "_start")
+            (drop (call $as (i32.const 40) (i32.const 44)))
+            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 48)))))"#,
+    );
+    // The arguments' public inputs by hand: argc 1, 2 bytes ("p\0").
+    let o = halowasm(&["prove", &wasi, "--invoke", "_start", "--public", "1,2", "--mock"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("all constraints satisfied"), "{}", text(&o));
+    // The outputs of the statement are the bytes written (7 per word, tag 0xC8 + count on top).
+    let first = i64::from_le_bytes(*b"hello, \xCF");
+    assert!(text(&o).contains(&first.to_string()), "{}", text(&o));
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum InstrKind {
-    /// The entry stub: `entry`, `arg`, `result`, `halt`.
+    /// The entry stub: `entry`, `arg`, `result`, `halt`; and `exit`.
     Stub,
     /// `const`, `drop`, `select`.
     Stack,
@@ -74,7 +74,7 @@ impl InstrKind {
     pub fn of(instr: &Instr) -> InstrKind {
         use Instr::*;
         match instr {
-            Invalid | Entry { .. } | Arg { .. } | Result { .. } | Halt => InstrKind::Stub,
+            Invalid | Entry { .. } | Arg { .. } | Result { .. } | Halt | Exit => InstrKind::Stub,
             Const(_) | Drop | Select => InstrKind::Stack,
             LocalGet(_) | LocalSet(_) | LocalTee(_) => InstrKind::Local,
             GlobalGet(_) | GlobalSet(_) => InstrKind::Global,

@@ -86,6 +86,11 @@ pub struct Image {
     pub table: Vec<Option<u32>>,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
+    /// The pcs (ascending) of `unreachable` instructions that stand for an operation the VM does
+    /// not run — a float operation in a function that otherwise moves floats as bit patterns —
+    /// with the operation's name: executing one is an [`crate::Error::Unsupported`], not a trap.
+    #[serde(default)]
+    pub unsupported_at: Vec<(u32, String)>,
 }
 
 /// Bytes in a wasm page.
@@ -114,6 +119,12 @@ impl Image {
             mem[start..start + seg.bytes.len()].copy_from_slice(&seg.bytes);
         }
         mem
+    }
+
+    /// The operation an `unreachable` at `pc` stands for, if it is one of
+    /// [`Image::unsupported_at`].
+    pub fn unsupported_op(&self, pc: u32) -> Option<&str> {
+        self.unsupported_at.binary_search_by_key(&pc, |(p, _)| *p).ok().map(|i| self.unsupported_at[i].1.as_str())
     }
 
     /// Names of exported functions with their signatures.

@@ -253,6 +253,14 @@ pub enum Instr {
     Tail,
     MemorySize,
     MemoryGrow,
+    /// `[code] -> (the run ends)`: WASI `proc_exit`, the one internal instruction without a
+    /// WebAssembly counterpart (emitted only inside the generated `proc_exit` routine, see
+    /// [`crate::translate::wasi`]). It reads the `i32` exit code at stack slot `sp - 1` (one
+    /// stack read access) and ends the run successfully as `halt` does, but at any call depth
+    /// and stack height: no step follows it, and `sp`, the frames and the value stack stay as
+    /// they are. The routine has written the exit code to the output stream (an exit word, see
+    /// [`crate::wasi`]) just before, so the code is public through the outputs.
+    Exit,
 }
 
 /// `DivS` → `div_s`, `Extend8S` → `extend8_s`, `Popcnt` → `popcnt` (WebAssembly's spelling of
@@ -334,6 +342,7 @@ impl Instr {
             Tail => "tail".into(),
             MemorySize => "memory.size".into(),
             MemoryGrow => "memory.grow".into(),
+            Exit => "exit".into(),
         }
     }
 }

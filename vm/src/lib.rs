@@ -34,6 +34,7 @@ pub mod snapshot;
 pub mod spec;
 pub mod trace;
 pub mod translate;
+pub mod wasi;
 
 pub use args::{format_value, parse_args, parse_value};
 pub use error::{Error, InputKind, Trap};
@@ -46,3 +47,4 @@ pub use segment_plan::{RunResult, RunStatus, SegmentPlan};
 pub use snapshot::{Digest, MemoryDelta, Snapshot, SnapshotError};
 pub use trace::{Access, IoEvent, Space, Step, Trace};
 pub use translate::load;
+pub use wasi::{decode_outputs, WasiOutput};

@@ -291,8 +291,10 @@ impl<'a> Execution<'a> {
         let (end, end_digest) = match end {
             RunEnd::Done => {
                 self.ended = true;
+                let exit_code = self.inst.exit_code;
                 let outcome = Outcome {
-                    results: self.results.clone(),
+                    results: if exit_code.is_some() { Vec::new() } else { self.results.clone() },
+                    exit_code,
                     outputs: self.inst.outputs.clone(),
                     steps: self.inst.steps,
                     public_inputs_read: self.inst.pub_cursor,

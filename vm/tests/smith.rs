@@ -1,7 +1,7 @@
 //! Differential testing against wasmi on random integer-only modules from wasm-smith.
 //!
-//! Each case generates a module (MVP + sign extension + multi-value, no floats, SIMD, bulk
-//! memory or reference types, no imports, everything exported, one memory of at most 16 pages
+//! Each case generates a module (MVP + sign extension + multi-value + bulk memory, no floats,
+//! SIMD or reference types, no imports, everything exported, one memory of at most 16 pages
 //! with a maximum), instantiates it on both the VM and wasmi (start function included) and calls
 //! every exported function in turn on the same pair of instances with random arguments. After
 //! each call the results or trap kinds, every exported global and the whole memory must agree.
@@ -65,7 +65,8 @@ fn config() -> Config {
         allow_floats: false,
         simd_enabled: false,
         relaxed_simd_enabled: false,
-        bulk_memory_enabled: false,
+        // memory.copy/fill/init and data.drop (the VM's bulk-memory routines), passive segments.
+        bulk_memory_enabled: true,
         reference_types_enabled: false,
         saturating_float_to_int_enabled: false,
         sign_extension_ops_enabled: true,

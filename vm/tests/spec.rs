@@ -17,3 +17,15 @@ fn spec_corpus_has_no_failures() {
     // The corpus README bounds the float-touching executable assertions by 2352.
     assert!(report.skipped <= 2352, "{report}");
 }
+
+#[test]
+fn bulk_memory_spec_scripts_have_no_failures() {
+    let Some(corpus) = common::corpus_dir() else { return };
+    let report = run_paths(&[corpus.join("spec-bulk")]).expect("corpus readable");
+    eprintln!("{report}");
+    assert_eq!(report.files.len(), 4, "{report}");
+    assert_eq!(report.failed, 0, "{report}");
+    // Only bulk.wast's table operations (table.init, table.copy, elem.drop) are skipped.
+    assert!(report.passed > 4700, "{report}");
+    assert!(report.skipped <= 40, "{report}");
+}

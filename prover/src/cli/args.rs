@@ -32,8 +32,8 @@ pub(super) struct Cli {
 pub(super) struct Invocation {
     /// A .wasm or .wat file.
     pub(super) file: PathBuf,
-    /// The exported function to run.
-    #[arg(long)]
+    /// The exported function to run (`run` of a WASI command: `_start` unless given).
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub(super) invoke: String,
     /// Arguments by the function's signature: decimal, negative, or 0x hex, comma-separated.
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
@@ -128,6 +128,10 @@ pub(super) struct RunArgs {
     pub(super) trace: Option<PathBuf>,
     #[command(flatten)]
     pub(super) segments: SegmentArgs,
+    /// The arguments of a WASI command after `--` (its argv[0] is the file's name); they are
+    /// public inputs of the run.
+    #[arg(last = true, value_name = "ARGS")]
+    pub(super) program_args: Vec<String>,
 }
 
 /// Gas-metered segments and snapshots of `run` (see `halowasm_vm::segment`).

@@ -248,16 +248,32 @@ fn parse_i64_list(list: &[String]) -> Result<Vec<u64>, ProverError> {
         .collect()
 }
 
-fn do_run(ctx: &Ctx, inv: &Invocation) -> Result<(Program, Run), ProverError> {
-    let pb = ctx.progress.spinner("running");
+fn do_run(ctx: &Ctx, inv: &Invocation) -> Result<(Program, Run), CliError> {
+    if inv.invoke.is_empty() {
+        return Err(CliError::Usage("--invoke NAME is required".into()));
+    }
     let program = Program::read(&inv.file)?;
-    let args = program.parse_args(&inv.invoke, &inv.args)?;
-    let inputs = Inputs { public: parse_i64_list(&inv.public)?, private: parse_i64_list(&inv.private)? };
+    Ok(do_run_of(ctx, program, inv, &inv.invoke, Vec::new())?)
+}
+
+/// Run export `export` of `program` with public inputs `prefix` before those of `--public`.
+fn do_run_of(
+    ctx: &Ctx,
+    program: Program,
+    inv: &Invocation,
+    export: &str,
+    prefix: Vec<u64>,
+) -> Result<(Program, Run), ProverError> {
+    let pb = ctx.progress.spinner("running");
+    let args = program.parse_args(export, &inv.args)?;
+    let mut public = prefix;
+    public.extend(parse_i64_list(&inv.public)?);
+    let inputs = Inputs { public, private: parse_i64_list(&inv.private)? };
     let mut limits = halowasm_vm::Limits::default();
     if let Some(m) = inv.max_steps {
         limits.max_steps = m;
     }
-    let run = program.run_with(&inv.invoke, &args, inputs, limits)?;
+    let run = program.run_with(export, &args, inputs, limits)?;
     Progress::finish(&pb, format!("run {} steps {}", run.outcome.steps, ms(run.run_time)));
     Ok((program, run))
 }

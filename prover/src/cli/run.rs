@@ -8,7 +8,26 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
     if !a.segments.gas_cost.is_empty() {
         return Err(CliError::Usage("--gas-cost needs --gas-limit, --snapshot-output or --snapshot-input".into()));
     }
-    let (program, run) = do_run(ctx, &a.inv)?;
+    let program = Program::read(&a.inv.file)?;
+    let wasi = halowasm_vm::wasi::imports_wasi(program.image());
+    let command = halowasm_vm::wasi::is_command(program.image());
+    let export = match (a.inv.invoke.as_str(), command) {
+        ("", true) => "_start".to_string(),
+        ("", false) => {
+            return Err(CliError::Usage("--invoke NAME is required (the module is not a WASI command)".into()))
+        }
+        (name, _) => name.to_string(),
+    };
+    let prefix = if wasi {
+        let name = a.inv.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let argv: Vec<String> = std::iter::once(name).chain(a.program_args.iter().cloned()).collect();
+        halowasm_vm::wasi::encode_args(&argv)
+    } else if !a.program_args.is_empty() {
+        return Err(CliError::Usage("arguments after `--` are for WASI commands only".into()));
+    } else {
+        Vec::new()
+    };
+    let (program, run) = do_run_of(ctx, program, &a.inv, &export, prefix)?;
     ctx.progress.clear();
     let results = results_text(&program, &run)?;
     if let Some(path) = &a.trace {
@@ -22,9 +41,12 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
         };
         std::fs::write(path, bytes).map_err(io_err)?;
     }
+    if wasi {
+        return wasi_report(ctx, &export, &run);
+    }
     let outputs: Vec<i64> = run.outcome.outputs.iter().map(|v| *v as i64).collect();
     let v = serde_json::json!({
-        "function": a.inv.invoke, "results": results, "steps": run.outcome.steps,
+        "function": export, "results": results, "steps": run.outcome.steps,
         "outputs": outputs, "run_ms": run.run_time.as_millis(),
     });
     ctx.print(v, || {
@@ -36,6 +58,35 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
         println!("steps: {}", run.outcome.steps);
     });
     Ok(ExitCode::SUCCESS)
+}
+
+/// The end of `run` of a WASI command: the program's stdout and stderr as a terminal shows them
+/// (in the order written), then `exit code: N   steps: S` on stderr; the exit status is the
+/// program's exit code (`--json`: one object with `stdout`, `stderr`, `exit_code`, `steps`).
+fn wasi_report(ctx: &Ctx, export: &str, run: &Run) -> CmdResult {
+    use std::io::Write;
+    let out = halowasm_vm::decode_outputs(&run.outcome.outputs);
+    let code = out.status();
+    if ctx.json {
+        let v = serde_json::json!({
+            "function": export, "stdout": String::from_utf8_lossy(&out.stdout),
+            "stderr": String::from_utf8_lossy(&out.stderr), "exit_code": code,
+            "steps": run.outcome.steps, "outputs": out.other.iter().map(|v| *v as i64).collect::<Vec<_>>(),
+            "run_ms": run.run_time.as_millis(),
+        });
+        println!("{v}");
+    } else {
+        for (fd, bytes) in halowasm_vm::wasi::writes(&run.outcome.outputs) {
+            let _ = if fd == 1 { std::io::stdout().write_all(&bytes) } else { std::io::stderr().write_all(&bytes) };
+            let _ = if fd == 1 { std::io::stdout().flush() } else { std::io::stderr().flush() };
+        }
+        if !out.other.is_empty() {
+            let outs: Vec<String> = out.other.iter().map(|v| (*v as i64).to_string()).collect();
+            eprintln!("outputs: {}", outs.join(", "));
+        }
+        eprintln!("exit code: {code}   steps: {}", run.outcome.steps);
+    }
+    Ok(ExitCode::from((code & 0xff) as u8))
 }
 
 /// `run` with gas-metered segments: start (or resume from a snapshot), cut at the gas limit, save

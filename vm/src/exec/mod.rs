@@ -68,6 +68,10 @@ pub struct Outcome {
     pub private_inputs_read: u32,
     /// The trace, when requested.
     pub trace: Option<Trace>,
+    /// The exit code when the run ended in WASI `proc_exit` ([`Instr::Exit`]); its `results`
+    /// are then empty. `None` when the invoked function returned.
+    #[serde(default)]
+    pub exit_code: Option<u32>,
 }
 
 /// Calls to functions an instance does not implement itself: [`FuncBody::Import`] bodies and
@@ -122,6 +126,8 @@ pub struct Instance<'a> {
     pub(crate) outputs: Vec<u64>,
     pub(crate) trace: Option<Trace>,
     pub(crate) steps: u64,
+    /// Set by [`Instr::Exit`].
+    pub(crate) exit_code: Option<u32>,
     /// The run stops before step number `step_bound`: `limits.max_steps` (a trap), or earlier
     /// when a segment's gas runs out at a uniform cost per step (see [`Instance::run_gas`]).
     step_bound: u64,
@@ -198,6 +204,7 @@ impl<'a> Instance<'a> {
             outputs: Vec::new(),
             trace: None,
             steps: 0,
+            exit_code: None,
             step_bound,
             gas_left: 0,
             pc_costs: Vec::new(),
@@ -222,6 +229,24 @@ impl<'a> Instance<'a> {
         }
     }
 
+    /// This instance with `inputs` for `env.wasm_input` (for [`Instance::call`]).
+    pub fn with_inputs(mut self, inputs: Inputs) -> Self {
+        self.inputs = inputs;
+        self.pub_cursor = 0;
+        self.priv_cursor = 0;
+        self
+    }
+
+    /// The exit code, once a call ended in WASI `proc_exit` ([`Instr::Exit`]).
+    pub fn exit_code(&self) -> Option<u32> {
+        self.exit_code
+    }
+
+    /// Values written by `env.wasm_output` so far (by [`Instance::call`]s).
+    pub fn outputs(&self) -> &[u64] {
+        &self.outputs
+    }
+
     /// Current linear memory.
     pub fn memory(&self) -> &[u8] {
         &self.memory
@@ -243,6 +268,9 @@ impl<'a> Instance<'a> {
         let mut results = vec![0; nres];
         let mut regs = Regs { pc: stub, sp: 0, depth: 0 };
         self.run::<false>(&mut regs, args, &mut results, None, &mut NoLinker)?;
+        if self.exit_code.is_some() {
+            results.clear();
+        }
         Ok(Outcome {
             results,
             outputs: std::mem::take(&mut self.outputs),
@@ -250,6 +278,7 @@ impl<'a> Instance<'a> {
             public_inputs_read: self.pub_cursor,
             private_inputs_read: self.priv_cursor,
             trace: self.trace.take().map(shrink),
+            exit_code: self.exit_code,
         })
     }
 
@@ -266,7 +295,11 @@ impl<'a> Instance<'a> {
         match self.run::<false>(&mut regs, args, &mut results, None, &mut NoLinker) {
             Ok(_) => {
                 let trace = shrink(self.trace.take().unwrap_or_default());
+                if self.exit_code.is_some() {
+                    results.clear();
+                }
                 let out = Outcome {
+                    exit_code: self.exit_code,
                     results,
                     outputs: std::mem::take(&mut self.outputs),
                     steps: self.steps,

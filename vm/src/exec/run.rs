@@ -58,6 +58,10 @@ impl Instance<'_> {
                     regs.sp -= 1;
                 }
                 Instr::Halt => done = true,
+                Instr::Exit => {
+                    self.exit_code = Some(self.read(regs.sp - 1) as u32);
+                    done = true;
+                }
                 Instr::Const(v) => {
                     self.write(regs, regs.sp, v)?;
                     regs.sp += 1;
@@ -94,7 +98,12 @@ impl Instance<'_> {
                     self.record(Access { space: Space::Global, addr: g, old, new: v });
                     regs.sp -= 1;
                 }
-                Instr::Unreachable => return Err(self.trap(pc, Trap::Unreachable)),
+                Instr::Unreachable => {
+                    if let Some(op) = self.image.unsupported_op(pc) {
+                        return Err(Error::Unsupported { instr: op.into(), func: self.func_name(pc) });
+                    }
+                    return Err(self.trap(pc, Trap::Unreachable));
+                }
                 Instr::Bin { op, w } => {
                     let a = self.stack[regs.sp as usize - 2];
                     let b = self.read(regs.sp - 1);

@@ -203,6 +203,10 @@ fn expect(image: &Image, s: &Step, acc: &[Access]) -> Result<Expect, String> {
         Instr::Halt => {
             next_pc = None;
         }
+        Instr::Exit => {
+            a.push((S, sp - 1));
+            next_pc = None;
+        }
         Instr::Drop => next_sp = Some(sp - 1),
         Instr::Arg { .. } | Instr::Const(_) | Instr::MemorySize => {
             a.push((S, sp));
@@ -365,7 +369,7 @@ pub fn check_trace_prefix(image: &Image, trace: &Trace, steps: u64, complete: bo
                     return Err(ctx(format!("next {what} is {got}, expected {want:?}")));
                 }
             }
-        } else if complete && s.instr(image) != Instr::Halt {
+        } else if complete && !matches!(s.instr(image), Instr::Halt | Instr::Exit) {
             return Err(ctx("last step is not halt".into()));
         }
     }
