@@ -81,6 +81,7 @@ pub fn statement(image: &Image, export: &str, args: &[u64], results: &[u64]) -> 
         results: results.to_vec(),
         public_inputs: Vec::new(),
         outputs: Vec::new(),
+        exited: false,
     })
 }
 
@@ -98,6 +99,11 @@ pub fn io_statement(
     st.public_inputs = public_inputs.to_vec();
     st.outputs = outputs.to_vec();
     Ok(st)
+}
+
+/// Whether a run ended in WASI `proc_exit` (its last step is `exit`).
+pub fn trace_exited(image: &Image, trace: &Trace) -> bool {
+    trace.steps.last().is_some_and(|s| image.code.get(s.pc as usize) == Some(&halowasm_vm::Instr::Exit))
 }
 
 /// The public inputs and outputs recorded in a trace's IO events.
@@ -160,7 +166,8 @@ impl VmCircuit {
         trace: &Trace,
     ) -> Result<Self, CircuitError> {
         let (inputs, outputs) = trace_io(trace);
-        let st = io_statement(&image, export, args, results, &inputs, &outputs)?;
+        let mut st = io_statement(&image, export, args, results, &inputs, &outputs)?;
+        st.exited = trace_exited(&image, trace);
         Self::with_statement(image, layout, &st, trace)
     }
 

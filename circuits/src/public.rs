@@ -5,6 +5,7 @@
 //! `pc` is copied from cell 0; the rest is copied into the public table `(tag, index, value)`
 //! that `entry`, `arg`, `result`, `halt` and host-IO steps look up.
 use crate::layout::Layout;
+use ff::PrimeField;
 use halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,10 @@ pub struct PublicStatement {
     /// Outputs the run wrote, in order.
     #[serde(default)]
     pub outputs: Vec<u64>,
+    /// The run ended in WASI `proc_exit` (`exit`, at any call depth) rather than by returning
+    /// from the export: it then has no results, and its exit code is its last output.
+    #[serde(default)]
+    pub exited: bool,
 }
 
 impl PublicStatement {
@@ -59,7 +64,10 @@ impl PublicStatement {
             v[2 + layout.args_cap as usize + i] = Fr::from(*r);
         }
         let io = layout.io_base();
-        v[io] = Fr::from(self.public_inputs.len() as u64) + Fr::from(self.outputs.len() as u64) * Fr::from(1u64 << 32);
+        if self.exited && !self.results.is_empty() {
+            return Err(crate::error::CircuitError::BadStatement("a run that exits has no results".into()));
+        }
+        v[io] = io_counts(self.public_inputs.len() as u64, self.outputs.len() as u64, self.exited);
         for (i, x) in self.public_inputs.iter().enumerate() {
             v[io + 1 + i] = Fr::from(*x);
         }
@@ -68,6 +76,12 @@ impl PublicStatement {
         }
         Ok(vec![v])
     }
+}
+
+/// The IO-counts cell: `inputs + 2^32 · outputs + 2^64 · exited` (how the run ended is part of
+/// it, so that `halt` and `exit` cannot stand in for each other).
+pub(crate) fn io_counts(inputs: u64, outputs: u64, exited: bool) -> Fr {
+    Fr::from(inputs) + Fr::from(outputs) * Fr::from(1u64 << 32) + Fr::from_u128(1u128 << 64) * Fr::from(exited as u64)
 }
 
 /// `(tag, index)` of every public-table row, and the instance row it copies.

@@ -184,6 +184,10 @@ pub struct Statement {
     pub public_inputs: Vec<i64>,
     /// Public outputs (as written by the program).
     pub outputs: Vec<i64>,
+    /// The exit code when the run ended in WASI `proc_exit` (then it has no results, and the
+    /// last output is the exit word: `halowasm_vm::wasi::EXIT_TAG | code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<u32>,
 }
 
 fn encode(magic: &[u8; 8], sections: &[&[u8]]) -> Vec<u8> {
@@ -445,6 +449,7 @@ mod tests {
 
     fn statement() -> Statement {
         Statement {
+            exit_code: None,
             module_hash: module_hash(b"\0asm\x01\0\0\0"),
             k: 10,
             srs_id: "00".repeat(32),

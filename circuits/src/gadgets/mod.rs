@@ -36,6 +36,7 @@ pub(crate) const GADGETS: &[Gadget] = &[
     stub::ARG,
     stub::RESULT,
     stub::HALT,
+    stub::EXIT,
     stack::CONST,
     stack::DROP,
     stack::SELECT,
@@ -95,6 +96,7 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
         Arg { index, ty } => g(&stub::ARG, [*index as u64, w64(&ty.width()), 0]),
         Result { index } => g(&stub::RESULT, [*index as u64, 0, 0]),
         Halt => g(&stub::HALT, [0; 3]),
+        Exit => g(&stub::EXIT, [0; 3]),
         Const(v) => g(&stack::CONST, [*v, 0, 0]),
         // `memory.grow` is not proven, so a proven run's memory keeps its initial size: the
         // size is a constant of the program.

@@ -1,5 +1,6 @@
 //! The entry stub: `entry` (claimed signature), `arg` (a public argument), `result` (a public
-//! result) and `halt` (the run ends with an empty stack at frame depth zero).
+//! result), `halt` (the run ends with an empty stack at frame depth zero) and `exit` (WASI
+//! `proc_exit`: the run ends wherever it is).
 use super::Gadget;
 use crate::builder::{c, cf, pow2, StepBuilder};
 use crate::columns::{CURSOR_INPUT, CURSOR_OUTPUT};
@@ -11,6 +12,7 @@ pub(crate) const ENTRY: Gadget = Gadget { name: "entry", configure: entry, assig
 pub(crate) const ARG: Gadget = Gadget { name: "arg", configure: arg, assign: assign_arg };
 pub(crate) const RESULT: Gadget = Gadget { name: "result", configure: result, assign: |_| Ok(()) };
 pub(crate) const HALT: Gadget = Gadget { name: "halt", configure: halt, assign: |_| Ok(()) };
+pub(crate) const EXIT: Gadget = Gadget { name: "exit", configure: exit, assign: |_| Ok(()) };
 
 /// imm0 = nargs + 2^16 · nresults, looked up in the public signature cell.
 fn entry(cb: &mut StepBuilder) {
@@ -55,8 +57,60 @@ fn halt(cb: &mut StepBuilder) {
     let (sp, depth) = (cb.sp(), cb.depth());
     cb.require("halt: stack empty", sp);
     cb.require("halt: frame depth zero", depth);
-    // Every public input of the statement was read and every output written.
-    let counts = cb.cursor(CURSOR_INPUT) + cb.cursor(CURSOR_OUTPUT) * cf(pow2(32));
+    end_of_run(cb, false);
+}
+
+/// WASI `proc_exit` (only in the translator's `proc_exit` routine, right after it wrote the
+/// exit word as an output): `[code] -> ` the run ends, at any call depth and stack height. The
+/// statement says the run exited (see [`crate::public::io_counts`]), so it claims no results.
+fn exit(cb: &mut StepBuilder) {
+    let top = cb.sp() - c(1);
+    cb.read(0, Space::Stack, top);
+    end_of_run(cb, true);
+}
+
+/// Every public input of the statement was read and every output written, and the statement
+/// says how the run ended; no step follows.
+fn end_of_run(cb: &mut StepBuilder, exited: bool) {
+    let counts = cb.cursor(CURSOR_INPUT) + cb.cursor(CURSOR_OUTPUT) * cf(pow2(32)) + cf(pow2(64)) * c(exited as u64);
     cb.public_lookup(TAG_IO_COUNTS, c(0), counts);
     cb.halts = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::{assert_accepts, assert_rejects, circuit};
+    use ff::PrimeField;
+    use halo2curves::bn256::Fr;
+
+    /// WASI `proc_exit` from a nested call: the run ends in `exit` at depth 2.
+    const EXITS: &str = r#"(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory 1) (export "memory" (memory 0))
+      (func $deep (param i32) (call $exit (local.get 0)) (unreachable))
+      (func (export "_start") (call $deep (i32.const 3))))"#;
+
+    #[test]
+    fn exit_at_depth_accepted_and_claimed_as_such() {
+        let c = circuit(EXITS, "_start", &[]);
+        let st = c.statement().expect("statement").clone();
+        assert!(st.exited, "the statement says the run exited");
+        assert_eq!(st.outputs.last().copied(), Some(halowasm_vm::wasi::EXIT_TAG | 3));
+        assert_accepts(&c);
+        // The same run claimed as one that returned (halt) is rejected.
+        let mut claimed = c.clone();
+        let io = claimed.layout().io_base();
+        claimed.instance_mut()[io] -= Fr::from_u128(1 << 64);
+        assert_rejects(&claimed, "exited run claimed as returned");
+    }
+
+    #[test]
+    fn returning_run_cannot_claim_an_exit() {
+        let c = circuit(r#"(module (func (export "f") (result i32) i32.const 1))"#, "f", &[]);
+        assert!(!c.statement().expect("statement").exited);
+        let mut claimed = c.clone();
+        let io = claimed.layout().io_base();
+        claimed.instance_mut()[io] += Fr::from_u128(1 << 64);
+        assert_rejects(&claimed, "returned run claimed as exited");
+    }
 }

@@ -117,7 +117,16 @@ pub fn statement_instances(exports: &[ExportMeta], layout: &Layout, st: &Stateme
     let results = st.results.iter().zip(&e.results).map(|(v, t)| bits(v, t)).collect::<Result<Vec<_>>>()?;
     let public_inputs = st.public_inputs.iter().map(|v| *v as u64).collect();
     let outputs = st.outputs.iter().map(|v| *v as u64).collect();
-    let ps = PublicStatement { entry_pc: e.entry_pc, args, results, public_inputs, outputs };
+    if let Some(code) = st.exit_code {
+        let word = halowasm_vm::wasi::EXIT_TAG | code as u64;
+        if st.outputs.last().map(|v| *v as u64) != Some(word) {
+            return Err(ProverError::BadStatement(format!(
+                "the statement says the run exited with code {code}, but its last output is not that exit word"
+            )));
+        }
+    }
+    let exited = st.exit_code.is_some();
+    let ps = PublicStatement { entry_pc: e.entry_pc, args, results, public_inputs, outputs, exited };
     Ok(ps.instances(layout)?)
 }
 

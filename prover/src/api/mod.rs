@@ -497,6 +497,9 @@ impl Program {
             results: run.outcome.results.iter().zip(&ty.results).map(|(v, t)| typed(*v, *t)).collect(),
             public_inputs: halowasm_circuits::trace_io(&run.trace).0.iter().map(|v| *v as i64).collect(),
             outputs: run.outcome.outputs.iter().map(|v| *v as i64).collect(),
+            exit_code: halowasm_circuits::trace_exited(&self.image, &run.trace)
+                .then_some(run.outcome.exit_code)
+                .flatten(),
         })
     }
 

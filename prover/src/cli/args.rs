@@ -188,6 +188,10 @@ pub(super) struct ProveArgs {
     /// Neither read nor write the key cache.
     #[arg(long)]
     pub(super) no_key_cache: bool,
+    /// The arguments of a WASI command after `--` (its argv[0] is the file's name); they are
+    /// public inputs of the run and part of the statement.
+    #[arg(last = true, value_name = "ARGS")]
+    pub(super) program_args: Vec<String>,
 }
 
 #[derive(Args, Debug)]

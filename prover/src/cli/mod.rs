@@ -248,6 +248,35 @@ fn parse_i64_list(list: &[String]) -> Result<Vec<u64>, ProverError> {
         .collect()
 }
 
+/// The export to run and the public inputs before `--public`: a WASI command runs `_start`
+/// unless `--invoke` says otherwise, and a WASI module gets its argv (the file's name, then
+/// `program_args`) as public inputs.
+fn wasi_invocation(
+    program: &Program,
+    inv: &Invocation,
+    program_args: &[String],
+) -> Result<(String, Vec<u64>), CliError> {
+    let wasi = halowasm_vm::wasi::imports_wasi(program.image());
+    let command = halowasm_vm::wasi::is_command(program.image());
+    let export = match (inv.invoke.as_str(), command) {
+        ("", true) => "_start".to_string(),
+        ("", false) => {
+            return Err(CliError::Usage("--invoke NAME is required (the module is not a WASI command)".into()))
+        }
+        (name, _) => name.to_string(),
+    };
+    let prefix = if wasi {
+        let name = inv.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let argv: Vec<String> = std::iter::once(name).chain(program_args.iter().cloned()).collect();
+        halowasm_vm::wasi::encode_args(&argv)
+    } else if !program_args.is_empty() {
+        return Err(CliError::Usage("arguments after `--` are for WASI commands only".into()));
+    } else {
+        Vec::new()
+    };
+    Ok((export, prefix))
+}
+
 fn do_run(ctx: &Ctx, inv: &Invocation) -> Result<(Program, Run), CliError> {
     if inv.invoke.is_empty() {
         return Err(CliError::Usage("--invoke NAME is required".into()));

@@ -4,7 +4,9 @@ use crate::api::srs_id;
 use crate::engine::VerifierParams;
 
 pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
-    let (program, run) = do_run(ctx, &a.inv)?;
+    let program = Program::read(&a.inv.file)?;
+    let (export, prefix) = wasi_invocation(&program, &a.inv, &a.program_args)?;
+    let (program, run) = do_run_of(ctx, program, &a.inv, &export, prefix)?;
     let results = results_text(&program, &run)?;
     let mut opts = ctx.opts.clone();
     opts.k = a.k;
@@ -46,14 +48,14 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     let mut r = proved.report.clone();
     r.peak_memory_bytes = peak_memory();
     let mut v = serde_json::to_value(&r).map_err(json_err)?;
-    v["function"] = serde_json::json!(a.inv.invoke);
+    v["function"] = serde_json::json!(export);
     v["results"] = serde_json::json!(results);
     v["proof"] = serde_json::json!(path);
     v["verify_ms"] = serde_json::json!(verify_time.as_secs_f64() * 1e3);
     v["run_ms"] = serde_json::json!(run.run_time.as_millis());
     v["rows_per_step"] = serde_json::json!(r.execution_rows as f64 / r.steps.max(1) as f64);
     ctx.print(v, || {
-        println!("{}({}) = {}", a.inv.invoke, a.inv.args.join(", "), results.join(", "));
+        println!("{}({}) = {}", export, a.inv.args.join(", "), results.join(", "));
         println!(
             "steps: {}   rows: 2^{} = {} ({} usable; the run takes {}, {:.2} per step)   columns: {} advice, {} fixed, {} lookups",
             r.steps,

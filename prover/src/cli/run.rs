@@ -10,23 +10,7 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
     }
     let program = Program::read(&a.inv.file)?;
     let wasi = halowasm_vm::wasi::imports_wasi(program.image());
-    let command = halowasm_vm::wasi::is_command(program.image());
-    let export = match (a.inv.invoke.as_str(), command) {
-        ("", true) => "_start".to_string(),
-        ("", false) => {
-            return Err(CliError::Usage("--invoke NAME is required (the module is not a WASI command)".into()))
-        }
-        (name, _) => name.to_string(),
-    };
-    let prefix = if wasi {
-        let name = a.inv.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let argv: Vec<String> = std::iter::once(name).chain(a.program_args.iter().cloned()).collect();
-        halowasm_vm::wasi::encode_args(&argv)
-    } else if !a.program_args.is_empty() {
-        return Err(CliError::Usage("arguments after `--` are for WASI commands only".into()));
-    } else {
-        Vec::new()
-    };
+    let (export, prefix) = wasi_invocation(&program, &a.inv, &a.program_args)?;
     let (program, run) = do_run_of(ctx, program, &a.inv, &export, prefix)?;
     ctx.progress.clear();
     let results = results_text(&program, &run)?;
