@@ -56,3 +56,48 @@ fn host_io_round_trip_and_altered_io_rejected() {
         assert!(program.verify(&bad, &opts).is_err());
     }
 }
+
+/// WASI: a command that writes to stdout and exits from a nested call proves and verifies; its
+/// stdout bytes and exit code are part of the statement, and edits of either are rejected, as
+/// is the claim that it returned instead.
+#[test]
+fn wasi_exit_round_trip_and_altered_stdout_or_exit_code_rejected() {
+    let program = Program::load(
+        br#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "proven\n")
+          (data (i32.const 0) "\10\00\00\00\07\00\00\00")
+          (func $deep (call $exit (i32.const 7)))
+          (func (export "_start")
+            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 48)))
+            (call $deep)))"#,
+    )
+    .unwrap();
+    let run = program.run("_start", &[], Inputs::default()).unwrap();
+    let out = halowasm::vm::decode_outputs(&run.outcome.outputs);
+    assert_eq!((out.stdout.as_slice(), out.exit_code), (&b"proven\n"[..], Some(7)));
+    let opts = common::opts();
+    let proved = program.prove(&run, &opts).unwrap();
+    let st = program.verify(&proved.proof, &opts).unwrap();
+    assert_eq!(st.exit_code, Some(7));
+    let decoded = halowasm::vm::decode_outputs(&st.outputs.iter().map(|v| *v as u64).collect::<Vec<_>>());
+    assert_eq!(decoded.stdout, b"proven\n");
+
+    let last = st.outputs.len() - 1;
+    for alter in [
+        |p: &mut halowasm::ProofFile| p.statement.outputs[0] ^= 1, // a stdout byte
+        |p: &mut halowasm::ProofFile| p.statement.exit_code = Some(8),
+        |p: &mut halowasm::ProofFile| p.statement.exit_code = None, // "it returned"
+    ] {
+        let mut bad = proved.proof.clone();
+        alter(&mut bad);
+        assert!(program.verify(&bad, &opts).is_err());
+    }
+    // The exit word and the exit code edited together: the proof still binds the output.
+    let mut bad = proved.proof.clone();
+    bad.statement.exit_code = Some(8);
+    bad.statement.outputs[last] += 1;
+    assert!(program.verify(&bad, &opts).is_err());
+}

@@ -86,9 +86,9 @@ fn max_memory_bounds_a_small_run_and_keygen() {
     let text = common::text(&out);
     assert_eq!(common::code(&out), 1, "{text}");
     assert!(text.contains("making the keys at k = 20") && text.contains("smaller k"), "{text}");
-    // audit runs one MockProver per rayon thread at a time (two here: 2 × 319 MiB > 500 MiB).
+    // audit runs one MockProver per rayon thread at a time (two here: 2 × ~250 MiB > 300 MiB).
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_halowasm"))
-        .args(["audit", &fib, "--invoke", "fib", "--args", "900", "--max-memory", "500M"])
+        .args(["audit", &fib, "--invoke", "fib", "--args", "900", "--max-memory", "300M"])
         .env("RAYON_NUM_THREADS", "2")
         .output()
         .expect("run halowasm");

@@ -178,9 +178,15 @@ mod tests {
             let r = rows_of(&base, NAME)[op];
             let mut c = base.clone();
             edit(&mut c, r);
-            // Refused by this gadget's gate or its lane lookups, not by the memory argument.
+            // Refused by the gadgets' constraints on this step's rows or its lane lookups, not by
+            // the memory argument.
             let failures = verify(&c).expect_err(what);
-            let here = |f: &String| f.contains(&format!("('{NAME}')")) || f.starts_with("Lookup lane");
+            let start = c.witness.as_ref().expect("witness").start_rows()[r];
+            let rows = [format!("on row {start}\n"), format!("on row {}\n", start + 1)];
+            let here = |f: &String| {
+                (f.contains("('gadget constraints')") && rows.iter().any(|row| f.contains(row.as_str())))
+                    || f.starts_with("Lookup lane")
+            };
             assert!(failures.iter().all(here), "{what}: {failures:?}");
         }
     }
