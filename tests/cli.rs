@@ -508,3 +508,33 @@ fn bulk_memory_and_wasi_routines_prove() {
     let first = i64::from_le_bytes(*b"hello, \xCF");
     assert!(text(&o).contains(&first.to_string()), "{}", text(&o));
 }
+
+/// `prove` and `verify` of a WASI command show what it wrote and its exit code.
+#[test]
+fn wasi_stdout_and_exit_code_in_prove_and_verify() {
+    let dir = tmp();
+    let wat = dir.path().join("exit.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "proven\n")
+          (data (i32.const 0) "\10\00\00\00\07\00\00\00")
+          (func $deep (call $exit (i32.const 7)))
+          (func (export "_start")
+            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 48)))
+            (call $deep)))"#,
+    )
+    .unwrap();
+    let (wat, proof) = (wat.to_str().unwrap(), dir.path().join("exit.proof"));
+    let o = halowasm(&["prove", wat, "-o", proof.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(code(&o), 0, "{t}");
+    assert!(t.contains("stdout (WASI fd 1): \"proven\\n\"") && t.contains("exit code: 7 (proc_exit)"), "{t}");
+    let o = halowasm(&["verify", wat, proof.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(code(&o), 0, "{t}");
+    assert!(t.contains("stdout (WASI fd 1): \"proven\\n\"") && t.contains("exit code: 7 (proc_exit)"), "{t}");
+}

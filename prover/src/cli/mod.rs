@@ -365,6 +365,23 @@ fn print_statement(st: &Statement) {
     if !st.public_inputs.is_empty() || !st.outputs.is_empty() {
         println!("public inputs: {:?}   outputs: {:?}", st.public_inputs, st.outputs);
     }
+    print_wasi_streams(st);
+}
+
+/// What a WASI program wrote and how it ended, decoded from the statement's outputs (see
+/// `halowasm_vm::wasi`).
+fn print_wasi_streams(st: &Statement) {
+    let outputs: Vec<u64> = st.outputs.iter().map(|v| *v as u64).collect();
+    let wasi = halowasm_vm::decode_outputs(&outputs);
+    if !wasi.stdout.is_empty() {
+        println!("stdout (WASI fd 1): {:?}", String::from_utf8_lossy(&wasi.stdout));
+    }
+    if !wasi.stderr.is_empty() {
+        println!("stderr (WASI fd 2): {:?}", String::from_utf8_lossy(&wasi.stderr));
+    }
+    if let Some(code) = st.exit_code {
+        println!("exit code: {code} (proc_exit)");
+    }
 }
 
 fn print_key_meta(kind: &str, m: &KeyMeta, bytes: usize) {

@@ -56,6 +56,7 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     v["rows_per_step"] = serde_json::json!(r.execution_rows as f64 / r.steps.max(1) as f64);
     ctx.print(v, || {
         println!("{}({}) = {}", export, a.inv.args.join(", "), results.join(", "));
+        print_wasi_streams(&proved.proof.statement);
         println!(
             "steps: {}   rows: 2^{} = {} ({} usable; the run takes {}, {:.2} per step)   columns: {} advice, {} fixed, {} lookups",
             r.steps,
