@@ -218,7 +218,7 @@ fn mutation_table_covers_every_family() {
     assert!(all.len() >= 60, "only {} mutations", all.len());
     let families = [
         "arith", "bitcount", "bitwise", "compare", "control", "convert", "divide", "frame", "global", "host", "memory",
-        "shift", "signed", "stack", "stub",
+        "shift", "signed", "stack", "stub", "wasi",
     ];
     for f in families {
         assert!(all.iter().any(|c| c.family == f && c.fast), "no fast mutation of family {f}");

@@ -383,6 +383,12 @@ fn host_stub() -> Vec<Case> {
         }),
         case("host", "wasm_output: does not pop", &HOST, first(output, Change::Sp(1))),
         case("host", "require: does not pop", &HOST, first(is!(CallHost(HostFn::Require)), Change::Sp(1))),
+        case("wasi", "fd_write: a stdout word + 1 in the statement", &WASI, first(output, Change::XorIo(1))),
+        case("wasi", "proc_exit: the exit word's code xor 1", &WASI, nth(1, output, Change::XorIo(1))),
+        case("wasi", "proc_exit: runs as halt at depth 2 (the run claims to have returned)", &WASI, {
+            first(is!(Exit), runs_as(|_| Instr::Halt))
+        })
+        .fast(),
         case(
             "stub",
             "arg: pushes the other argument",

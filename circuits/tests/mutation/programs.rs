@@ -287,3 +287,23 @@ pub const STUB: Program = run(
         local.get 0 i64.extend_i32_u local.get 1 i64.sub))"#,
     &[40, 2],
 );
+
+/// A WASI command: `fd_write` to stdout and `proc_exit` from a nested call (both are routines
+/// the translator generates; `proc_exit` ends the run with `exit` at depth 2).
+pub const WASI: Program = Program {
+    name: "wasi",
+    wat: r#"(module
+        (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "proven\n")
+        (data (i32.const 0) "\10\00\00\00\07\00\00\00")
+        (func $deep (call $exit (i32.const 7)))
+        (func (export "_start")
+          (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 48)))
+          (call $deep)))"#,
+    export: "_start",
+    args: &[],
+    public: &[],
+    private: &[],
+};
