@@ -138,7 +138,7 @@ fn with_witness(c: &VmCircuit, f: impl FnOnce(&mut Witness)) -> VmCircuit {
 
 /// The execution-table cells of a row.
 fn row_cells(gadget: usize, other: usize) -> Vec<CellRef> {
-    let mut v = vec![CellRef::IsStep, CellRef::Live, CellRef::Pc, CellRef::Sp, CellRef::Depth];
+    let mut v = vec![CellRef::IsStep, CellRef::Live, CellRef::Pc, CellRef::Sp, CellRef::Depth, CellRef::Msize];
     v.extend((0..NUM_CURSORS).map(CellRef::Cursor));
     v.push(CellRef::Sel(gadget));
     if other != gadget {

@@ -1,7 +1,7 @@
 //! The step constraint builder: gadgets *declare* what a step does — memory accesses, lane
 //! lookups, the public-table lookup and the state transition — and [`crate::execution`] turns
 //! the declarations of all gadgets into gates. Anything a gadget does not declare is pinned:
-//! `pc` advances by one, `sp` and `depth` stay, unused slots are disabled, unused lanes and aux
+//! `pc` advances by one, `sp`, `depth` and the memory size stay, unused slots are disabled, unused lanes and aux
 //! cells are zero. Cells are addressed by their index within the step; the builder places them
 //! on the step's rows (see [`crate::columns`]) and records how many rows the gadget takes.
 use crate::columns::{
@@ -90,6 +90,8 @@ pub(crate) struct StepBuilder<'a> {
     pub next_pc: Option<Expr>,
     pub sp_delta: Option<Expr>,
     pub depth_delta: Option<Expr>,
+    /// Memory size increment in pages (default 0: only `memory.grow` changes it).
+    pub msize_delta: Option<Expr>,
     /// IO cursor increments (default 0).
     pub cursor_delta: [Option<Expr>; NUM_CURSORS],
     /// `(tag, index, value)` looked up in the public table.
@@ -114,6 +116,7 @@ impl<'a> StepBuilder<'a> {
             next_pc: None,
             sp_delta: None,
             depth_delta: None,
+            msize_delta: None,
             cursor_delta: Default::default(),
             public: None,
             func_table: None,
@@ -131,6 +134,10 @@ impl<'a> StepBuilder<'a> {
     }
     pub fn depth(&self) -> Expr {
         self.cols.depth.cur()
+    }
+    /// The memory size in pages before the step.
+    pub fn msize(&self) -> Expr {
+        self.cols.msize.cur()
     }
     pub fn imm(&self, i: usize) -> Expr {
         self.cols.imm[i].cur()
@@ -234,6 +241,9 @@ impl<'a> StepBuilder<'a> {
     }
     pub fn depth_delta(&mut self, d: Expr) {
         self.depth_delta = Some(d);
+    }
+    pub fn msize_delta(&mut self, d: Expr) {
+        self.msize_delta = Some(d);
     }
     /// IO cursor `i` before the step.
     pub fn cursor(&self, i: usize) -> Expr {

@@ -1,7 +1,7 @@
 //! The columns of the execution table, and how a step's cells are laid out on them.
 //!
 //! A step takes one or more consecutive rows: its first row holds the state (`pc`, `sp`,
-//! `depth`, IO cursors), its gadget's selector and its immediates; its cells — auxiliary cells,
+//! `depth`, the memory size, IO cursors), its gadget's selector and its immediates; its cells — auxiliary cells,
 //! memory slots and byte lanes — are numbered per step ("virtual" indices, what gadgets use) and
 //! laid out row by row over a few physical columns: virtual aux cell `a` is column
 //! `a % AUX_PER_ROW` of the step's row `a / AUX_PER_ROW`, and likewise for slots and lanes. A
@@ -64,6 +64,8 @@ pub(crate) struct ExecColumns {
     pub pc: Column<Advice>,
     pub sp: Column<Advice>,
     pub depth: Column<Advice>,
+    /// The linear memory's size in pages (64 KiB) before the step.
+    pub msize: Column<Advice>,
     /// IO cursors ([`CURSOR_INPUT`], [`CURSOR_OUTPUT`]).
     pub cursors: [Column<Advice>; NUM_CURSORS],
     /// One-hot gadget selectors.
@@ -82,12 +84,13 @@ impl ExecColumns {
         let pc = a();
         let sp = a();
         let depth = a();
+        let msize = a();
         let cursors = [a(), a()];
         let sel = (0..num_gadgets).map(|_| a()).collect();
         let imm = [a(), a(), a()];
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
         let lanes = std::array::from_fn(|_| LaneColumns { tag: a(), x: a(), y: a(), z: a() });
-        ExecColumns { is_step, live, pc, sp, depth, cursors, sel, imm, aux, slots, lanes }
+        ExecColumns { is_step, live, pc, sp, depth, msize, cursors, sel, imm, aux, slots, lanes }
     }
 }

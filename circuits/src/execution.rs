@@ -207,7 +207,7 @@ impl ExecutionConfig {
             }
             v.push(("exactly one gadget per step", sum(sels.clone()) - is_step.clone()));
             let off = c(1) - is_step.clone();
-            for col in [cols.pc, cols.sp, cols.depth].into_iter().chain(cols.cursors) {
+            for col in [cols.pc, cols.sp, cols.depth, cols.msize].into_iter().chain(cols.cursors) {
                 v.push(("no state outside a step's first row", off.clone() * col.cur()));
             }
             for col in cols.imm {
@@ -335,6 +335,10 @@ impl ExecutionConfig {
                 v.push((
                     "depth transition",
                     (cols.depth.rot(rot) - depth) * all.clone() - delta(&|cb| cb.depth_delta.clone()),
+                ));
+                v.push((
+                    "memory size transition",
+                    (cols.msize.rot(rot) - cols.msize.cur()) * all.clone() - delta(&|cb| cb.msize_delta.clone()),
                 ));
                 for (i, cur) in cols.cursors.iter().enumerate() {
                     let d = delta(&|cb| cb.cursor_delta[i].clone());

@@ -7,14 +7,13 @@
 //! key and initial value are advice. Each heap row holds `key` (`Space::Heap · 2^32 + word`),
 //! `init`, a bit `is_data` and a running count of the `is_data` bits; final value and time are
 //! the memory table's, as for every row. The prover fills the region with the words the run
-//! touches, every word of the data segments that is not zero, word 0, the last word of memory,
-//! and unused words (initial value 0, final value = initial value, time 0) wherever two keys
-//! would be too far apart or rows are left over.
+//! touches, every word of the data segments that is not zero, word 0, and unused words
+//! (initial value 0, final value = initial value, time 0) wherever two keys would be too far
+//! apart or rows are left over.
 //!
 //! # Constraints
 //!
-//! 1. **Pinned ends.** The first heap row's key is the key of word 0 and the last heap row's key
-//!    the key of word `heap_words - 1` (fixed column `pin`).
+//! 1. **Pinned start.** The first heap row's key is the key of word 0 (fixed column `pin`).
 //! 2. **Strictly increasing keys.** For consecutive heap rows, `key' - key - 1` is in the range
 //!    table `[0, usable - 1)` (the time-range table).
 //! 3. **Data.** `is_data` is a bit, zero outside the heap region; `(is_data · key, is_data · init)`
@@ -31,15 +30,15 @@
 //! its true initial value: then a read returns the last value written, and a key not in the table
 //! can never be accessed (its first read would need a write at an earlier time).
 //!
-//! - *Keys are distinct and inside the heap of the initial memory.* By (1) and (2), the heap keys
-//!   are `k_0 = B` (the heap base `3 · 2^32`) and `k_{i+1} = k_i + 1 + d_i` with
-//!   `0 ≤ d_i < 2^k`. As integers (the region has fewer than `2^24` rows, nothing wraps in the
-//!   field) they strictly increase, so they are distinct; the last is pinned to
-//!   `B + heap_words - 1`, so every heap key names a word of the initial memory. They are disjoint
-//!   from the stack, frame and global keys, which are below `B`: no address can have two
-//!   histories. A word at or past the end of memory has no row, so an out-of-bounds load or
-//!   store (which traps in the VM) cannot be proven; the load/store gadgets rely on this, as they
-//!   did on the old fixed table (`memory.grow` is not proven, so the memory size is fixed).
+//! - *Keys are distinct heap words.* By (1) and (2), the heap keys are `k_0 = B` (the heap base
+//!   `3 · 2^32`) and `k_{i+1} = k_i + 1 + d_i` with `0 ≤ d_i < 2^k`. As integers (the region has
+//!   fewer than `2^24` rows, nothing wraps in the field) they strictly increase, so they are
+//!   distinct, and they are `B + w` for integer words `0 ≤ w < 2^48`: disjoint from the stack,
+//!   frame and global keys, which are below `B`, so no address can have two histories. The keys
+//!   have no upper pin: the memory grows (`memory.grow`), and which words a step may touch is
+//!   the load and store gadgets' bound check against the current size (see
+//!   [`crate::gadgets`]' `memory` and `memory_size`), not the table's. A row for a word past
+//!   the memory is harmless: no step can access it.
 //! - *Initial values are the image's.* A row with `is_data = 1` has `key ≥ B > 0`, so its
 //!   `(key, init)` is a data-table row with that key: its true non-zero initial value. The keys
 //!   are distinct, so the `is_data` rows name distinct data words; by the count they name all
@@ -62,7 +61,7 @@ pub(crate) struct HeapConfig {
     pub q_heap: Column<Fixed>,
     /// 1 on the heap rows followed by another heap row.
     pub q_chain: Column<Fixed>,
-    /// The key of word 0 on the first heap row, of the last word of memory on the last.
+    /// The key of word 0 on the first heap row.
     pub pin: Column<Fixed>,
     /// The number of data words, on the last heap row.
     pub data_total: Column<Fixed>,
@@ -104,7 +103,6 @@ impl HeapConfig {
             vec![
                 ("the first heap key is word 0", f.clone() * (key.cur() - pin.cur())),
                 ("the count starts", f * (count.cur() - is_data.cur())),
-                ("the last heap key is the last word of memory", l.clone() * (key.cur() - pin.cur())),
                 ("every data word has a row", l * (count.cur() - data_total.cur())),
             ]
         });
@@ -139,12 +137,11 @@ pub(crate) fn max_gap(usable: usize) -> u64 {
     usable as u64 - 1
 }
 
-/// The words a heap region must hold: word 0, the last word, the data words and `touched`.
+/// The words a heap region must hold: word 0, the data words and `touched`.
 pub(crate) fn required_words(heap_words: u32, data: &BTreeMap<u32, u64>, touched: &BTreeSet<u32>) -> BTreeSet<u32> {
     let mut s: BTreeSet<u32> = data.keys().chain(touched).copied().collect();
     if heap_words > 0 {
         s.insert(0);
-        s.insert(heap_words - 1);
     }
     s
 }

@@ -38,7 +38,8 @@ pub struct Layout {
     /// Frame records for depths `0..frame_cap`.
     pub frame_cap: u32,
     pub globals: u32,
-    /// Heap words (8 bytes each) of the initial memory.
+    /// Heap words (8 bytes each) of the memory at its proven maximum
+    /// ([`crate::gadgets::max_pages`]): the most a run can touch.
     pub heap_words: u32,
     /// Rows of the heap region of the memory table (prover-chosen heap words, in key order).
     #[serde(default)]
@@ -68,7 +69,7 @@ impl Layout {
     /// a quarter of the rest (at most 4096) to call frames and the remainder to the stack.
     pub fn new(image: &Image, k: u32) -> Result<Self, CircuitError> {
         let usable = usable_rows(k) as u64;
-        let heap_words = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64 / 8).unwrap_or(0);
+        let heap_words = max_heap_words(image);
         if heap_words > u32::MAX as u64 {
             return Err(CircuitError::TooLarge(format!("{heap_words} words of memory")));
         }
@@ -140,10 +141,10 @@ impl Layout {
                 _ => {}
             }
         }
-        let heap_words = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64 / 8).unwrap_or(0);
+        let heap_words = max_heap_words(image);
         if let Some(w) = touched.iter().find(|w| **w as u64 >= heap_words) {
             return Err(CircuitError::TooLarge(format!(
-                "the run touches heap word {w}, past the initial memory ({heap_words} words; memory.grow is not proven)"
+                "the run touches heap word {w}, past the memory's proven maximum ({heap_words} words)"
             )));
         }
         let data = heap::data_words(image);
@@ -214,12 +215,17 @@ pub(crate) fn rows_needed(image: &Image, trace: &Trace) -> usize {
     crate::execution::trace_rows(image, trace) + crate::execution::max_rows()
 }
 
-/// Rows the program's fixed tables need whatever the run: its data words (plus the two pinned
-/// heap keys), its code image, its byte-lane table and its function table (each plus one
+/// Words of the memory at its proven maximum.
+fn max_heap_words(image: &Image) -> u64 {
+    crate::gadgets::max_pages(image) * PAGE_SIZE as u64 / 8
+}
+
+/// Rows the program's fixed tables need whatever the run: its data words (plus the pinned
+/// first heap key), its code image, its byte-lane table and its function table (each plus one
 /// padding row).
 fn table_rows(image: &Image) -> [(&'static str, usize); 4] {
     [
-        ("data segments", heap::data_words(image).len() + 2),
+        ("data segments", heap::data_words(image).len() + 1),
         ("code table", image.code.len() + 1),
         ("lane table", crate::tables::lane_rows(image).len() + 1),
         ("function table", crate::tables::func_rows(image).len() + 1),

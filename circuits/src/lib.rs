@@ -49,8 +49,10 @@ mod witness;
 
 pub use audit::{audit, AuditOptions, AuditReport};
 pub use error::CircuitError;
+pub use gadgets::max_pages;
 pub use layout::{io_cap, usable_rows, Layout, MAX_K, MIN_K};
 pub use public::PublicStatement;
+pub use witness::check_memory_grows;
 
 use execution::ExecutionConfig;
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
@@ -392,8 +394,6 @@ fn assign_heap_fixed(
     h.q_first.enable(region, start)?;
     h.q_last.enable(region, last)?;
     region.assign_fixed(h.pin, start, Fr::from(builder::memory_key(halowasm_vm::Space::Heap, 0)));
-    let top = layout.heap_words.saturating_sub(1);
-    region.assign_fixed(h.pin, last, Fr::from(builder::memory_key(halowasm_vm::Space::Heap, top)));
     region.assign_fixed(h.data_total, last, Fr::from(data_total));
     Ok(())
 }
@@ -439,6 +439,7 @@ fn assign_witness(
         }
         region.assign_advice(cols.sp, r, k(p.sp[r]));
         region.assign_advice(cols.depth, r, k(p.depth[r]));
+        region.assign_advice(cols.msize, r, k(p.msize[r]));
         for (i, col) in cols.cursors.iter().enumerate() {
             region.assign_advice(*col, r, k(p.cursors[i][r]));
         }
@@ -486,6 +487,7 @@ fn assign_witness(
             CellRef::Pc => cols.pc,
             CellRef::Sp => cols.sp,
             CellRef::Depth => cols.depth,
+            CellRef::Msize => cols.msize,
             CellRef::Cursor(i) => cols.cursors[i],
             CellRef::Sel(g) => cols.sel[g],
             CellRef::Imm(j) => cols.imm[j],

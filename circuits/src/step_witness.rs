@@ -15,6 +15,8 @@ pub(crate) struct StepWitness<'a> {
     pub next_pc: u64,
     /// IO cursors before the step.
     pub cursors: [u64; crate::columns::NUM_CURSORS],
+    /// The memory size in pages before the step.
+    pub msize: u64,
 }
 
 impl StepWitness<'_> {

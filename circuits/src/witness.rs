@@ -26,6 +26,7 @@ pub(crate) enum CellRef {
     Pc,
     Sp,
     Depth,
+    Msize,
     Cursor(usize),
     Sel(usize),
     Imm(usize),
@@ -61,6 +62,8 @@ pub(crate) struct Witness {
     pub pc: Vec<u64>,
     pub sp: Vec<u64>,
     pub depth: Vec<u64>,
+    /// Memory size in pages before each step.
+    pub msize: Vec<u64>,
     /// IO cursors before each step.
     pub cursors: [Vec<u64>; crate::columns::NUM_CURSORS],
     pub gadget: Vec<u8>,
@@ -145,6 +148,7 @@ impl Witness {
             pc: Vec::with_capacity(n),
             sp: Vec::with_capacity(n),
             depth: Vec::with_capacity(n),
+            msize: Vec::with_capacity(n),
             cursors: Default::default(),
             gadget: Vec::with_capacity(n),
             imm: Default::default(),
@@ -164,13 +168,16 @@ impl Witness {
         w.heap_index = w.heap.iter().enumerate().map(|(i, h)| (h.key as u32, w.heap_start + i)).collect();
         let mut last: HashMap<usize, (u64, u64)> = HashMap::new(); // row -> (value, time)
         let (mut inputs_read, mut outputs_written) = (0u64, 0u64);
+        let mut msize = image.memory.map_or(0, |m| m.initial as u64);
         let mut start = 0usize;
         for (i, step) in steps.iter().enumerate() {
             let step: &Step = step;
-            let (g, imm) = encode(&step.instr(image), image)?;
+            let instr = step.instr(image);
+            let (g, imm) = encode(&instr, image)?;
             w.pc.push(step.pc as u64);
             w.sp.push(step.sp as u64);
             w.depth.push(step.depth as u64);
+            w.msize.push(msize);
             w.cursors[0].push(inputs_read);
             w.cursors[1].push(outputs_written);
             match step.io {
@@ -217,6 +224,9 @@ impl Witness {
                 }
             }
             let next_pc = steps.get(i + 1).map_or(0, |s| s.pc as u64);
+            if instr == halowasm_vm::Instr::MemoryGrow {
+                msize = grown_size(msize, acc);
+            }
             let mut sw = StepWitness {
                 acc,
                 imm,
@@ -224,6 +234,7 @@ impl Witness {
                 lanes: [[0; 3]; NUM_LANES],
                 next_pc,
                 cursors: [w.cursors[0][i], w.cursors[1][i]],
+                msize: w.msize[i],
             };
             (GADGETS[g].assign)(&mut sw)?;
             for (l, v) in sw.lanes.iter().enumerate() {
@@ -273,6 +284,7 @@ pub(crate) struct Physical {
     pub pc: Vec<u64>,
     pub sp: Vec<u64>,
     pub depth: Vec<u64>,
+    pub msize: Vec<u64>,
     pub cursors: [Vec<u64>; NUM_CURSORS],
     /// The gadget of a step's first row.
     pub gadget: Vec<Option<usize>>,
@@ -297,6 +309,7 @@ impl Physical {
             CellRef::Pc => u(&self.pc),
             CellRef::Sp => u(&self.sp),
             CellRef::Depth => u(&self.depth),
+            CellRef::Msize => u(&self.msize),
             CellRef::Cursor(i) => u(&self.cursors[i]),
             CellRef::Sel(g) => Fr::from((self.gadget[row] == Some(g)) as u64),
             CellRef::Imm(j) => u(&self.imm[j]),
@@ -322,6 +335,7 @@ impl Witness {
             pc: vec![0; rows],
             sp: vec![0; rows],
             depth: vec![0; rows],
+            msize: vec![0; rows],
             cursors: std::array::from_fn(|_| vec![0; rows]),
             gadget: vec![None; rows],
             imm: std::array::from_fn(|_| vec![0; rows]),
@@ -342,6 +356,7 @@ impl Witness {
             p.pc[r] = self.pc[i];
             p.sp[r] = self.sp[i];
             p.depth[r] = self.depth[i];
+            p.msize[r] = self.msize[i];
             for c in 0..NUM_CURSORS {
                 p.cursors[c][r] = self.cursors[c][i];
             }
@@ -380,6 +395,43 @@ impl Witness {
     }
 }
 
+/// The memory size after a `memory.grow` from `pages` with accesses `acc` (`[n] -> [result]`),
+/// as the run says: it grew unless the result is -1. (Whether that is the right answer is the
+/// circuit's to check; [`check_memory_grows`] says so before proving.)
+fn grown_size(pages: u64, acc: &[Access]) -> u64 {
+    match acc.first() {
+        Some(a) if a.new != u32::MAX as u64 => pages + a.old,
+        _ => pages,
+    }
+}
+
+/// Every `memory.grow` of the run answered as the circuit proves it: grown when the size stays
+/// within [`crate::gadgets::max_pages`], else -1. A VM run with another memory limit than the
+/// default can answer otherwise, and its proof would not verify: this says so before proving.
+pub fn check_memory_grows(image: &Image, trace: &Trace) -> Result<(), CircuitError> {
+    let limit = crate::gadgets::max_pages(image);
+    let mut pages = image.memory.map_or(0, |m| m.initial as u64);
+    for step in &trace.steps {
+        if step.instr(image) != halowasm_vm::Instr::MemoryGrow {
+            continue;
+        }
+        let acc = trace.accesses_of(step);
+        let Some(a) = acc.first() else { continue };
+        let grows = pages + a.old <= limit;
+        if grows != (a.new != u32::MAX as u64) {
+            return Err(CircuitError::BadStatement(format!(
+                "memory.grow at pc {} by {} pages from {pages} {} in the run, but the proven memory limit is \
+                 {limit} pages (run with the VM's default memory limit)",
+                step.pc,
+                a.old,
+                if grows { "failed" } else { "succeeded" }
+            )));
+        }
+        pages = grown_size(pages, acc);
+    }
+    Ok(())
+}
+
 fn capacity(a: &Access, layout: &Layout) -> CircuitError {
     CircuitError::TooLarge(format!(
         "{:?} address {} is outside the circuit's memory table (stack {}, frames {}, globals {}, heap words {} at k = {})",
@@ -396,7 +448,7 @@ pub(crate) fn heap_region(
 ) -> Result<Vec<crate::heap::HeapRow>, CircuitError> {
     if let Some(w) = touched.iter().find(|w| **w >= layout.heap_words) {
         return Err(CircuitError::TooLarge(format!(
-            "heap word {w} is past the initial memory ({} words; memory.grow is not proven)",
+            "heap word {w} is past the memory's proven maximum ({} words)",
             layout.heap_words
         )));
     }

@@ -35,6 +35,8 @@ macro_rules! is {
 mod cases;
 #[path = "mutation/cases_control.rs"]
 mod cases_control;
+#[path = "mutation/cases_grow.rs"]
+mod cases_grow;
 #[path = "mutation/programs.rs"]
 mod programs;
 
@@ -81,6 +83,7 @@ pub fn case(family: &'static str, what: &'static str, program: &'static Program,
 fn all_cases() -> Vec<Case> {
     let mut all = cases::compute();
     all.extend(cases_control::control_and_io());
+    all.extend(cases_grow::grow_and_bulk());
     all
 }
 
@@ -205,10 +208,16 @@ fn mutations_fast_subset() {
     check(&cases);
 }
 
+/// The full set, or with `HALOWASM_MUTATION_FAMILIES=grow,bulk` those families only.
 #[test]
 #[ignore = "the full mutation set: cargo test --release -p halowasm-circuits --test mutation -- --ignored"]
 fn mutations_full_set() {
-    check(&all_cases());
+    let families = std::env::var("HALOWASM_MUTATION_FAMILIES").unwrap_or_default();
+    let wanted: Vec<&str> = families.split(',').filter(|f| !f.is_empty()).collect();
+    let cases: Vec<Case> =
+        all_cases().into_iter().filter(|c| wanted.is_empty() || wanted.contains(&c.family)).collect();
+    assert!(!cases.is_empty(), "no mutation of the families {families}");
+    check(&cases);
 }
 
 /// The table itself: at least 60 mutations, every family in it and in the fast subset.
@@ -217,8 +226,8 @@ fn mutation_table_covers_every_family() {
     let all = all_cases();
     assert!(all.len() >= 60, "only {} mutations", all.len());
     let families = [
-        "arith", "bitcount", "bitwise", "compare", "control", "convert", "divide", "frame", "global", "host", "memory",
-        "shift", "signed", "stack", "stub", "wasi",
+        "arith", "bitcount", "bitwise", "bulk", "compare", "control", "convert", "divide", "frame", "global", "grow",
+        "host", "memory", "shift", "signed", "stack", "stub", "wasi",
     ];
     for f in families {
         assert!(all.iter().any(|c| c.family == f && c.fast), "no fast mutation of family {f}");

@@ -3,8 +3,11 @@
 //! The 16 bytes of the two words sit in the lanes; one-hot offset flags `f_o` (aux 0..8) and
 //! width flags (aux 8..12, widths 1, 2, 4, 8) select the window. A store also holds the value's
 //! bytes (lanes 16..24) and absorbs the VM's `tail` step after it (that step has no row).
-//! An address past the end of memory names a word outside the memory table, which no
-//! assignment can satisfy: out-of-bounds accesses cannot be proven.
+//! Every access proves its last word (`ea / 8`, plus one when crossing) below the current
+//! memory size (`msize · 8192` words, see [`super::memory_size`]): four lanes hold the bytes of
+//! `msize · 8192 - 1 - last`, a 4-byte value only when the access is in bounds (the word is a
+//! memory-table key, so an integer below 2^48, and the size at most 2^29 words). An access past
+//! the end of memory, which traps in the VM, cannot be proven.
 use super::Gadget;
 use crate::builder::{c, cf, Expr, StepBuilder};
 use crate::step_witness::StepWitness;
@@ -64,6 +67,25 @@ fn window(cb: &mut StepBuilder, addr: Expr) -> Window {
     win
 }
 
+/// Lanes `from..from + 4` hold the bytes of `msize · 8192 - 1 - (word + crosses)`.
+fn in_bounds(cb: &mut StepBuilder, win: &Window, from: usize) {
+    cb.byte_lanes(from..from + 4);
+    let room = cb.bytes_value(from, 4);
+    let words = cb.msize() * c(WORDS_PER_PAGE);
+    let last = win.word.clone() + win.crosses.clone();
+    cb.require("the accessed words are inside the memory", room - (words - c(1) - last));
+}
+
+const WORDS_PER_PAGE: u64 = halowasm_vm::PAGE_SIZE as u64 / 8;
+
+/// The VM traps on an access past the memory, so only a corrupt trace has one: its bytes then
+/// fail the check.
+fn set_in_bounds(w: &mut StepWitness, addr: u64, from: usize) {
+    let ea = addr + w.imm[0];
+    let last = (ea + w.imm[1] - 1) / 8;
+    w.set_bytes(from, (w.msize * WORDS_PER_PAGE).wrapping_sub(last + 1), 4);
+}
+
 /// The two words in lanes 0..16 and slots `s` (word 0) and `s + 1` (word 1, only when the
 /// access crosses into it).
 fn words_match_lanes(cb: &mut StepBuilder, win: &Window, w0: Expr, w1: Expr) {
@@ -86,6 +108,7 @@ fn load(cb: &mut StepBuilder) {
     let w0 = cb.read(1, Space::Heap, win.word.clone());
     let w1 = cb.read_if(2, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
     words_match_lanes(cb, &win, w0, w1);
+    in_bounds(cb, &win, LOAD_BOUND_LANES);
     let top = win.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.lane(o + WIDTHS[*n] as usize - 1).y);
     let sign = cb.aux(AUX_SIGN);
     cb.require("sign is the window's top bit", sign.clone() - top);
@@ -94,6 +117,8 @@ fn load(cb: &mut StepBuilder) {
 }
 
 const AUX_SIGN: usize = 12;
+/// Lanes of a load's bound check.
+const LOAD_BOUND_LANES: usize = 16;
 
 fn set_window(w: &mut StepWitness, addr: u64) {
     let ea = addr + w.imm[0];
@@ -113,11 +138,13 @@ fn assign_load(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     if w.acc.len() > 2 {
         w.set_bytes(8, w.acc[2].old, 8);
     }
+    set_in_bounds(w, w.acc[0].old, LOAD_BOUND_LANES);
     Ok(())
 }
 
-/// Lanes of the value's bytes.
+/// Lanes of the value's bytes, then of a store's bound check.
 const VALUE_LANES: usize = 16;
+const STORE_BOUND_LANES: usize = 24;
 
 /// imm0 = offset, imm1 = bytes. `[addr, value] -> []`. Lanes 0..16 hold the old bytes of the
 /// words, lanes 16..24 the bytes of the value. The new words are the old bytes outside the
@@ -131,6 +158,7 @@ fn store(cb: &mut StepBuilder) {
     let (w0, new0) = cb.access(2, c(1), Space::Heap, win.word.clone());
     let (w1, new1) = cb.access(3, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
     words_match_lanes(cb, &win, w0, w1);
+    in_bounds(cb, &win, STORE_BOUND_LANES);
     cb.byte_lanes(VALUE_LANES..VALUE_LANES + 8);
     let value_bytes = cb.bytes_value(VALUE_LANES, 8);
     cb.require("value = Σ value bytes", value - value_bytes);
@@ -162,5 +190,6 @@ fn assign_store(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
         w.set_bytes(8, w.acc[3].old, 8);
     }
     w.set_bytes(VALUE_LANES, w.acc[0].old, 8);
+    set_in_bounds(w, w.acc[1].old, STORE_BOUND_LANES);
     Ok(())
 }

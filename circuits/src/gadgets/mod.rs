@@ -11,12 +11,14 @@ mod divide;
 mod frame;
 mod host;
 mod memory;
+mod memory_size;
 mod shift;
 mod signed;
 mod stack;
 mod stub;
 
 pub(crate) use bitcount::byte_count;
+pub use memory_size::max_pages;
 
 use crate::builder::{LaneTag, StepBuilder};
 use crate::error::CircuitError;
@@ -71,6 +73,8 @@ pub(crate) const GADGETS: &[Gadget] = &[
     signed::ABS2,
     signed::SIGN_FIX,
     bitcount::BITCOUNT,
+    memory_size::MEMORY_SIZE,
+    memory_size::MEMORY_GROW,
 ];
 
 /// `2^W - 2^(8·bytes)`: what sign extension adds to a negative `bytes`-byte value.
@@ -92,15 +96,17 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
     let g = |g: &Gadget, imm: [u64; 3]| Ok((index_of(g.name), imm));
     let unsupported = || Err(CircuitError::Unsupported(instr.name()));
     match instr {
-        Entry { nargs, nresults } => g(&stub::ENTRY, [*nargs as u64 + ((*nresults as u64) << 16), 0, 0]),
+        Entry { nargs, nresults } => g(
+            &stub::ENTRY,
+            [*nargs as u64 + ((*nresults as u64) << 16), image.memory.map_or(0, |m| m.initial as u64), 0],
+        ),
         Arg { index, ty } => g(&stub::ARG, [*index as u64, w64(&ty.width()), 0]),
         Result { index } => g(&stub::RESULT, [*index as u64, 0, 0]),
         Halt => g(&stub::HALT, [0; 3]),
         Exit => g(&stub::EXIT, [0; 3]),
         Const(v) => g(&stack::CONST, [*v, 0, 0]),
-        // `memory.grow` is not proven, so a proven run's memory keeps its initial size: the
-        // size is a constant of the program.
-        MemorySize => g(&stack::CONST, [image.memory.map_or(0, |m| m.initial as u64), 0, 0]),
+        MemorySize => g(&memory_size::MEMORY_SIZE, [0; 3]),
+        MemoryGrow => g(&memory_size::MEMORY_GROW, [max_pages(image), 0, 0]),
         Drop => g(&stack::DROP, [0; 3]),
         Select => g(&stack::SELECT, [0; 3]),
         LocalGet(d) => g(&stack::LOCAL_GET, [*d as u64, 0, 0]),

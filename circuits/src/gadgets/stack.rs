@@ -71,37 +71,3 @@ fn global_set(cb: &mut StepBuilder) {
     cb.write(1, Space::Global, cb.imm(0), v);
     cb.sp_delta(-c(1));
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::tests::{assert_accepts, circuit, pins_results};
-    use crate::{CircuitError, Layout, VmCircuit};
-    use halowasm_vm::{load, Inputs, Instance, Limits};
-    use std::sync::Arc;
-
-    const MEMORY_SIZE: &str = r#"(module (memory 3)
-      (func (export "f") (param i32) (result i32) (i32.add (memory.size) (local.get 0)))
-      (func (export "g") (result i32) (drop (memory.grow (i32.const 1))) (memory.size)))"#;
-
-    /// `memory.size` is the initial size (a constant of the program: `memory.grow` is not
-    /// proven), and a changed size is refused.
-    #[test]
-    fn memory_size_accepted_and_pinned() {
-        let c = circuit(MEMORY_SIZE, "f", &[4]);
-        assert_eq!(c.statement().expect("statement").results, vec![7]);
-        assert_accepts(&c);
-        pins_results(&c, "const", 0);
-    }
-
-    /// A run that grows memory is refused before proving, naming the instruction.
-    #[test]
-    fn memory_grow_is_refused() {
-        let image = Arc::new(load(MEMORY_SIZE.as_bytes()).expect("loads"));
-        let (trace, out) = Instance::new(&image, Limits::default()).invoke_traced("g", &[], Inputs::default());
-        let out = out.expect("runs");
-        assert_eq!(out.results, vec![4]);
-        let layout = Layout::fit(&image, &trace).expect("fits");
-        let e = VmCircuit::new(image, layout, "g", &[], &out.results, &trace).err().expect("refused");
-        assert!(matches!(&e, CircuitError::Unsupported(i) if i.contains("memory.grow")), "{e}");
-    }
-}

@@ -14,10 +14,14 @@ pub(crate) const RESULT: Gadget = Gadget { name: "result", configure: result, as
 pub(crate) const HALT: Gadget = Gadget { name: "halt", configure: halt, assign: |_| Ok(()) };
 pub(crate) const EXIT: Gadget = Gadget { name: "exit", configure: exit, assign: |_| Ok(()) };
 
-/// imm0 = nargs + 2^16 · nresults, looked up in the public signature cell.
+/// imm0 = nargs + 2^16 · nresults, looked up in the public signature cell; imm1 = the
+/// memory's initial size in pages. The run's first step is always an entry (its pc is the
+/// statement's entry pc), so this starts the memory size.
 fn entry(cb: &mut StepBuilder) {
     let sig = cb.imm(0);
     cb.public_lookup(TAG_SIGNATURE, c(0), sig);
+    let initial = cb.imm(1);
+    cb.require("the memory starts at its initial size", cb.msize() - initial);
 }
 
 /// imm0 = index, imm1 = 1 for i64. Pushes the public argument, range-checked to its type.

@@ -307,3 +307,35 @@ pub const WASI: Program = Program {
     public: &[],
     private: &[],
 };
+
+/// `memory.grow` and `memory.size`, and bulk memory: grows from 1 page by 2 (the maximum is 4),
+/// reads a word of the grown memory (zero), stores into its last word and reads it back, reads
+/// the size, fails to grow by 5 (-1); then `memory.fill`, `memory.init` of a passive segment,
+/// `data.drop`, and two overlapping `memory.copy`s (downwards and upwards), hashing the bytes.
+/// The explicit loads and stores are 32-bit, so the 64-bit ones are the bulk routines' own.
+pub const GROW: Program = run(
+    "grow",
+    r#"(module (memory 1 4)
+        (data $p "bulk memory, proven!")
+        (func (export "f") (param i32) (result i64)
+          (local $h i64) (local $i i32)
+          (local.set $h (i64.extend_i32_u (memory.grow (local.get 0))))
+          (local.set $h (i64.add (local.get $h) (i64.load32_u (i32.const 131072))))
+          (i32.store (i32.const 196604) (i32.const 0x11223344))
+          (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 31)) (i64.load32_u (i32.const 196604))))
+          (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 31)) (i64.extend_i32_u (memory.size))))
+          (local.set $h
+            (i64.add (i64.mul (local.get $h) (i64.const 31)) (i64.extend_i32_u (memory.grow (i32.const 5)))))
+          (memory.fill (i32.const 100) (i32.const 0x5a) (i32.const 21))
+          (memory.init $p (i32.const 103) (i32.const 2) (i32.const 11))
+          (data.drop $p)
+          (memory.copy (i32.const 101) (i32.const 100) (i32.const 20))
+          (memory.copy (i32.const 90) (i32.const 95) (i32.const 30))
+          (block $d (loop $l
+            (br_if $d (i32.ge_u (local.get $i) (i32.const 40)))
+            (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 31)) (i64.load8_u offset=88 (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $l)))
+          (local.get $h)))"#,
+    &[2],
+);

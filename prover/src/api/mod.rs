@@ -572,6 +572,7 @@ impl Program {
     }
 
     fn circuit_at(&self, run: &Run, layout: Layout) -> Result<VmCircuit> {
+        halowasm_circuits::check_memory_grows(&self.image, &run.trace)?;
         Ok(VmCircuit::new(self.image.clone(), layout, &run.export, &run.args, &run.outcome.results, &run.trace)?)
     }
 
