@@ -457,7 +457,7 @@ fn run_refuses_clock_time_get() {
 }
 
 /// Bulk memory and WASI calls are internal routines of ordinary instructions: the circuit proves
-/// them with the gadgets it has (MockProver here; `memory.grow` and `proc_exit` aside).
+/// them with the gadgets it has (MockProver here).
 #[test]
 fn bulk_memory_and_wasi_routines_prove() {
     let dir = tmp();
@@ -509,32 +509,22 @@ fn bulk_memory_and_wasi_routines_prove() {
     assert!(text(&o).contains(&first.to_string()), "{}", text(&o));
 }
 
-/// `prove` and `verify` of a WASI command show what it wrote and its exit code.
+/// `prove` and `verify` of a WASI command (a C program: `examples/c/grow.c`, which grows its
+/// memory with malloc) take its arguments after `--` and show what it wrote and its exit code.
 #[test]
 fn wasi_stdout_and_exit_code_in_prove_and_verify() {
     let dir = tmp();
-    let wat = dir.path().join("exit.wat");
-    std::fs::write(
-        &wat,
-        r#"(module
-          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 16) "proven\n")
-          (data (i32.const 0) "\10\00\00\00\07\00\00\00")
-          (func $deep (call $exit (i32.const 7)))
-          (func (export "_start")
-            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 48)))
-            (call $deep)))"#,
-    )
-    .unwrap();
-    let (wat, proof) = (wat.to_str().unwrap(), dir.path().join("exit.proof"));
-    let o = halowasm(&["prove", wat, "-o", proof.to_str().unwrap()]);
+    let proof = dir.path().join("grow.proof");
+    let wasm = example("c/grow.wasm");
+    let o = halowasm_wasi(&["prove", &wasm, "-o", proof.to_str().unwrap()], &["4"]);
     let t = text(&o);
     assert_eq!(code(&o), 0, "{t}");
-    assert!(t.contains("stdout (WASI fd 1): \"proven\\n\"") && t.contains("exit code: 7 (proc_exit)"), "{t}");
-    let o = halowasm(&["verify", wat, proof.to_str().unwrap()]);
+    let shown = |t: &str| {
+        t.contains("stdout (WASI fd 1): \"n=4 h=9452747 pages=6\\n\"") && t.contains("exit code: 3 (proc_exit)")
+    };
+    assert!(shown(&t), "{t}");
+    let o = halowasm(&["verify", &wasm, proof.to_str().unwrap()]);
     let t = text(&o);
     assert_eq!(code(&o), 0, "{t}");
-    assert!(t.contains("stdout (WASI fd 1): \"proven\\n\"") && t.contains("exit code: 7 (proc_exit)"), "{t}");
+    assert!(shown(&t), "{t}");
 }

@@ -57,39 +57,32 @@ fn host_io_round_trip_and_altered_io_rejected() {
     }
 }
 
-/// WASI: a command that writes to stdout and exits from a nested call proves and verifies; its
-/// stdout bytes and exit code are part of the statement, and edits of either are rejected, as
-/// is the claim that it returned instead.
+/// WASI: a C program compiled by clang (`examples/c/grow.c`: printf, malloc growing the memory
+/// four times, overlapping memmoves, an exit code from `exit` inside libc) proves and verifies;
+/// its stdout bytes and exit code are part of the statement, and edits of either are rejected,
+/// as is the claim that it returned instead.
 #[test]
-fn wasi_exit_round_trip_and_altered_stdout_or_exit_code_rejected() {
-    let program = Program::load(
-        br#"(module
-          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 16) "proven\n")
-          (data (i32.const 0) "\10\00\00\00\07\00\00\00")
-          (func $deep (call $exit (i32.const 7)))
-          (func (export "_start")
-            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 48)))
-            (call $deep)))"#,
-    )
-    .unwrap();
-    let run = program.run("_start", &[], Inputs::default()).unwrap();
+fn wasi_c_program_round_trip_and_altered_stdout_or_exit_code_rejected() {
+    let program =
+        Program::load(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/c/grow.wasm")).unwrap()).unwrap();
+    let args = halowasm::vm::wasi::encode_args(&["grow.wasm", "4"]);
+    let run = program.run("_start", &[], Inputs { public: args, private: vec![] }).unwrap();
     let out = halowasm::vm::decode_outputs(&run.outcome.outputs);
-    assert_eq!((out.stdout.as_slice(), out.exit_code), (&b"proven\n"[..], Some(7)));
+    let expected = b"n=4 h=9452747 pages=6\n";
+    assert_eq!((out.stdout.as_slice(), out.exit_code), (&expected[..], Some(3)));
     let opts = common::opts();
     let proved = program.prove(&run, &opts).unwrap();
     let st = program.verify(&proved.proof, &opts).unwrap();
-    assert_eq!(st.exit_code, Some(7));
+    assert_eq!(st.exit_code, Some(3));
     let decoded = halowasm::vm::decode_outputs(&st.outputs.iter().map(|v| *v as u64).collect::<Vec<_>>());
-    assert_eq!(decoded.stdout, b"proven\n");
+    assert_eq!(decoded.stdout, expected);
 
     let last = st.outputs.len() - 1;
     for alter in [
         |p: &mut halowasm::ProofFile| p.statement.outputs[0] ^= 1, // a stdout byte
-        |p: &mut halowasm::ProofFile| p.statement.exit_code = Some(8),
+        |p: &mut halowasm::ProofFile| p.statement.exit_code = Some(4),
         |p: &mut halowasm::ProofFile| p.statement.exit_code = None, // "it returned"
+        |p: &mut halowasm::ProofFile| p.statement.public_inputs[3] ^= 1, // an argument byte
     ] {
         let mut bad = proved.proof.clone();
         alter(&mut bad);
@@ -97,7 +90,7 @@ fn wasi_exit_round_trip_and_altered_stdout_or_exit_code_rejected() {
     }
     // The exit word and the exit code edited together: the proof still binds the output.
     let mut bad = proved.proof.clone();
-    bad.statement.exit_code = Some(8);
+    bad.statement.exit_code = Some(4);
     bad.statement.outputs[last] += 1;
     assert!(program.verify(&bad, &opts).is_err());
 }

@@ -9,3 +9,4 @@ clang --version | head -1
 clang --target=wasm32-wasi -O2 hello.c -o hello.wasm
 clang --target=wasm32-wasi -O2 -mbulk-memory memmove.c -o memmove.wasm
 clang --target=wasm32-wasi -O2 -nostartfiles -Wl,--no-entry alloc.c -o alloc.wasm
+clang --target=wasm32-wasi -O2 grow.c -o grow.wasm

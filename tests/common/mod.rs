@@ -22,6 +22,18 @@ pub fn halowasm(args: &[&str]) -> Output {
         .expect("run halowasm")
 }
 
+/// Run the `halowasm` binary with a WASI program's arguments (after `--`).
+pub fn halowasm_wasi(args: &[&str], program_args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_halowasm"))
+        .args(args)
+        .arg("--params-dir")
+        .arg(params_dir())
+        .arg("--")
+        .args(program_args)
+        .output()
+        .expect("run halowasm")
+}
+
 pub fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
