@@ -406,6 +406,9 @@ impl ExecutionConfig {
 /// [`crate::tables::check_supported`] refuses it).
 pub(crate) fn trace_rows(image: &halowasm_vm::Image, trace: &halowasm_vm::Trace) -> usize {
     crate::gadgets::proven_steps(image, trace)
-        .map(|s| crate::gadgets::encode(&s.instr(image), image).map_or(1, |(g, _)| gadget_rows(g)))
+        .map(|s| {
+            crate::gadgets::step_encoding(&s.instr(image), image, trace.accesses_of(s))
+                .map_or(1, |(g, _)| gadget_rows(g))
+        })
         .sum()
 }

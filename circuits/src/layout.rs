@@ -226,7 +226,7 @@ fn max_heap_words(image: &Image) -> u64 {
 fn table_rows(image: &Image) -> [(&'static str, usize); 4] {
     [
         ("data segments", heap::data_words(image).len() + 1),
-        ("code table", image.code.len() + 1),
+        ("code table", crate::tables::code_rows(image).len()),
         ("lane table", crate::tables::lane_rows(image).len() + 1),
         ("function table", crate::tables::func_rows(image).len() + 1),
     ]

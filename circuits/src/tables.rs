@@ -52,12 +52,13 @@ pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
     rows
 }
 
-/// Code-table rows: row 0 is all zero; row `pc` encodes `image.code[pc]` (instructions the
-/// circuit cannot prove are left out, so no step can execute them).
+/// Code-table rows: row 0 is all zero; then every encoding of every `image.code[pc]` (one per
+/// instruction, two for loads and stores: see [`crate::gadgets::encodings`]). Instructions the
+/// circuit cannot prove are left out, so no step can execute them.
 pub(crate) fn code_rows(image: &Image) -> Vec<[u64; 5]> {
     let mut rows = vec![[0; 5]];
     for (pc, instr) in image.code.iter().enumerate().skip(1) {
-        if let Ok((g, imm)) = encode(instr, image) {
+        for (g, imm) in crate::gadgets::encodings(instr, image).unwrap_or_default() {
             rows.push([pc as u64, g as u64 + 1, imm[0], imm[1], imm[2]]);
         }
     }

@@ -322,9 +322,13 @@ fn memory_widths_accepted_and_pinned() {
         let base = circuit(MEMORY, "mem", &[addr, v]);
         assert_accepts(&base);
         if i < 2 {
-            pins_results(&base, "load", 0);
-            // A store's new word (slot 2).
+            for g in ["load", "load (two words)"] {
+                pins_results(&base, g, 0);
+            }
+            // A store's new words (slots 2 and 3).
             pins_results(&base, "store", 2);
+            pins_results(&base, "store (two words)", 2);
+            pins_results(&base, "store (two words)", 3);
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::columns::{
 use crate::error::CircuitError;
 use crate::execution::{gadget_rows, lane_tags};
 use crate::gadgets::proven_steps;
-use crate::gadgets::{encode, GADGETS};
+use crate::gadgets::{step_encoding, GADGETS};
 use crate::heap::HeapRow;
 use crate::layout::Layout;
 use crate::step_witness::StepWitness;
@@ -173,7 +173,7 @@ impl Witness {
         for (i, step) in steps.iter().enumerate() {
             let step: &Step = step;
             let instr = step.instr(image);
-            let (g, imm) = encode(&instr, image)?;
+            let (g, imm) = step_encoding(&instr, image, trace.accesses_of(step))?;
             w.pc.push(step.pc as u64);
             w.sp.push(step.sp as u64);
             w.depth.push(step.depth as u64);

@@ -1,8 +1,13 @@
 //! Loads and stores over 64-bit heap words. An access of `n` bytes at effective address
 //! `ea = addr + offset` touches word `ea / 8` and, when `ea % 8 + n > 8`, word `ea / 8 + 1`.
-//! The 16 bytes of the two words sit in the lanes; one-hot offset flags `f_o` (aux 0..8) and
-//! width flags (aux 8..12, widths 1, 2, 4, 8) select the window. A store also holds the value's
-//! bytes (lanes 16..24) and absorbs the VM's `tail` step after it (that step has no row).
+//! Each comes in two gadgets: one for accesses within one word (the common, aligned case: its
+//! 8 bytes in lanes 0..8) and one for any access, two words included (16 bytes in lanes
+//! 0..16); the code table lists both for every load and store, and the prover picks per step.
+//! One-hot offset flags `f_o` (aux 0..8) and width flags (aux 8..12, widths 1, 2, 4, 8) select
+//! the window; the one-word gadgets admit only windows inside the word. A store also holds the
+//! value's bytes (the 8 lanes after the words) and absorbs the VM's `tail` step after it (that
+//! step has no row).
+//!
 //! Every access proves its last word (`ea / 8`, plus one when crossing) below the current
 //! memory size (`msize · 8192` words, see [`super::memory_size`]): four lanes hold the bytes of
 //! `msize · 8192 - 1 - last`, a 4-byte value only when the access is in bounds (the word is a
@@ -15,8 +20,26 @@ use ff::Field;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
-pub(crate) const LOAD: Gadget = Gadget { name: "load", configure: load, assign: assign_load };
-pub(crate) const STORE: Gadget = Gadget { name: "store", configure: store, assign: assign_store };
+pub(crate) const LOAD: Gadget = Gadget { name: "load", configure: |cb| load(cb, ONE), assign: |w| assign_load(w, ONE) };
+pub(crate) const LOAD_CROSSING: Gadget =
+    Gadget { name: "load (two words)", configure: |cb| load(cb, TWO), assign: |w| assign_load(w, TWO) };
+pub(crate) const STORE: Gadget =
+    Gadget { name: "store", configure: |cb| store(cb, ONE), assign: |w| assign_store(w, ONE) };
+pub(crate) const STORE_CROSSING: Gadget =
+    Gadget { name: "store (two words)", configure: |cb| store(cb, TWO), assign: |w| assign_store(w, TWO) };
+
+/// How many words a gadget's accesses may span.
+#[derive(Clone, Copy)]
+struct Span(usize);
+const ONE: Span = Span(1);
+const TWO: Span = Span(2);
+
+impl Span {
+    /// Lanes of the words' bytes (from lane 0).
+    fn word_lanes(self) -> usize {
+        8 * self.0
+    }
+}
 
 const WIDTHS: [u64; 4] = [1, 2, 4, 8];
 
@@ -40,8 +63,9 @@ impl Window {
     }
 }
 
-/// imm0 = offset, imm1 = width in bytes. `addr` is the address operand.
-fn window(cb: &mut StepBuilder, addr: Expr) -> Window {
+/// imm0 = offset, imm1 = width in bytes. `addr` is the address operand. Within one word, only
+/// the windows inside it.
+fn window(cb: &mut StepBuilder, addr: Expr, span: Span) -> Window {
     let flags: Vec<Expr> = (0..8).map(|o| cb.aux(o)).collect();
     let widths: Vec<Expr> = (0..4).map(|n| cb.aux(8 + n)).collect();
     for f in flags.iter().chain(&widths) {
@@ -58,12 +82,20 @@ fn window(cb: &mut StepBuilder, addr: Expr) -> Window {
     let mut pairs = Vec::new();
     for (o, f) in flags.iter().enumerate() {
         for (n, w) in widths.iter().enumerate() {
-            pairs.push((o, n, f.clone() * w.clone()));
+            if span.0 == 2 || o as u64 + WIDTHS[n] <= 8 {
+                pairs.push((o, n, f.clone() * w.clone()));
+            }
         }
     }
     let mut win = Window { pairs, word, crosses: c(0) };
-    win.crosses = win.sum(|o, w| o as u64 + w > 8);
-    cb.byte_lanes(0..16);
+    if span.0 == 1 {
+        // The flags are one-hot, so exactly one pair is set: it must be one of these.
+        let inside = win.sum(|_, _| true);
+        cb.require("the window is inside one word", c(1) - inside);
+    } else {
+        win.crosses = win.sum(|o, w| o as u64 + w > 8);
+    }
+    cb.byte_lanes(0..span.word_lanes());
     win
 }
 
@@ -86,29 +118,43 @@ fn set_in_bounds(w: &mut StepWitness, addr: u64, from: usize) {
     w.set_bytes(from, (w.msize * WORDS_PER_PAGE).wrapping_sub(last + 1), 4);
 }
 
-/// The two words in lanes 0..16 and slots `s` (word 0) and `s + 1` (word 1, only when the
-/// access crosses into it).
-fn words_match_lanes(cb: &mut StepBuilder, win: &Window, w0: Expr, w1: Expr) {
+/// The words in lanes 0..8 (word 0) and 8..16 (word 1, only when the access crosses into it).
+fn words_match_lanes(cb: &mut StepBuilder, win: &Window, w0: Expr, w1: Option<Expr>) {
     let lo = cb.bytes_value(0, 8);
     cb.require("word 0 = Σ bytes 0..8", w0 - lo);
-    let hi = cb.bytes_value(8, 8);
-    cb.require("word 1 = Σ bytes 8..16 when crossing", win.crosses.clone() * (w1 - hi));
-    for l in 8..16 {
-        let x = cb.lane(l).x;
-        cb.require("bytes 8..16 are zero when not crossing", (c(1) - win.crosses.clone()) * x);
+    if let Some(w1) = w1 {
+        let hi = cb.bytes_value(8, 8);
+        cb.require("word 1 = Σ bytes 8..16 when crossing", win.crosses.clone() * (w1 - hi));
+        for l in 8..16 {
+            let x = cb.lane(l).x;
+            cb.require("bytes 8..16 are zero when not crossing", (c(1) - win.crosses.clone()) * x);
+        }
     }
+}
+
+/// Slot 2 of a load, 3 of a store: word 1, read only when the access crosses into it.
+fn second_word(cb: &mut StepBuilder, win: &Window, span: Span, s: usize, store: bool) -> Option<(Expr, Expr)> {
+    (span.0 == 2).then(|| {
+        let addr = win.word.clone() + c(1);
+        if store {
+            cb.access(s, win.crosses.clone(), Space::Heap, addr)
+        } else {
+            let v = cb.read_if(s, win.crosses.clone(), Space::Heap, addr);
+            (v.clone(), v)
+        }
+    })
 }
 
 /// imm0 = offset, imm1 = bytes, imm2 = `2^W - 2^(8·bytes)` for a sign-extending load (else 0).
 /// `[addr] -> [value]`; aux 12 = the top bit of the window's top byte.
-fn load(cb: &mut StepBuilder) {
+fn load(cb: &mut StepBuilder, span: Span) {
     let sp = cb.sp();
     let addr = cb.slot_old(0);
-    let win = window(cb, addr);
+    let win = window(cb, addr, span);
     let w0 = cb.read(1, Space::Heap, win.word.clone());
-    let w1 = cb.read_if(2, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
+    let w1 = second_word(cb, &win, span, 2, false).map(|(old, _)| old);
     words_match_lanes(cb, &win, w0, w1);
-    in_bounds(cb, &win, LOAD_BOUND_LANES);
+    in_bounds(cb, &win, span.word_lanes());
     let top = win.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.lane(o + WIDTHS[*n] as usize - 1).y);
     let sign = cb.aux(AUX_SIGN);
     cb.require("sign is the window's top bit", sign.clone() - top);
@@ -117,8 +163,6 @@ fn load(cb: &mut StepBuilder) {
 }
 
 const AUX_SIGN: usize = 12;
-/// Lanes of a load's bound check.
-const LOAD_BOUND_LANES: usize = 16;
 
 fn set_window(w: &mut StepWitness, addr: u64) {
     let ea = addr + w.imm[0];
@@ -128,7 +172,7 @@ fn set_window(w: &mut StepWitness, addr: u64) {
     w.aux[8 + n] = Fr::ONE;
 }
 
-fn assign_load(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
+fn assign_load(w: &mut StepWitness, span: Span) -> Result<(), crate::error::CircuitError> {
     set_window(w, w.acc[0].old);
     let ea = w.acc[0].old + w.imm[0];
     let top = ea % 8 + w.imm[1] - 1;
@@ -138,58 +182,59 @@ fn assign_load(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     if w.acc.len() > 2 {
         w.set_bytes(8, w.acc[2].old, 8);
     }
-    set_in_bounds(w, w.acc[0].old, LOAD_BOUND_LANES);
+    set_in_bounds(w, w.acc[0].old, span.word_lanes());
     Ok(())
 }
 
-/// Lanes of the value's bytes, then of a store's bound check.
-const VALUE_LANES: usize = 16;
-const STORE_BOUND_LANES: usize = 24;
-
-/// imm0 = offset, imm1 = bytes. `[addr, value] -> []`. Lanes 0..16 hold the old bytes of the
-/// words, lanes 16..24 the bytes of the value. The new words are the old bytes outside the
-/// window and the value's low bytes inside it, so a narrow store writes the value mod
-/// `2^(8·bytes)`. The next step is the one after the VM's `tail` (`pc + 2`).
-fn store(cb: &mut StepBuilder) {
+/// imm0 = offset, imm1 = bytes. `[addr, value] -> []`. The lanes hold the old bytes of the
+/// words (0..8, or 0..16 over two words), then the bytes of the value. The new words are the
+/// old bytes outside the window and the value's low bytes inside it, so a narrow store writes
+/// the value mod `2^(8·bytes)`. The next step is the one after the VM's `tail` (`pc + 2`).
+fn store(cb: &mut StepBuilder, span: Span) {
     let sp = cb.sp();
     let value = cb.read(0, Space::Stack, sp.clone() - c(1));
     let addr = cb.read(1, Space::Stack, sp - c(2));
-    let win = window(cb, addr);
+    let win = window(cb, addr, span);
     let (w0, new0) = cb.access(2, c(1), Space::Heap, win.word.clone());
-    let (w1, new1) = cb.access(3, win.crosses.clone(), Space::Heap, win.word.clone() + c(1));
-    words_match_lanes(cb, &win, w0, w1);
-    in_bounds(cb, &win, STORE_BOUND_LANES);
-    cb.byte_lanes(VALUE_LANES..VALUE_LANES + 8);
-    let value_bytes = cb.bytes_value(VALUE_LANES, 8);
+    let w1 = second_word(cb, &win, span, 3, true);
+    words_match_lanes(cb, &win, w0, w1.as_ref().map(|(old, _)| old.clone()));
+    let value_lanes = span.word_lanes();
+    in_bounds(cb, &win, value_lanes + 8);
+    cb.byte_lanes(value_lanes..value_lanes + 8);
+    let value_bytes = cb.bytes_value(value_lanes, 8);
     cb.require("value = Σ value bytes", value - value_bytes);
-    // Byte j of the two words after the store.
+    // Byte j of the words after the store.
     let new_byte = |cb: &mut StepBuilder, j: usize| {
         let inside = win.sum(|o, w| (o as u64) <= j as u64 && (j as u64) < o as u64 + w);
         let from_value = win
             .pairs
             .iter()
             .filter(|(o, n, _)| *o <= j && j < o + WIDTHS[*n] as usize)
-            .fold(c(0), |acc, (o, _, p)| acc + p.clone() * cb.lane(VALUE_LANES + j - o).x);
+            .fold(c(0), |acc, (o, _, p)| acc + p.clone() * cb.lane(value_lanes + j - o).x);
         (c(1) - inside) * cb.lane(j).x + from_value
     };
     let word = |cb: &mut StepBuilder, w: usize| {
         (0..8).fold(c(0), |acc, j| acc + new_byte(cb, 8 * w + j) * cf(crate::builder::pow2(8 * j as u32)))
     };
-    let (n0, n1) = (word(cb, 0), word(cb, 1));
+    let n0 = word(cb, 0);
     cb.require("new word 0 = old bytes outside the window, value bytes inside", new0 - n0);
-    cb.require("new word 1 = old bytes outside the window, value bytes inside", new1 - n1);
+    if let Some((_, new1)) = w1 {
+        let n1 = word(cb, 1);
+        cb.require("new word 1 = old bytes outside the window, value bytes inside", new1 - n1);
+    }
     cb.sp_delta(-c(2));
     let pc = cb.pc();
     cb.jump(pc + c(2));
 }
 
-fn assign_store(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
+fn assign_store(w: &mut StepWitness, span: Span) -> Result<(), crate::error::CircuitError> {
     set_window(w, w.acc[1].old);
     w.set_bytes(0, w.acc[2].old, 8);
     if w.acc.len() > 3 {
         w.set_bytes(8, w.acc[3].old, 8);
     }
-    w.set_bytes(VALUE_LANES, w.acc[0].old, 8);
-    set_in_bounds(w, w.acc[1].old, STORE_BOUND_LANES);
+    let value_lanes = span.word_lanes();
+    w.set_bytes(value_lanes, w.acc[0].old, 8);
+    set_in_bounds(w, w.acc[1].old, value_lanes + 8);
     Ok(())
 }

@@ -60,7 +60,9 @@ pub(crate) const GADGETS: &[Gadget] = &[
     frame::CALL,
     frame::RETURN,
     memory::LOAD,
+    memory::LOAD_CROSSING,
     memory::STORE,
+    memory::STORE_CROSSING,
     convert::CONVERT,
     shift::SHIFT,
     shift::ROTATE,
@@ -174,6 +176,41 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
         Un { op: UnOp::Extend32S, w } => g(&convert::CONVERT, [4, sign_ext(4, w), 0]),
         _ => unsupported(),
     }
+}
+
+/// Every encoding of `instr`: [`encode`]'s, and for a load or store also the gadget for
+/// accesses spanning two words (the code table lists all; a step runs one of them).
+pub(crate) fn encodings(instr: &Instr, image: &Image) -> Result<Vec<Encoded>, CircuitError> {
+    let (g, imm) = encode(instr, image)?;
+    Ok(match two_word_variant(g) {
+        Some(g2) => vec![(g, imm), (g2, imm)],
+        None => vec![(g, imm)],
+    })
+}
+
+fn two_word_variant(g: usize) -> Option<usize> {
+    if g == index_of(memory::LOAD.name) {
+        Some(index_of(memory::LOAD_CROSSING.name))
+    } else if g == index_of(memory::STORE.name) {
+        Some(index_of(memory::STORE_CROSSING.name))
+    } else {
+        None
+    }
+}
+
+/// The encoding a step runs: [`encode`]'s, or for a load or store that touches two heap words
+/// (`accesses`), its two-word gadget.
+pub(crate) fn step_encoding(
+    instr: &Instr,
+    image: &Image,
+    accesses: &[halowasm_vm::Access],
+) -> Result<Encoded, CircuitError> {
+    let (g, imm) = encode(instr, image)?;
+    let words = accesses.iter().filter(|a| a.space == halowasm_vm::Space::Heap).count();
+    Ok(match two_word_variant(g) {
+        Some(g2) if words > 1 => (g2, imm),
+        _ => (g, imm),
+    })
 }
 
 /// The steps of a trace the circuit proves: all but the `tail`s, which the step before them
