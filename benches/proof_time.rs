@@ -1,89 +1,162 @@
 //! Proof time per trace length.
 //!
-//! Two workloads: a compute loop (`examples/fib.wat`, 16 steps per iteration) and a
-//! memory-heavy loop (`examples/checksum.wat`, 53 steps per word: stores, loads, calls,
-//! globals), each at about 2^10 and 2^12 steps, and with `HALOWASM_BENCH_FULL=1` also 2^14 and
-//! 2^16 (sizes are chosen just below a power of two so that the circuit is `2^k` rows, not
-//! `2^(k+1)`). For each it measures once: witness, keygen, prove and verify (median of 10),
-//! the proof size and the peak memory (VmHWM, reset before each size), and prints a table,
-//! writes it to `target/proof_time.csv` and draws proof time against trace length as an SVG
+//! Three workloads, each at just below 2^14 steps, and with `HALOWASM_BENCH_FULL=1` also just
+//! below 2^16 and 2^18 (the run's step count, measured with the VM, is at most `2^N - 40`):
+//!
+//! - `fib_iter (compute)`: the peer anchor `../shared/anchors/fib_iter.wat`, export `zkmain`, the
+//!   public input n (`prove … --invoke zkmain --public n`; 16 n + 20 steps, n = 3000 is the
+//!   anchor's 48,020);
+//! - `checksum (memory)`: `examples/checksum.wat`, `run(n, 7)`: stores, loads, calls, globals
+//!   (53 n + 44 steps);
+//! - `sha256 (bytes)`: the corpus's `O2-mvp/sha256.wasm` (compiled C), `sha256(len, 1)`: rotates,
+//!   shifts and bitwise operations on bytes. Its step count moves in blocks of ~9,400 steps per 64
+//!   bytes, so the largest run below 2^N is one block (10,179 steps) at 2^14, six (57,926) at
+//!   2^16 and 27 (258,455) at 2^18.
+//!
+//! Files of `../shared` (beside the repository) are read from there at run time; without it the
+//! bench says so and skips those workloads.
+//!
+//! A step takes one to a few rows of the execution table (the lean circuit), so `k` follows the
+//! rows, not the steps: fib_iter takes 1.00 row per step and stays at `k = N` (the 40 spare steps
+//! leave room for halo2's blinding rows and the run's tail); checksum and sha256 take ~1.2 rows
+//! per step and need `k = N + 1`. Each run reports both, with `k`.
+//!
+//! For each run it measures once: witness, keygen, prove (halo2's `create_proof`) and verify
+//! (median of [`VERIFY_RUNS`]), the proof size and the peak memory (VmHWM, reset before each
+//! run); it prints every figure as the run ends, with the circuit's committed polynomials
+//! (advice, fixed, selectors, instance, permutation columns, lookups × 3) and degree and the
+//! load average, then writes `target/proof_time.csv`, the README's table
+//! (`target/proof_time.md`, with the machine) and proof time against trace length as an SVG
 //! (`docs/proof_time.svg` for a full run, `target/proof_time.svg` otherwise).
 //!
-//! Then criterion (10 samples) times witness generation, proving and verification at 2^10.
+//! Then criterion (10 samples) times witness generation, proving and verification of
+//! `examples/fib.wat` at 2^10 steps (`HALOWASM_BENCH_SKIP_CRITERION=1` skips it).
 //!
 //! ```sh
-//! cargo bench --bench proof_time                          # a few minutes
-//! HALOWASM_BENCH_FULL=1 cargo bench --bench proof_time    # adds 2^14 and 2^16
+//! cargo bench --bench proof_time                          # 2^14: a few minutes
+//! HALOWASM_BENCH_FULL=1 cargo bench --bench proof_time    # adds 2^16 and 2^18 (k up to 19)
 //! ```
-//! Parameters are cached in `target/halowasm-bench/params` (generated once: ~20 s for k = 16).
+//! Parameters are cached in `target/halowasm-bench/params` (generated once, ~0.6 ms per row:
+//! about 5 min for k = 19).
+#[path = "proof_time/report.rs"]
+mod report;
+
 use criterion::Criterion;
-use halowasm::{peak_memory, reset_peak_memory, Inputs, Program, ProveOptions, SrsCache};
-use std::fmt::Write as _;
+use halowasm::{peak_memory, reset_peak_memory, Inputs, Program, ProveOptions, Run, SrsCache};
+use report::{secs, Row};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-struct Workload {
-    name: &'static str,
-    file: &'static str,
-    export: &'static str,
-    /// Arguments giving about 2^log2 steps.
-    args: fn(u32) -> Vec<u64>,
+/// Verifications per run; the median is reported.
+const VERIFY_RUNS: usize = 10;
+
+/// Where a workload's file is.
+#[derive(Clone, Copy)]
+enum Dir {
+    /// This repository's `examples/`.
+    Examples,
+    /// `../shared/`, beside the repository.
+    Shared,
 }
 
-const WORKLOADS: [Workload; 2] = [
+struct Workload {
+    name: &'static str,
+    dir: Dir,
+    file: &'static str,
+    export: &'static str,
+    /// The size parameter for just below 2^log2 steps.
+    size: fn(u32) -> u64,
+    /// The arguments and inputs of a run of size `n`, and how to show them.
+    invoke: fn(u64) -> (Vec<u64>, Inputs, String),
+}
+
+const WORKLOADS: [Workload; 3] = [
     Workload {
-        name: "fib (compute)",
-        file: "fib.wat",
-        export: "fib",
-        // 16 n + 15 steps; n below fills 2^k minus the blinding rows.
-        args: |log2| {
-            vec![match log2 {
-                10 => 63,
-                12 => 254,
-                14 => 1022,
-                _ => 4093,
-            }]
+        name: "fib_iter (compute)",
+        dir: Dir::Shared,
+        file: "anchors/fib_iter.wat",
+        export: "zkmain",
+        // 16 n + 20 steps: 16,340, 65,492 and 262,100.
+        size: |log2| match log2 {
+            14 => 1020,
+            16 => 4092,
+            _ => 16380,
         },
+        invoke: |n| (vec![], Inputs { public: vec![n], private: vec![] }, format!("n = {n}")),
     },
     Workload {
         name: "checksum (memory)",
+        dir: Dir::Examples,
         file: "checksum.wat",
         export: "run",
-        // 53 n + 44 steps.
-        args: |log2| {
-            vec![
-                match log2 {
-                    10 => 18,
-                    12 => 76,
-                    14 => 308,
-                    _ => 1235,
-                },
-                7,
-            ]
+        // 53 n + 44 steps: 16,315, 65,446 and 262,076.
+        size: |log2| match log2 {
+            14 => 307,
+            16 => 1234,
+            _ => 4944,
         },
+        invoke: |n| (vec![n, 7], Inputs::default(), format!("n = {n}, k = 7")),
+    },
+    Workload {
+        name: "sha256 (bytes)",
+        dir: Dir::Shared,
+        file: "corpus/programs/wasm/O2-mvp/sha256.wasm",
+        export: "sha256",
+        // The longest message of 1, 6 and 27 blocks: 10,179, 57,926 and 258,455 steps.
+        size: |log2| match log2 {
+            14 => 55,
+            16 => 375,
+            _ => 1719,
+        },
+        invoke: |len| (vec![len, 1], Inputs::default(), format!("len = {len}, seed = 1")),
     },
 ];
 
-#[derive(Clone, Debug)]
-struct Row {
-    program: &'static str,
-    steps: usize,
-    k: u32,
-    /// Rows of the execution table the run takes.
-    execution_rows: usize,
-    witness: Duration,
-    keygen: Duration,
-    prove: Duration,
-    assign: Duration,
-    commit1: Duration,
-    verify: Duration,
-    proof_bytes: usize,
-    peak: u64,
-    threads: usize,
-}
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared() -> PathBuf {
+    root().join("../shared")
+}
+
+impl Workload {
+    fn path(&self) -> PathBuf {
+        match self.dir {
+            Dir::Examples => root().join("examples").join(self.file),
+            Dir::Shared => shared().join(self.file),
+        }
+    }
+
+    /// The program, or why it is skipped.
+    fn program(&self) -> Result<Program, String> {
+        let path = self.path();
+        if !path.is_file() {
+            return Err(match self.dir {
+                Dir::Shared if !shared().is_dir() => format!(
+                    "{} is missing (the shared folder beside the repository), so {} is not measured",
+                    shared().display(),
+                    self.name
+                ),
+                _ => format!("{} is missing, so {} is not measured", path.display(), self.name),
+            });
+        }
+        Program::read(&path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The run of size `log2`, its input as text; checks that it is just below `2^log2` steps.
+    fn run(&self, program: &Program, log2: u32) -> Result<(Run, String), String> {
+        let (args, inputs, text) = (self.invoke)((self.size)(log2));
+        let run = program.run(self.export, &args, inputs).map_err(|e| format!("{} ({text}): {e}", self.name))?;
+        let steps = run.trace.len();
+        if steps >= 1 << log2 || steps < 1 << (log2 - 1) {
+            eprintln!(
+                "note: {} ({text}) takes {steps} steps, not just below 2^{log2}: its sizes need updating",
+                self.name
+            );
+        }
+        Ok((run, text))
+    }
 }
 
 fn opts() -> ProveOptions {
@@ -94,32 +167,38 @@ fn opts() -> ProveOptions {
     }
 }
 
-fn measure(w: &Workload, log2: u32, opts: &ProveOptions) -> Row {
+fn measure(w: &Workload, program: &Program, log2: u32, opts: &ProveOptions) -> Result<Row, String> {
+    let load = report::load();
+    let (run, input) = w.run(program, log2)?;
+    let fail = |what: &str, e: halowasm::ProverError| format!("{} ({input}): {what}: {e}", w.name);
+    let k = program.layout_for(&run, opts).map_err(|e| fail("layout", e))?.k;
+    let srs = opts.params.load_or_create(k).map_err(|e| format!("parameters for k = {k}: {e}"))?;
+    // The peak of this run only: the parameters, the program and its trace are already held.
     reset_peak_memory();
-    let program = Program::read(root().join("examples").join(w.file)).expect("example loads");
-    let run = program.run(w.export, &(w.args)(log2), Inputs::default()).expect("example runs");
-    let layout = program.layout_for(&run, opts).expect("fits");
-    let k = layout.k;
-    let srs = opts.params.load_or_create(k).expect("parameters");
     let t = Instant::now();
-    let pk = program.keygen(k, &srs).expect("keygen");
+    let pk = program.keygen(k, &srs).map_err(|e| fail("keygen", e))?;
     let keygen = t.elapsed();
-    let proved = program.prove_with_key(&run, &pk, &srs).expect("prove");
-    let vk = pk.verifier_key(&srs).expect("vk");
-    let mut times: Vec<Duration> = (0..10)
-        .map(|_| {
-            let t = Instant::now();
-            vk.verify(&proved.proof).expect("valid proof");
-            t.elapsed()
-        })
-        .collect();
+    let proved = program.prove_with_key(&run, &pk, &srs).map_err(|e| fail("prove", e))?;
+    let peak = peak_memory().unwrap_or(0);
+    let vk = pk.verifier_key(&srs).map_err(|e| fail("verifier key", e))?;
+    drop(pk);
+    let mut times = Vec::with_capacity(VERIFY_RUNS);
+    for _ in 0..VERIFY_RUNS {
+        let t = Instant::now();
+        vk.verify(&proved.proof).map_err(|e| fail("verify", e))?;
+        times.push(t.elapsed());
+    }
     times.sort();
     let r = &proved.report;
-    Row {
-        program: w.name,
+    let shape = halowasm::circuits::shape();
+    Ok(Row {
+        workload: w.name,
+        input,
         steps: r.steps,
-        k,
         execution_rows: r.execution_rows,
+        k,
+        committed_polys: halowasm::resources::committed_polys(&shape),
+        shape,
         witness: Duration::from_millis(r.witness_ms as u64),
         keygen,
         prove: Duration::from_millis(r.prove_ms as u64),
@@ -127,170 +206,47 @@ fn measure(w: &Workload, log2: u32, opts: &ProveOptions) -> Row {
         commit1: Duration::from_millis(r.commit_phase1_ms as u64),
         verify: times[times.len() / 2],
         proof_bytes: r.proof_bytes,
-        peak: peak_memory().unwrap_or(0),
+        peak,
         threads: r.threads,
-    }
+        load,
+    })
 }
 
-fn secs(d: Duration) -> f64 {
-    d.as_secs_f64()
-}
-
-fn csv(rows: &[Row]) -> String {
-    let mut s = String::from(
-        "program,steps,k,rows,execution_rows_per_step,witness_s,keygen_s,prove_s,assign_s,commit_phase1_s,verify_ms,proof_bytes,peak_mib,threads,steps_per_s_per_core\n",
-    );
-    for r in rows {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.0},{},{:.1}",
-            r.program,
-            r.steps,
-            r.k,
-            1u64 << r.k,
-            r.execution_rows as f64 / r.steps as f64,
-            secs(r.witness),
-            secs(r.keygen),
-            secs(r.prove),
-            secs(r.assign),
-            secs(r.commit1),
-            secs(r.verify) * 1e3,
-            r.proof_bytes,
-            r.peak as f64 / (1024.0 * 1024.0),
-            r.threads,
-            r.steps as f64 / secs(r.prove) / r.threads as f64,
-        );
-    }
-    s
-}
-
-/// A log-x line chart of proof time against trace length, one polyline per program.
-fn svg(rows: &[Row], machine: &str) -> String {
-    let (w, h, left, right, top, bottom) = (720.0, 440.0, 70.0, 190.0, 40.0, 60.0);
-    let pw = w - left - right;
-    let ph = h - top - bottom;
-    let lx = |steps: usize| (steps as f64).log2();
-    let xmin = rows.iter().map(|r| lx(r.steps)).fold(f64::MAX, f64::min).floor();
-    let xmax = rows.iter().map(|r| lx(r.steps)).fold(f64::MIN, f64::max).ceil().max(xmin + 1.0);
-    let ymax_raw = rows.iter().map(|r| secs(r.prove)).fold(0.0, f64::max).max(1.0);
-    let step = [1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0]
-        .into_iter()
-        .find(|s| ymax_raw / s <= 6.0)
-        .unwrap_or(1200.0);
-    let ymax = (ymax_raw / step).ceil() * step;
-    let px = |x: f64| left + (x - xmin) / (xmax - xmin) * pw;
-    let py = |y: f64| top + ph - y / ymax * ph;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="22" text-anchor="middle" font-size="15">halowasm: proof time against trace length</text>"#,
-        left + pw / 2.0
-    );
-    // grid and axes
-    let mut y = 0.0;
-    while y <= ymax + 1e-9 {
-        let yy = py(y);
-        let _ = writeln!(s, r##"<line x1="{left}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#ddd"/>"##, left + pw);
-        let _ = writeln!(s, r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{y}</text>"#, left - 6.0, yy + 4.0);
-        y += step;
-    }
-    let mut x = xmin;
-    while x <= xmax + 1e-9 {
-        let xx = px(x);
-        let _ = writeln!(s, r##"<line x1="{xx:.1}" y1="{top}" x2="{xx:.1}" y2="{:.1}" stroke="#eee"/>"##, top + ph);
-        let _ = writeln!(s, r#"<text x="{xx:.1}" y="{:.1}" text-anchor="middle">2^{x}</text>"#, top + ph + 18.0);
-        x += 1.0;
-    }
-    let _ = writeln!(s, r#"<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="black"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">trace length (wasm steps, log scale)</text>"#,
-        left + pw / 2.0,
-        h - 22.0
-    );
-    let _ = writeln!(
-        s,
-        r#"<text transform="translate(20 {:.1}) rotate(-90)" text-anchor="middle">proof time (s)</text>"#,
-        top + ph / 2.0
-    );
-    let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
-    let mut programs: Vec<&str> = rows.iter().map(|r| r.program).collect();
-    programs.dedup();
-    for (i, p) in programs.iter().enumerate() {
-        let c = colors[i % colors.len()];
-        let pts: Vec<(f64, f64)> =
-            rows.iter().filter(|r| r.program == *p).map(|r| (px(lx(r.steps)), py(secs(r.prove)))).collect();
-        let list: Vec<String> = pts.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-        let _ = writeln!(s, r#"<polyline points="{}" fill="none" stroke="{c}" stroke-width="2"/>"#, list.join(" "));
-        for (r, (x, y)) in rows.iter().filter(|r| r.program == *p).zip(&pts) {
-            let _ = writeln!(
-                s,
-                r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{c}"><title>{} steps, k = {}: {:.1} s</title></circle>"#,
-                r.steps,
-                r.k,
-                secs(r.prove)
-            );
-        }
-        let ly = top + 20.0 + 22.0 * i as f64;
-        let lx0 = left + pw + 15.0;
-        let _ = writeln!(
-            s,
-            r#"<line x1="{lx0}" y1="{ly}" x2="{}" y2="{ly}" stroke="{c}" stroke-width="2"/><text x="{}" y="{}">{p}</text>"#,
-            lx0 + 20.0,
-            lx0 + 26.0,
-            ly + 4.0
-        );
-    }
-    let _ = writeln!(
-        s,
-        r##"<text x="{}" y="{}" font-size="10" fill="#555">{machine}</text>"##,
-        left + pw + 15.0,
-        top + ph - 4.0
-    );
-    s.push_str("</svg>\n");
-    s
-}
-
-fn machine(threads: usize) -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    format!("{threads} threads, {cpu}")
-}
-
-fn table(full: bool) -> Vec<Row> {
-    let sizes: &[u32] = if full { &[10, 12, 14, 16] } else { &[10, 12] };
+/// Every workload at every size, workload by workload; a workload whose file is missing, or a
+/// run that fails (e.g. refused for memory), is reported and skipped.
+fn table(sizes: &[u32]) -> Vec<Row> {
     let opts = opts();
-    // Generate the largest SRS first; smaller ones are derived from it.
-    let max_k = if full { 16 } else { 14 };
-    opts.params.load_or_create(max_k).expect("parameters");
-    let mut rows = Vec::new();
+    let mut programs = Vec::new();
     for w in &WORKLOADS {
+        match w.program() {
+            Ok(p) => programs.push((w, p)),
+            Err(why) => eprintln!("skipped: {why}"),
+        }
+    }
+    // The largest SRS first: smaller ones are derived from it instead of generated each.
+    let mut max_k = None;
+    for (w, p) in &programs {
         for &log2 in sizes {
-            let r = measure(w, log2, &opts);
-            eprintln!(
-                "{:<18} {:>6} steps  k = {:>2}  witness {:>6.2} s  keygen {:>6.2} s  prove {:>7.2} s  verify {:>5.1} ms  proof {} B  peak {:.0} MiB",
-                r.program,
-                r.steps,
-                r.k,
-                secs(r.witness),
-                secs(r.keygen),
-                secs(r.prove),
-                secs(r.verify) * 1e3,
-                r.proof_bytes,
-                r.peak as f64 / 1048576.0
-            );
-            rows.push(r);
+            if let Some(k) = w.run(p, log2).ok().and_then(|(run, _)| p.layout_for(&run, &opts).ok()).map(|l| l.k) {
+                max_k = max_k.max(Some(k));
+            }
+        }
+    }
+    if let Some(k) = max_k {
+        if let Err(e) = opts.params.load_or_create(k) {
+            eprintln!("parameters for k = {k}: {e}");
+        }
+    }
+    let mut rows = Vec::new();
+    for (w, program) in &programs {
+        for &log2 in sizes {
+            match measure(w, program, log2, &opts) {
+                Ok(r) => {
+                    eprintln!("{}", r.line());
+                    rows.push(r);
+                }
+                Err(e) => eprintln!("skipped: {e}"),
+            }
         }
     }
     rows
@@ -326,9 +282,12 @@ fn criterion_benches(c: &mut Criterion) {
 
 fn main() {
     let full = std::env::var("HALOWASM_BENCH_FULL").is_ok_and(|v| v == "1");
+    let sizes: &[u32] = if full { &[14, 16, 18] } else { &[14] };
+    let machine = report::machine(rayon_threads());
     let shape = halowasm::circuits::shape();
     println!(
-        "circuit: {} committed polynomials ({} advice, {} fixed, {} selectors, {} instance, {} permutation, {} lookups × 3), degree {}",
+        "circuit: {} committed polynomials ({} advice, {} fixed, {} selectors, {} instance, {} permutation, {} \
+         lookups × 3), degree {}",
         halowasm::resources::committed_polys(&shape),
         shape.advice_columns,
         shape.fixed_columns,
@@ -338,17 +297,24 @@ fn main() {
         shape.lookups,
         shape.degree
     );
-    let rows = table(full);
-    let text = csv(&rows);
-    println!("{text}");
-    write(&root().join("target/proof_time.csv"), &text);
-    let svg_path = if full { root().join("docs/proof_time.svg") } else { root().join("target/proof_time.svg") };
-    write(&svg_path, &svg(&rows, &machine(rows.first().map(|r| r.threads).unwrap_or(1))));
-    if let Some(r) = rows.last() {
+    println!("machine: {machine}; load average at the start {:.2}", report::load());
+    let start = Instant::now();
+    let rows = table(sizes);
+    let took = start.elapsed();
+    let md = report::markdown(&rows, &machine);
+    println!("\n{md}");
+    println!("table measured in {:.0} s; load average at the end {:.2}", secs(took), report::load());
+    write(&root().join("target/proof_time.csv"), &report::csv(&rows));
+    write(&root().join("target/proof_time.md"), &md);
+    if !rows.is_empty() {
+        let svg_path = if full { root().join("docs/proof_time.svg") } else { root().join("target/proof_time.svg") };
+        write(&svg_path, &report::svg(&rows, &machine));
+    }
+    if let Some(r) = rows.iter().max_by_key(|r| r.steps) {
         println!(
             "largest: {} steps of {} proven in {:.1} s with {} threads: {:.1} steps/s/core",
             r.steps,
-            r.program,
+            r.workload,
             secs(r.prove),
             r.threads,
             r.steps as f64 / secs(r.prove) / r.threads as f64
@@ -360,4 +326,13 @@ fn main() {
     let mut c = Criterion::default().sample_size(10).configure_from_args();
     criterion_benches(&mut c);
     c.final_summary();
+}
+
+/// Rayon's worker threads (`RAYON_NUM_THREADS`, else one per core), as the prover uses them.
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
