@@ -99,7 +99,7 @@ fn tampering_is_rejected() {
         (
             "heap value read",
             Box::new(|c| {
-                let r = row_of(c, "load");
+                let r = row_of(c, "load (two words)");
                 let w = c.witness_mut();
                 w.slots[1].v_old[r] ^= 1;
                 w.slots[1].v_new[r] ^= 1;

@@ -361,9 +361,9 @@ impl Witness {
                 p.cursors[c][r] = self.cursors[c][i];
             }
             p.gadget[r] = Some(g);
-            let imm = std::array::from_fn(|j| self.imm[j][i]);
-            for j in 0..NUM_IMM {
-                p.imm[j][r] = imm[j];
+            let imm: [u64; NUM_IMM] = std::array::from_fn(|j| self.imm[j][i]);
+            for (col, v) in p.imm.iter_mut().zip(imm) {
+                col[r] = v;
             }
             for a in 0..NUM_AUX {
                 let (dr, col) = place(a, AUX_PER_ROW);
@@ -383,11 +383,11 @@ impl Witness {
                 }
             }
             let tags = lane_tags(g, &imm);
-            for l in 0..NUM_LANES {
+            for (l, tag) in tags.iter().enumerate() {
                 let (dr, col) = place(l, LANES_PER_ROW);
                 if dr < gadget_rows(g) {
                     let [x, y, z] = self.lanes[l][i];
-                    p.lanes[col][r + dr] = [x, y, z, tags[l]];
+                    p.lanes[col][r + dr] = [x, y, z, *tag];
                 }
             }
         }

@@ -176,7 +176,8 @@ fn assign_load(w: &mut StepWitness, span: Span) -> Result<(), crate::error::Circ
     set_window(w, w.acc[0].old);
     let ea = w.acc[0].old + w.imm[0];
     let top = ea % 8 + w.imm[1] - 1;
-    let word = if top >= 8 { w.acc[2].old } else { w.acc[1].old };
+    // A corrupt trace can lack the second word: its witness then fails the constraints.
+    let word = w.acc.get(if top >= 8 { 2 } else { 1 }).map_or(0, |a| a.old);
     w.aux[AUX_SIGN] = Fr::from((word >> (8 * (top % 8) + 7)) & 1);
     w.set_bytes(0, w.acc[1].old, 8);
     if w.acc.len() > 2 {
@@ -237,4 +238,51 @@ fn assign_store(w: &mut StepWitness, span: Span) -> Result<(), crate::error::Cir
     w.set_bytes(value_lanes, w.acc[0].old, 8);
     set_in_bounds(w, w.acc[1].old, value_lanes + 8);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::{assert_accepts, assert_rejects, circuit, rows_of};
+    use crate::{Layout, VmCircuit};
+    use halowasm_vm::{load, Inputs, Instance, Limits, Space, Trace};
+    use std::sync::Arc;
+
+    const LOADS: &str = r#"(module (memory 1)
+      (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+      (func (export "f") (param i32) (result i64) (i64.load (local.get 0))))"#;
+
+    /// An aligned load runs the one-word gadget, an unaligned one the two-word gadget.
+    #[test]
+    fn one_word_and_two_word_gadgets_are_chosen_per_step() {
+        for (addr, gadget) in [(0, "load"), (8, "load"), (4, "load (two words)")] {
+            let c = circuit(LOADS, "f", &[addr]);
+            assert_accepts(&c);
+            assert_eq!(rows_of(&c, gadget).len(), 1, "address {addr}");
+        }
+    }
+
+    /// A load across two words claimed as a one-word access (its second word's access dropped
+    /// from the trace, so the witness takes the one-word gadget) is rejected.
+    #[test]
+    fn crossing_access_under_the_one_word_gadget_rejected() {
+        let image = Arc::new(load(LOADS.as_bytes()).expect("loads"));
+        let (trace, out) = Instance::new(&image, Limits::default()).invoke_traced("f", &[4], Inputs::default());
+        let out = out.expect("runs");
+        let mut cut = Trace { steps: Vec::new(), accesses: Vec::new() };
+        for s in &trace.steps {
+            let mut acc: Vec<_> = trace.accesses_of(s).to_vec();
+            if acc.iter().filter(|a| a.space == Space::Heap).count() == 2 {
+                acc.pop();
+            }
+            let mut s = s.clone();
+            s.access_start = cut.accesses.len() as u32;
+            s.access_len = acc.len() as u8;
+            cut.accesses.extend(acc);
+            cut.steps.push(s);
+        }
+        let layout = Layout::fit(&image, &cut).expect("fits");
+        let c = VmCircuit::new(image, layout, "f", &[4], &out.results, &cut).expect("circuit");
+        assert_eq!(rows_of(&c, "load").len(), 1);
+        assert_rejects(&c, "a crossing load as a one-word load");
+    }
 }
