@@ -57,7 +57,7 @@ impl Window {
         self.pairs.iter().filter(|(o, n, _)| pred(*o, WIDTHS[*n])).fold(c(0), |acc, (_, _, p)| acc + p.clone())
     }
 
-    /// The `width` bytes at offset `o` of the 16 lanes, selected by the flags.
+    /// The `width` bytes at offset `o` of the word lanes, selected by the flags.
     fn value(&self, cb: &mut StepBuilder) -> Expr {
         self.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.bytes_value(*o, WIDTHS[*n] as usize))
     }

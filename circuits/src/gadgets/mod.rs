@@ -168,7 +168,7 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
         }
         Store { offset, bytes, .. } => g(&memory::STORE, [*offset as u64, *bytes as u64, 0]),
         // A store's or a division's second half: the step before it absorbs it (see
-        // [`absorbs_tail`]), so no step of the circuit executes it.
+        // [`proven_steps`]), so no step of the circuit executes it.
         Tail => unsupported(),
         Conv(op) => g(&convert::CONVERT, [4, if *op == ConvOp::ExtendI32S { sign_ext(4, &Width::W64) } else { 0 }, 0]),
         Un { op: UnOp::Extend8S, w } => g(&convert::CONVERT, [1, sign_ext(1, w), 0]),
