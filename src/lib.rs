@@ -59,10 +59,11 @@
 pub use halowasm_circuits as circuits;
 pub use halowasm_params::{Srs, SrsCache};
 pub use halowasm_prover::api::{
-    circuit_version, peak_memory, prove, reset_peak_memory, resources, srs_id, verify, ExportMeta, KeyMeta, KeySource,
-    Program, ProveOptions, ProveReport, Proved, ProverError, ProverKey, Run, VerifierKey,
+    circuit_version, peak_memory, prove, reset_peak_memory, resources, srs_id, verify, verify_bundle, ExportMeta,
+    KeyMeta, KeySource, Program, ProveOptions, ProveReport, Proved, ProvedBundle, ProverError, ProverKey, Run,
+    SegmentEvent, SegmentReport, VerifierKey,
 };
-pub use halowasm_prover::files::{ProofFile, Statement, TypedValue};
+pub use halowasm_prover::files::{BundleFile, ProofFile, SegmentMeta, Statement, TypedValue};
 pub use halowasm_prover::{EngineError, VerifierParams};
 pub use halowasm_vm as vm;
 pub use halowasm_vm::{Inputs, Limits};

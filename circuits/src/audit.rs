@@ -160,11 +160,11 @@ fn current(w: &Witness, p: &Physical, cell: CellRef, r: usize) -> Fr {
     let v = match cell {
         CellRef::FinalValue => Fr::from(w.final_value.get(r).copied().unwrap_or(0)),
         CellRef::FinalTime => Fr::from(w.final_time.get(r).copied().unwrap_or(0)),
-        CellRef::HeapKey | CellRef::HeapInit | CellRef::IsData | CellRef::HeapCount => {
+        CellRef::Init => Fr::from(w.init.get(r).copied().unwrap_or(0)),
+        CellRef::HeapKey | CellRef::IsData | CellRef::HeapCount => {
             let i = r.checked_sub(w.heap_start).filter(|i| *i < w.heap.len());
             match (i, cell) {
                 (Some(i), CellRef::HeapKey) => Fr::from(w.heap[i].key),
-                (Some(i), CellRef::HeapInit) => Fr::from(w.heap[i].init),
                 (Some(i), CellRef::IsData) => Fr::from(w.heap[i].is_data as u64),
                 (Some(i), _) => Fr::from(w.heap_count()[i]),
                 (None, _) => Fr::ZERO,
@@ -201,13 +201,14 @@ fn cell_cases(w: &Witness, opts: &AuditOptions) -> Vec<Case> {
         let r = rng.next() as usize % w.final_value.len().max(1);
         targets.push((CellRef::FinalValue, r));
         targets.push((CellRef::FinalTime, r));
+        targets.push((CellRef::Init, r));
     }
     // Heap-region rows: a touched one, a data word, and any.
     let touched = (0..w.heap.len()).find(|i| w.final_time.get(w.heap_start + i).is_some_and(|t| *t > 0));
     let data = w.heap.iter().position(|h| h.is_data);
     let any = (!w.heap.is_empty()).then(|| rng.next() as usize % w.heap.len());
     for i in [touched, data, any].into_iter().flatten() {
-        for cell in [CellRef::HeapKey, CellRef::HeapInit, CellRef::IsData, CellRef::HeapCount] {
+        for cell in [CellRef::HeapKey, CellRef::Init, CellRef::IsData, CellRef::HeapCount] {
             targets.push((cell, w.heap_start + i));
         }
     }

@@ -74,6 +74,10 @@ pub(crate) struct ExecColumns {
     pub aux: [Column<Advice>; AUX_PER_ROW],
     pub slots: [SlotColumns; SLOTS_PER_ROW],
     pub lanes: [LaneColumns; LANES_PER_ROW],
+    /// 1 on every row when this proof's run starts at the program's entry (the whole run, or
+    /// its first segment); 0 for a later segment, which starts from the state the instance
+    /// names and from the memory the previous segment ended with (see `crate::segment`).
+    pub first: Column<Advice>,
 }
 
 impl ExecColumns {
@@ -91,6 +95,7 @@ impl ExecColumns {
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
         let lanes = std::array::from_fn(|_| LaneColumns { tag: a(), x: a(), y: a(), z: a() });
-        ExecColumns { is_step, live, pc, sp, depth, msize, cursors, sel, imm, aux, slots, lanes }
+        let first = a();
+        ExecColumns { is_step, live, pc, sp, depth, msize, cursors, sel, imm, aux, slots, lanes, first }
     }
 }

@@ -283,12 +283,23 @@ impl ExecutionConfig {
             v.into_iter().map(|(n, e)| (n, q.clone() * e)).collect::<Vec<_>>()
         });
 
+        // The start state is the public table's first four rows (the start cells): a whole run
+        // (or first segment, `first` = 1) starts with an empty stack at depth zero and the entry
+        // step sets the memory size; a later segment starts where the instance says.
         meta.create_gate("first step", |m| {
             let q = m.query_selector(q_first);
+            let start = |i: i32| public.value.rot(i);
+            let first = cols.first.cur();
             vec![
                 ("the run starts with a step", q.clone() * (c(1) - is_step.clone())),
-                ("the stack starts empty", q.clone() * cols.sp.cur()),
-                ("the frame depth starts at zero", q.clone() * cols.depth.cur()),
+                ("the stack height starts as stated", q.clone() * (cols.sp.cur() - start(0))),
+                ("the frame depth starts as stated", q.clone() * (cols.depth.cur() - start(1))),
+                (
+                    "a later segment's memory size starts as stated",
+                    q.clone() * (c(1) - first.clone()) * (cols.msize.cur() - start(2)),
+                ),
+                ("the first-segment flag is stated", q.clone() * (first.clone() - start(3))),
+                ("the first-segment flag is a bit", q.clone() * first.clone() * (c(1) - first)),
                 ("no input read yet", q.clone() * cols.cursors[0].cur()),
                 ("no output written yet", q * cols.cursors[1].cur()),
             ]
@@ -299,7 +310,10 @@ impl ExecutionConfig {
         });
         meta.create_gate("live rows are contiguous", |m| {
             let q = m.query_selector(q_trans);
-            vec![("no live row after a dead one", q * cols.live.next() * (c(1) - live.clone()))]
+            vec![
+                ("no live row after a dead one", q.clone() * cols.live.next() * (c(1) - live.clone())),
+                ("the first-segment flag is the same on every row", q * (cols.first.next() - cols.first.cur())),
+            ]
         });
 
         // Steps are grouped by their number of rows `r` (the offset of the next step); within a
@@ -350,9 +364,11 @@ impl ExecutionConfig {
 
         // A step executes an instruction of the program: (pc, opcode, immediates) is a row of
         // the code table. Rows without a step look up the all-zero padding row.
+        // `suspend` is no instruction: it looks up its own row `(0, suspend, 0, 0, 0)`.
         meta.lookup("code", |_| {
             let op = sum(sels.iter().enumerate().map(|(i, s)| s.clone() * c(i as u64 + 1)));
-            let mut v = vec![(is_step.clone() * cols.pc.cur(), tables.code[0]), (op, tables.code[1])];
+            let suspend = sels[crate::gadgets::suspend_index()].clone();
+            let mut v = vec![((is_step.clone() - suspend) * cols.pc.cur(), tables.code[0]), (op, tables.code[1])];
             for j in 0..3 {
                 v.push((cols.imm[j].cur(), tables.code[2 + j]));
             }
@@ -405,7 +421,12 @@ impl ExecutionConfig {
 /// Rows of the execution table a trace takes (an unprovable instruction counted as one row:
 /// [`crate::tables::check_supported`] refuses it).
 pub(crate) fn trace_rows(image: &halowasm_vm::Image, trace: &halowasm_vm::Trace) -> usize {
-    crate::gadgets::proven_steps(image, trace)
+    span_rows(image, trace, &trace.steps)
+}
+
+/// Rows of the execution table the steps `steps` of `trace` take (see [`trace_rows`]).
+pub(crate) fn span_rows(image: &halowasm_vm::Image, trace: &halowasm_vm::Trace, steps: &[halowasm_vm::Step]) -> usize {
+    crate::gadgets::proven_in(image, steps)
         .map(|s| {
             crate::gadgets::step_encoding(&s.instr(image), image, trace.accesses_of(s))
                 .map_or(1, |(g, _)| gadget_rows(g))

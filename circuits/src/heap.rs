@@ -22,7 +22,14 @@
 //!    `is_data` bits over the region equals the number of data words (fixed column `data_total`
 //!    on the last heap row).
 //! 4. Outside the region the heap cells are zero, and the stack, frame and global rows have zero
-//!    heap cells, so their keys and initial values are the fixed ones.
+//!    heap cells, so their keys are the fixed ones (and, in a first segment, their initial
+//!    values: [`crate::memory_check`]).
+//!
+//! The initial value of a row is the memory table's `init` column. Rules (3) hold for a whole
+//! run or a run's first segment (`first` = 1). A later segment (`first` = 0) has no data rows
+//! and free initial values: its memory is the previous segment's final memory, which the bundle
+//! verifier checks by commitment (see [`crate::segment`]); rules (1) and (2) hold in every
+//! segment, so every segment's keys are distinct heap words.
 //!
 //! # Soundness
 //!
@@ -68,30 +75,42 @@ pub(crate) struct HeapConfig {
     pub q_first: Selector,
     pub q_last: Selector,
     pub key: Column<Advice>,
-    pub init: Column<Advice>,
     pub is_data: Column<Advice>,
     /// `is_data` summed over the heap rows up to this one.
     pub count: Column<Advice>,
 }
 
 impl HeapConfig {
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, tables: &Tables, q_active: Selector) -> Self {
+    /// `init` is the memory table's initial-value column and `first` the first-segment flag:
+    /// the data rules (3) bind only a whole run or a first segment, whose memory starts as the
+    /// image; a later segment's initial heap is the previous segment's final one.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        tables: &Tables,
+        q_active: Selector,
+        init: Column<Advice>,
+        first: Column<Advice>,
+    ) -> Self {
         let (q_heap, q_chain, pin, data_total) =
             (meta.fixed_column(), meta.fixed_column(), meta.fixed_column(), meta.fixed_column());
         let (q_first, q_last) = (meta.selector(), meta.selector());
-        let (key, init, is_data, count) =
-            (meta.advice_column(), meta.advice_column(), meta.advice_column(), meta.advice_column());
+        let (key, is_data, count) = (meta.advice_column(), meta.advice_column(), meta.advice_column());
 
         meta.create_gate("heap region", |m| {
             let q = m.query_selector(q_active);
             let off = c(1) - q_heap.cur();
             let d = is_data.cur();
             let mut v: Vec<(&'static str, Expr)> = Vec::new();
-            for col in [key, init, is_data, count] {
+            for col in [key, is_data, count] {
                 v.push(("heap cells are zero outside the heap region", q.clone() * off.clone() * col.cur()));
             }
+            let first = first.cur();
             v.push(("is_data is a bit", q.clone() * d.clone() * (c(1) - d.clone())));
-            v.push(("a word that is not data starts at zero", q * (c(1) - d) * init.cur()));
+            v.push(("only a first segment has data rows", q.clone() * d.clone() * (c(1) - first.clone())));
+            v.push((
+                "a word that is not data starts at zero (first segment)",
+                q * first * (c(1) - d) * (init.cur() * q_heap.cur()),
+            ));
             v.push((
                 "the count adds the next row's is_data",
                 q_chain.cur() * (count.next() - count.cur() - is_data.next()),
@@ -103,7 +122,7 @@ impl HeapConfig {
             vec![
                 ("the first heap key is word 0", f.clone() * (key.cur() - pin.cur())),
                 ("the count starts", f * (count.cur() - is_data.cur())),
-                ("every data word has a row", l * (count.cur() - data_total.cur())),
+                ("every data word has a row (first segment)", l * (count.cur() - first.cur() * data_total.cur())),
             ]
         });
         meta.lookup("heap keys strictly increase", |_| {
@@ -112,7 +131,7 @@ impl HeapConfig {
         meta.lookup("data words", |_| {
             vec![(is_data.cur() * key.cur(), tables.data[0]), (is_data.cur() * init.cur(), tables.data[1])]
         });
-        HeapConfig { q_heap, q_chain, pin, data_total, q_first, q_last, key, init, is_data, count }
+        HeapConfig { q_heap, q_chain, pin, data_total, q_first, q_last, key, is_data, count }
     }
 }
 

@@ -47,6 +47,7 @@ fn set_entries(c: &mut VmCircuit, e: Vec<Entry>) {
     let start = w.heap_start;
     for (i, x) in e.iter().enumerate() {
         w.heap[i] = x.row;
+        w.init[start + i] = x.row.init;
         w.final_value[start + i] = x.value;
         w.final_time[start + i] = x.time;
     }

@@ -117,9 +117,32 @@ impl Layout {
 
     /// The smallest `k` whose layout fits the trace.
     pub fn fit(image: &Image, trace: &Trace) -> Result<Self, CircuitError> {
+        let touched: BTreeSet<u32> =
+            trace.accesses.iter().filter(|a| a.space == Space::Heap).map(|a| a.addr).collect();
+        let (mut inputs, mut outputs) = (0u32, 0u32);
+        for s in &trace.steps {
+            match s.io {
+                Some(IoEvent::Input { public: true, .. }) => inputs += 1,
+                Some(IoEvent::Output { .. }) => outputs += 1,
+                _ => {}
+            }
+        }
+        Self::fit_needs(image, trace, &touched, crate::execution::trace_rows(image, trace), inputs, outputs)
+    }
+
+    /// The smallest `k` whose layout holds `exec_rows` execution rows, the stack and frames of
+    /// `trace`, heap words `touched`, and `inputs` public inputs and `outputs` outputs (one
+    /// segment's or the whole run's).
+    pub(crate) fn fit_needs(
+        image: &Image,
+        trace: &Trace,
+        touched: &BTreeSet<u32>,
+        exec_rows: usize,
+        inputs: u32,
+        outputs: u32,
+    ) -> Result<Self, CircuitError> {
         let mut max_stack = 0u32;
         let mut max_depth = 0u32;
-        let mut touched = BTreeSet::new();
         for s in &trace.steps {
             max_depth = max_depth.max(s.depth + 1);
         }
@@ -127,17 +150,6 @@ impl Layout {
             match a.space {
                 Space::Stack => max_stack = max_stack.max(a.addr + 1),
                 Space::Frame => max_depth = max_depth.max(a.addr + 1),
-                Space::Heap => {
-                    touched.insert(a.addr);
-                }
-                _ => {}
-            }
-        }
-        let (mut inputs, mut outputs) = (0u32, 0u32);
-        for s in &trace.steps {
-            match s.io {
-                Some(IoEvent::Input { public: true, .. }) => inputs += 1,
-                Some(IoEvent::Output { .. }) => outputs += 1,
                 _ => {}
             }
         }
@@ -148,8 +160,11 @@ impl Layout {
             )));
         }
         let data = heap::data_words(image);
-        let heap_needed = heap::required_words(heap_words as u32, &data, &touched);
-        let needed_rows = table_rows(image).iter().map(|(_, rows)| *rows).fold(rows_needed(image, trace), usize::max);
+        let heap_needed = heap::required_words(heap_words as u32, &data, touched);
+        let needed_rows = table_rows(image)
+            .iter()
+            .map(|(_, rows)| *rows)
+            .fold(exec_rows + crate::execution::max_rows(), usize::max);
         for k in MIN_K..=MAX_K {
             if usable_rows(k) < needed_rows {
                 continue;
@@ -203,9 +218,14 @@ impl Layout {
         2 + self.args_cap as usize + self.results_cap as usize
     }
 
+    /// Instance cell of the start cells (see [`crate::public`]), after the outputs.
+    pub(crate) fn start_base(&self) -> usize {
+        self.io_base() + 1 + self.inputs_cap as usize + self.outputs_cap as usize
+    }
+
     /// Length of the public input column.
     pub fn instance_len(&self) -> usize {
-        self.io_base() + 1 + self.inputs_cap as usize + self.outputs_cap as usize
+        self.start_base() + crate::public::START_CELLS
     }
 }
 

@@ -41,6 +41,9 @@ mod heap_tests;
 mod layout;
 mod memory_check;
 mod public;
+mod segment;
+#[cfg(test)]
+mod segment_tests;
 mod step_witness;
 mod tables;
 #[cfg(test)]
@@ -51,7 +54,8 @@ pub use audit::{audit, AuditOptions, AuditReport};
 pub use error::CircuitError;
 pub use gadgets::max_pages;
 pub use layout::{io_cap, usable_rows, Layout, MAX_K, MIN_K};
-pub use public::PublicStatement;
+pub use public::{Bounds, PublicStatement, Registers};
+pub use segment::{Part, Segmentation};
 pub use witness::check_memory_grows;
 
 use execution::ExecutionConfig;
@@ -84,6 +88,7 @@ pub fn statement(image: &Image, export: &str, args: &[u64], results: &[u64]) -> 
         public_inputs: Vec::new(),
         outputs: Vec::new(),
         exited: false,
+        bounds: Default::default(),
     })
 }
 
@@ -200,6 +205,34 @@ impl VmCircuit {
         })
     }
 
+    /// The circuit of segment `i` of a run that claims `run` (see [`Segmentation`]).
+    pub fn segment(
+        image: Arc<Image>,
+        plan: &Segmentation,
+        run: &PublicStatement,
+        trace: &Trace,
+        i: usize,
+    ) -> Result<Self, CircuitError> {
+        tables::check_supported(&image, trace)?;
+        let statement = plan.statement(run, i)?;
+        let part = &plan.parts[i];
+        let start = plan.start_state(trace, i);
+        let span = witness::Span {
+            steps: &trace.steps[part.steps.clone()],
+            start: start.as_ref(),
+            heap_words: Some(plan.heap_words()),
+            end: part.bounds.end,
+        };
+        let layout = plan.layout.clone();
+        let witness = Witness::span(&image, &layout, trace, &span)?;
+        let rows_needed = witness.rows() + execution::max_rows();
+        if rows_needed > usable_rows(layout.k) {
+            return Err(CircuitError::TooLong { steps: witness.steps, rows_needed, rows_available: usable_rows(layout.k) });
+        }
+        let instance = statement.instances(&layout)?.remove(0);
+        Ok(VmCircuit { image, layout, witness: Some(Arc::new(witness)), instance: Some(instance), statement: Some(statement) })
+    }
+
     pub fn layout(&self) -> &Layout {
         &self.layout
     }
@@ -247,6 +280,40 @@ pub struct CircuitShape {
     pub lookups: usize,
     pub degree: usize,
     pub gadgets: usize,
+}
+
+/// Where the columns that link segments sit among the proof's first commitments (the
+/// first-phase advice columns, in column order; see [`Segmentation`]'s module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkColumns {
+    /// The heap region's keys: the same in every segment of a run.
+    pub heap_key: usize,
+    /// The memory a segment starts from.
+    pub init: usize,
+    /// The memory a segment ends with: the next segment's `init`.
+    pub final_value: usize,
+    /// First-phase advice columns (commitments before the first challenge).
+    pub first_phase: usize,
+}
+
+/// The positions of the segment-linking columns.
+pub fn link_columns() -> LinkColumns {
+    static LINK: std::sync::OnceLock<LinkColumns> = std::sync::OnceLock::new();
+    *LINK.get_or_init(|| {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        let config = VmCircuit::configure(&mut cs);
+        let phases = cs.advice_column_phase();
+        let position = |c: halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>| {
+            assert_eq!(phases[c.index()], 0, "linking columns are first-phase");
+            phases[..c.index()].iter().filter(|p| **p == 0).count()
+        };
+        LinkColumns {
+            heap_key: position(config.memory.heap.key),
+            init: position(config.memory.init),
+            final_value: position(config.memory.final_value),
+            first_phase: phases.iter().filter(|p| **p == 0).count(),
+        }
+    })
 }
 
 /// The configured circuit's column counts.
@@ -310,6 +377,8 @@ impl Circuit<Fr> for VmCircuit {
                 mem.q_last.enable(&mut region, usable - 1)?;
                 for r in 0..usable {
                     ex.q_active.enable(&mut region, r)?;
+                    let first = w.map(|w| Fr::from(w.first as u64));
+                    region.assign_advice(ex.cols.first, r, first.map(Value::known).unwrap_or(Value::unknown()));
                     region.assign_fixed(ex.t_now, r, Fr::from(r as u64 + 1));
                     if r + 1 < usable {
                         ex.q_trans.enable(&mut region, r)?;
@@ -406,12 +475,11 @@ fn product_rows(w: &Witness, p: &witness::Physical, init: &[(u64, u64)], usable:
                 (cell(0), cell(1), cell(2), cell(3), cell(4))
             });
             let heap = r.checked_sub(w.heap_start).and_then(|i| w.heap.get(i));
-            let entry = match heap {
-                Some(h) => {
-                    Some((w.cell(CellRef::HeapKey, r, Fr::from(h.key)), w.cell(CellRef::HeapInit, r, Fr::from(h.init))))
-                }
-                None => init.get(r).map(|(k, v)| (Fr::from(*k), Fr::from(*v))),
+            let key = match heap {
+                Some(h) => Some(w.cell(CellRef::HeapKey, r, Fr::from(h.key))),
+                None => init.get(r).map(|(k, _)| Fr::from(*k)),
             };
+            let entry = key.map(|k| (k, w.cell(CellRef::Init, r, Fr::from(w.init[r]))));
             let table = entry.map(|(k, v)| {
                 let fv = w.cell(CellRef::FinalValue, r, Fr::from(w.final_value[r]));
                 let ft = w.cell(CellRef::FinalTime, r, Fr::from(w.final_time[r]));
@@ -468,6 +536,9 @@ fn assign_witness(
             region.assign_advice(lc.tag, r, k(tag));
         }
     }
+    for (r, v) in w.init.iter().enumerate() {
+        region.assign_advice(mem.init, r, k(*v));
+    }
     for (r, (v, t)) in w.final_value.iter().zip(&w.final_time).enumerate() {
         region.assign_advice(mem.final_value, r, k(*v));
         region.assign_advice(mem.final_time, r, k(*t));
@@ -476,7 +547,6 @@ fn assign_witness(
     for (i, (row, count)) in w.heap.iter().zip(w.heap_count()).enumerate() {
         let r = w.heap_start + i;
         region.assign_advice(h.key, r, k(row.key));
-        region.assign_advice(h.init, r, k(row.init));
         region.assign_advice(h.is_data, r, k(row.is_data as u64));
         region.assign_advice(h.count, r, k(count));
     }
@@ -500,7 +570,7 @@ fn assign_witness(
             CellRef::FinalValue => mem.final_value,
             CellRef::FinalTime => mem.final_time,
             CellRef::HeapKey => h.key,
-            CellRef::HeapInit => h.init,
+            CellRef::Init => mem.init,
             CellRef::IsData => h.is_data,
             CellRef::HeapCount => h.count,
         };

@@ -26,7 +26,13 @@ pub(crate) struct MemoryConfig {
     /// Key and initial value of the fixed rows (zero on the heap region).
     pub table_key: Column<Fixed>,
     pub table_init: Column<Fixed>,
-    /// The heap region: advice keys and initial values (zero on the fixed rows).
+    /// The initial value of every row of the table (advice): for a whole run or a first
+    /// segment the image's (the fixed `table_init` on the fixed rows, the heap's rules on the
+    /// heap region); for a later segment whatever the previous segment ended with, which the
+    /// bundle verifier checks by comparing this column's commitment with the previous proof's
+    /// `final_value` (see [`crate::segment`]).
+    pub init: Column<Advice>,
+    /// The heap region: advice keys (zero on the fixed rows).
     pub heap: HeapConfig,
     pub final_value: Column<Advice>,
     pub final_time: Column<Advice>,
@@ -62,6 +68,7 @@ impl MemoryConfig {
         let q_table = meta.fixed_column();
         let table_key = meta.fixed_column();
         let table_init = meta.fixed_column();
+        let init = meta.advice_column_in(FirstPhase);
         let final_value = meta.advice_column_in(FirstPhase);
         let final_time = meta.advice_column_in(FirstPhase);
         let theta = meta.challenge_usable_after(FirstPhase);
@@ -69,12 +76,17 @@ impl MemoryConfig {
         let z = meta.advice_column_in(SecondPhase);
         let h: [Column<Advice>; NUM_SLOTS] = std::array::from_fn(|_| meta.advice_column_in(SecondPhase));
         let (q_first, q_prod, q_last) = (meta.selector(), meta.selector(), meta.selector());
-        let heap = HeapConfig::configure(meta, tables, q_active);
+        let heap = HeapConfig::configure(meta, tables, q_active, init, exec.first);
 
         meta.create_gate("memory table outside its rows is zero", |m| {
             let q = m.query_selector(q_active);
             let off = q * (c(1) - q_table.cur());
-            vec![off.clone() * final_value.cur(), off * final_time.cur()]
+            vec![off.clone() * init.cur(), off.clone() * final_value.cur(), off * final_time.cur()]
+        });
+        meta.create_gate("the first segment's fixed rows start as the image", |m| {
+            let q = m.query_selector(q_active);
+            let fixed_row = q_table.cur() - heap.q_heap.cur();
+            vec![q * exec.first.cur() * fixed_row * (init.cur() - table_init.cur())]
         });
         meta.create_gate("memory multiset product", |m| {
             let (th, ga) = (theta.expr(), gamma.expr());
@@ -90,7 +102,7 @@ impl MemoryConfig {
                 .unzip();
             let q = q_table.cur();
             let key = table_key.cur() + heap.key.cur();
-            let init = factor(q.clone(), compress(&th, key.clone(), table_init.cur() + heap.init.cur(), c(0)), &ga);
+            let init = factor(q.clone(), compress(&th, key.clone(), init.cur(), c(0)), &ga);
             let fin = factor(q, compress(&th, key, final_value.cur(), final_time.cur()), &ga);
             let q_prod = m.query_selector(q_prod);
             let q = m.query_selector(q_active);
@@ -110,6 +122,7 @@ impl MemoryConfig {
             q_table,
             table_key,
             table_init,
+            init,
             heap,
             final_value,
             final_time,

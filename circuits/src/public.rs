@@ -1,11 +1,21 @@
 //! Public inputs. The instance column holds
-//! `[entry pc, signature, args.., results.., io counts, public inputs.., outputs..]`
-//! (arguments, results, public inputs and outputs padded with zeros to the layout's
-//! capacities; `io counts` = public inputs read + 2^32 · outputs written). The first step's
-//! `pc` is copied from cell 0; the rest is copied into the public table `(tag, index, value)`
-//! that `entry`, `arg`, `result`, `halt` and host-IO steps look up.
+//! `[start pc, signature, args.., results.., io counts, public inputs.., outputs.., start sp,
+//! start depth, start memory size, first]` (arguments, results, public inputs and outputs
+//! padded with zeros to the layout's capacities; `io counts` = public inputs read + 2^32 ·
+//! outputs written + how the run ended, see [`io_counts`]). The first step's `pc` is copied from
+//! cell 0; the rest is copied into the public table `(tag, index, value)` that `entry`, `arg`,
+//! `result`, `halt`, `exit`, `suspend` and host-IO steps look up, and whose first four rows (the
+//! start cells) the first row's state is pinned to.
+//!
+//! A proof of a whole run starts at the entry stub (`first` = 1: stack and depth zero, the
+//! memory size the entry's, the memory the program's image) and ends in `halt` or `exit`. A
+//! *segment* of a longer run (see [`crate::segment`]) may start from any state (`first` = 0:
+//! the registers are the start cells, the memory is free here and tied to the previous segment's
+//! final memory by the bundle verifier) and may end in `suspend`, whose registers are part of
+//! its IO-counts cell. The IO cursors count from 0 in every segment: a segment's public inputs
+//! and outputs are its own slice of the run's.
 use crate::layout::Layout;
-use ff::PrimeField;
+use ff::{Field, PrimeField};
 use halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +25,45 @@ pub(crate) const TAG_RESULT: u64 = 3;
 pub(crate) const TAG_IO_COUNTS: u64 = 4;
 pub(crate) const TAG_INPUT: u64 = 5;
 pub(crate) const TAG_OUTPUT: u64 = 6;
+pub(crate) const TAG_START: u64 = 7;
+/// Start cells: sp, depth, memory size, first (the public table's rows 0..4).
+pub(crate) const START_CELLS: usize = 4;
+
+/// The registers of a machine state between two steps: where a segment starts or stops.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Registers {
+    pub pc: u32,
+    pub sp: u32,
+    pub depth: u32,
+    /// Linear memory size in pages.
+    pub msize: u32,
+}
+
+impl Registers {
+    /// `pc + 2^32·sp + 2^64·depth + 2^96·msize`: injective on four 32-bit values.
+    pub(crate) fn packed(&self) -> Fr {
+        [self.pc, self.sp, self.depth, self.msize]
+            .iter()
+            .enumerate()
+            .fold(Fr::ZERO, |a, (i, v)| a + Fr::from(*v as u64) * crate::builder::pow2(32 * i as u32))
+    }
+}
+
+/// Where the run a proof covers starts and ends, when it is one segment of a longer run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bounds {
+    /// `None`: at the program's entry stub, from its initial memory (the run's first segment).
+    pub start: Option<Registers>,
+    /// `None`: the run ends (`halt` or `exit`); else the segment stops in this state.
+    pub end: Option<Registers>,
+}
+
+impl Bounds {
+    /// The bounds of a whole run.
+    pub fn is_whole(&self) -> bool {
+        self.start.is_none() && self.end.is_none()
+    }
+}
 
 /// What a proof says: this entry (stub pc and signature) on these arguments, reading these
 /// public inputs (`env.wasm_input(1)`, in order), gave these results and wrote these outputs
@@ -35,6 +84,11 @@ pub struct PublicStatement {
     /// from the export: it then has no results, and its exit code is its last output.
     #[serde(default)]
     pub exited: bool,
+    /// Where this proof's part of the run starts and ends (a whole run by default). For a
+    /// segment, `public_inputs` and `outputs` are the segment's own slice and `exited` is
+    /// whether the run's last segment exits.
+    #[serde(default, skip_serializing_if = "Bounds::is_whole")]
+    pub bounds: Bounds,
 }
 
 impl PublicStatement {
@@ -55,7 +109,16 @@ impl PublicStatement {
             )));
         }
         let mut v = vec![Fr::from(0u64); layout.instance_len()];
-        v[0] = Fr::from(self.entry_pc as u64);
+        v[0] = Fr::from(self.bounds.start.map_or(self.entry_pc, |r| r.pc) as u64);
+        let s = layout.start_base();
+        match self.bounds.start {
+            Some(r) => {
+                v[s] = Fr::from(r.sp as u64);
+                v[s + 1] = Fr::from(r.depth as u64);
+                v[s + 2] = Fr::from(r.msize as u64);
+            }
+            None => v[s + 3] = Fr::ONE,
+        }
         v[1] = Fr::from(self.args.len() as u64 + ((self.results.len() as u64) << 16));
         for (i, a) in self.args.iter().enumerate() {
             v[2 + i] = Fr::from(*a);
@@ -67,7 +130,11 @@ impl PublicStatement {
         if self.exited && !self.results.is_empty() {
             return Err(crate::error::CircuitError::BadStatement("a run that exits has no results".into()));
         }
-        v[io] = io_counts(self.public_inputs.len() as u64, self.outputs.len() as u64, self.exited);
+        let (ins, outs) = (self.public_inputs.len() as u64, self.outputs.len() as u64);
+        v[io] = match self.bounds.end {
+            None => io_counts(ins, outs, self.exited),
+            Some(r) => suspended_counts(ins, outs, &r),
+        };
         for (i, x) in self.public_inputs.iter().enumerate() {
             v[io + 1 + i] = Fr::from(*x);
         }
@@ -84,9 +151,18 @@ pub(crate) fn io_counts(inputs: u64, outputs: u64, exited: bool) -> Fr {
     Fr::from(inputs) + Fr::from(outputs) * Fr::from(1u64 << 32) + Fr::from_u128(1u128 << 64) * Fr::from(exited as u64)
 }
 
-/// `(tag, index)` of every public-table row, and the instance row it copies.
+/// The IO-counts cell of a segment that stops in `end`: `inputs + 2^32 · outputs + 2^65 +
+/// 2^66 · end` (the 2^65 bit tells it from a run that ends; the registers are below 2^128).
+pub(crate) fn suspended_counts(inputs: u64, outputs: u64, end: &Registers) -> Fr {
+    io_counts(inputs, outputs, false) + crate::builder::pow2(65) + crate::builder::pow2(66) * end.packed()
+}
+
+/// `(tag, index)` of every public-table row, and the instance row it copies. The start cells
+/// come first: the first row's state is pinned to the public table's rows 0..4.
 pub(crate) fn table_rows(layout: &Layout) -> Vec<(u64, u64, usize)> {
-    let mut rows = vec![(TAG_SIGNATURE, 0, 1)];
+    let mut rows: Vec<(u64, u64, usize)> =
+        (0..START_CELLS).map(|i| (TAG_START, i as u64, layout.start_base() + i)).collect();
+    rows.push((TAG_SIGNATURE, 0, 1));
     for i in 0..layout.args_cap as usize {
         rows.push((TAG_ARG, i as u64, 2 + i));
     }

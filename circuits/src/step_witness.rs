@@ -17,6 +17,8 @@ pub(crate) struct StepWitness<'a> {
     pub cursors: [u64; crate::columns::NUM_CURSORS],
     /// The memory size in pages before the step.
     pub msize: u64,
+    /// `(pc, sp, depth, msize)` before the step.
+    pub regs: [u64; 4],
 }
 
 impl StepWitness<'_> {

@@ -56,7 +56,7 @@ pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
 /// instruction, two for loads and stores: see [`crate::gadgets::encodings`]). Instructions the
 /// circuit cannot prove are left out, so no step can execute them.
 pub(crate) fn code_rows(image: &Image) -> Vec<[u64; 5]> {
-    let mut rows = vec![[0; 5]];
+    let mut rows = vec![[0; 5], [0, crate::gadgets::suspend_index() as u64 + 1, 0, 0, 0]];
     for (pc, instr) in image.code.iter().enumerate().skip(1) {
         for (g, imm) in crate::gadgets::encodings(instr, image).unwrap_or_default() {
             rows.push([pc as u64, g as u64 + 1, imm[0], imm[1], imm[2]]);

@@ -463,6 +463,7 @@ pub(crate) fn reassign(c: &mut VmCircuit, row: usize) {
         next_pc: w.pc.get(row + 1).copied().unwrap_or(0),
         cursors: [w.cursors[0][row], w.cursors[1][row]],
         msize: w.msize[row],
+        regs: [w.pc[row], w.sp[row], w.depth[row], w.msize[row]],
     };
     (crate::gadgets::GADGETS[w.gadget[row] as usize].assign)(&mut sw).expect("assign");
     let (lanes, aux) = (sw.lanes, sw.aux);

@@ -7,7 +7,6 @@ use crate::columns::{
 };
 use crate::error::CircuitError;
 use crate::execution::{gadget_rows, lane_tags};
-use crate::gadgets::proven_steps;
 use crate::gadgets::{step_encoding, GADGETS};
 use crate::heap::HeapRow;
 use crate::layout::Layout;
@@ -37,9 +36,10 @@ pub(crate) enum CellRef {
     Lane(usize, usize),
     FinalValue,
     FinalTime,
-    /// Heap-region cells (by memory-table row): key, initial value, `is_data`, running count.
+    /// The initial value of a memory-table row.
+    Init,
+    /// Heap-region cells (by memory-table row): key, `is_data`, running count.
     HeapKey,
-    HeapInit,
     IsData,
     HeapCount,
 }
@@ -72,7 +72,8 @@ pub(crate) struct Witness {
     pub slots: [SlotValues; NUM_SLOTS],
     /// `lanes[l][step] = (x, y, z)`.
     pub lanes: Vec<Vec<[u64; 3]>>,
-    /// Final value and last access time of every memory-table row.
+    /// Initial value, final value and last access time of every memory-table row.
+    pub init: Vec<u64>,
     pub final_value: Vec<u64>,
     pub final_time: Vec<u64>,
     /// First memory-table row of the heap region.
@@ -83,6 +84,29 @@ pub(crate) struct Witness {
     pub heap_index: HashMap<u32, usize>,
     /// Cells assigned another value than the run's (the audit's corruptions).
     pub overrides: Vec<(CellRef, usize, Fr)>,
+    /// The run starts at the program's entry, from its image (a whole run or a first segment).
+    pub first: bool,
+}
+
+/// The state a segment after the first starts from: the memory (every address written before
+/// it, by memory key; the others hold the image's value) and the memory size.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StartState {
+    pub memory: HashMap<u64, u64>,
+    pub msize: u64,
+}
+
+/// The part of a trace a witness covers: the whole run, or a segment (see [`crate::segment`]).
+pub(crate) struct Span<'a> {
+    /// The VM steps of the part (a `tail` stays with the step before it).
+    pub steps: &'a [Step],
+    /// `None`: the program's entry and image.
+    pub start: Option<&'a StartState>,
+    /// The heap words of the region (`None`: the words the part touches). Every segment of a
+    /// run has the same: the whole run's, so that their memory tables have the same keys.
+    pub heap_words: Option<&'a BTreeSet<u32>>,
+    /// `Some`: the part stops in this state with a `suspend` step; `None`: the run ends.
+    pub end: Option<crate::public::Registers>,
 }
 
 impl Witness {
@@ -141,8 +165,21 @@ pub(crate) fn initial_memory(image: &Image, layout: &Layout) -> Vec<(u64, u64)> 
 
 impl Witness {
     pub fn new(image: &Image, layout: &Layout, trace: &Trace) -> Result<Self, CircuitError> {
-        let steps: Vec<&Step> = proven_steps(image, trace).collect();
-        let n = steps.len();
+        Self::span(image, layout, trace, &Span { steps: &trace.steps, start: None, heap_words: None, end: None })
+    }
+
+    /// The witness of `span` of `trace`.
+    pub fn span(image: &Image, layout: &Layout, trace: &Trace, span: &Span) -> Result<Self, CircuitError> {
+        let mut steps: Vec<&Step> = crate::gadgets::proven_in(image, span.steps).collect();
+        let suspend = span.end.map(|r| Step {
+            pc: r.pc,
+            sp: r.sp,
+            depth: r.depth,
+            access_start: 0,
+            access_len: 0,
+            io: None,
+        });
+        let n = steps.len() + suspend.is_some() as usize;
         let mut w = Witness {
             steps: n,
             pc: Vec::with_capacity(n),
@@ -155,25 +192,54 @@ impl Witness {
             aux: std::array::from_fn(|_| vec![Fr::ZERO; n]),
             slots: Default::default(),
             lanes: vec![vec![[0; 3]; n]; NUM_LANES],
+            init: Vec::new(),
             final_value: Vec::new(),
             final_time: Vec::new(),
             heap_start: layout.heap_start(),
             heap: Vec::new(),
             heap_index: HashMap::new(),
             overrides: Vec::new(),
+            first: span.start.is_none(),
         };
-        let touched: BTreeSet<u32> = trace.accesses.iter().filter(|a| a.space == Space::Heap).map(|a| a.addr).collect();
-
-        w.heap = heap_region(image, layout, &touched)?;
+        let own: BTreeSet<u32>;
+        let touched = match span.heap_words {
+            Some(t) => t,
+            None => {
+                own = steps
+                    .iter()
+                    .flat_map(|s| trace.accesses_of(s))
+                    .filter(|a| a.space == Space::Heap)
+                    .map(|a| a.addr)
+                    .collect();
+                &own
+            }
+        };
+        w.heap = heap_region(image, layout, touched)?;
+        if let Some(start) = span.start {
+            for h in &mut w.heap {
+                h.init = start.memory.get(&h.key).copied().unwrap_or(h.init);
+                h.is_data = false;
+            }
+        }
+        w.init = initial_memory(image, layout)
+            .iter()
+            .map(|(key, v)| span.start.and_then(|s| s.memory.get(key).copied()).unwrap_or(*v))
+            .chain(w.heap.iter().map(|h| h.init))
+            .collect();
+        let suspend_step = suspend.as_ref();
+        steps.extend(suspend_step);
         w.heap_index = w.heap.iter().enumerate().map(|(i, h)| (h.key as u32, w.heap_start + i)).collect();
         let mut last: HashMap<usize, (u64, u64)> = HashMap::new(); // row -> (value, time)
         let (mut inputs_read, mut outputs_written) = (0u64, 0u64);
-        let mut msize = image.memory.map_or(0, |m| m.initial as u64);
+        let mut msize = span.start.map_or(image.memory.map_or(0, |m| m.initial as u64), |s| s.msize);
         let mut start = 0usize;
         for (i, step) in steps.iter().enumerate() {
             let step: &Step = step;
             let instr = step.instr(image);
-            let (g, imm) = step_encoding(&instr, image, trace.accesses_of(step))?;
+            let is_suspend = suspend.is_some() && i + 1 == steps.len();
+            let acc = if is_suspend { &[][..] } else { trace.accesses_of(step) };
+            let (g, imm) =
+                if is_suspend { (crate::gadgets::suspend_index(), [0; 3]) } else { step_encoding(&instr, image, acc)? };
             w.pc.push(step.pc as u64);
             w.sp.push(step.sp as u64);
             w.depth.push(step.depth as u64);
@@ -189,7 +255,6 @@ impl Witness {
             for (j, v) in imm.iter().enumerate() {
                 w.imm[j].push(*v);
             }
-            let acc = trace.accesses_of(step);
             if acc.len() > NUM_SLOTS {
                 return Err(CircuitError::Unsupported(format!(
                     "{} with {} memory accesses",
@@ -224,7 +289,13 @@ impl Witness {
                 }
             }
             let next_pc = steps.get(i + 1).map_or(0, |s| s.pc as u64);
-            if instr == halowasm_vm::Instr::MemoryGrow {
+            if is_suspend && msize != span.end.map_or(0, |r| r.msize as u64) {
+                return Err(CircuitError::BadStatement(format!(
+                    "the segment ends with {msize} pages of memory, its end state says {}",
+                    span.end.map_or(0, |r| r.msize)
+                )));
+            }
+            if instr == halowasm_vm::Instr::MemoryGrow && !is_suspend {
                 msize = grown_size(msize, acc);
             }
             let mut sw = StepWitness {
@@ -235,6 +306,7 @@ impl Witness {
                 next_pc,
                 cursors: [w.cursors[0][i], w.cursors[1][i]],
                 msize: w.msize[i],
+                regs: [step.pc as u64, step.sp as u64, step.depth as u64, w.msize[i]],
             };
             (GADGETS[g].assign)(&mut sw)?;
             for (l, v) in sw.lanes.iter().enumerate() {
@@ -247,8 +319,7 @@ impl Witness {
         }
         // The disabled-slot keys are whatever the gadget's key expression gives; recompute
         // them from the step so the `key = Σ sel · key_expr` constraint holds.
-        w.final_value =
-            initial_memory(image, layout).iter().map(|(_, v)| *v).chain(w.heap.iter().map(|h| h.init)).collect();
+        w.final_value = w.init.clone();
         w.final_time = vec![0; w.final_value.len()];
         for (row, (v, t)) in last {
             w.final_value[row] = v;
@@ -398,7 +469,7 @@ impl Witness {
 /// The memory size after a `memory.grow` from `pages` with accesses `acc` (`[n] -> [result]`),
 /// as the run says: it grew unless the result is -1. (Whether that is the right answer is the
 /// circuit's to check; [`check_memory_grows`] says so before proving.)
-fn grown_size(pages: u64, acc: &[Access]) -> u64 {
+pub(crate) fn grown_size(pages: u64, acc: &[Access]) -> u64 {
     match acc.first() {
         Some(a) if a.new != u32::MAX as u64 => pages + a.old,
         _ => pages,

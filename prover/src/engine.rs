@@ -155,6 +155,18 @@ pub fn prove<C: Circuit<Fr, Params = ()>>(
     circuit: C,
     instances: &[Vec<Fr>],
 ) -> Result<Vec<u8>, EngineError> {
+    prove_with_rng(srs, pk, circuit, instances, OsRng)
+}
+
+/// [`prove`] with the prover's randomness from `rng` (segment proofs leave the blinding rows of
+/// their memory columns zero: see `crate::link`).
+pub fn prove_with_rng<C: Circuit<Fr, Params = ()>, R: rand_core::RngCore>(
+    srs: &Srs,
+    pk: &ProvingKey<G1Affine>,
+    circuit: C,
+    instances: &[Vec<Fr>],
+    rng: R,
+) -> Result<Vec<u8>, EngineError> {
     check_k(srs.k(), pk.get_vk())?;
     guarded("prove", || {
         let inst: Vec<&[Fr]> = instances.iter().map(|v| &v[..]).collect();
@@ -164,7 +176,7 @@ pub fn prove<C: Circuit<Fr, Params = ()>>(
             pk,
             &[circuit],
             &[&inst[..]],
-            OsRng,
+            rng,
             &mut transcript,
         )?;
         Ok(transcript.finalize())

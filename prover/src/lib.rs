@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod engine;
 pub mod files;
+mod link;
 
 pub use engine::{
     keygen, mock, pk_from_bytes, pk_to_bytes, prove, verifier_params_bytes, verifier_params_from_bytes, verify,

@@ -77,7 +77,13 @@ pub(crate) const GADGETS: &[Gadget] = &[
     bitcount::BITCOUNT,
     memory_size::MEMORY_SIZE,
     memory_size::MEMORY_GROW,
+    stub::SUSPEND,
 ];
+
+/// The gadget of a segment's last step when the run goes on (see [`stub::SUSPEND`]).
+pub(crate) fn suspend_index() -> usize {
+    index_of(stub::SUSPEND.name)
+}
 
 /// `2^W - 2^(8·bytes)`: what sign extension adds to a negative `bytes`-byte value.
 fn sign_ext(bytes: u32, w: &Width) -> u64 {
@@ -219,5 +225,13 @@ pub(crate) fn proven_steps<'t>(
     image: &'t Image,
     trace: &'t halowasm_vm::Trace,
 ) -> impl Iterator<Item = &'t halowasm_vm::Step> + 't {
-    trace.steps.iter().filter(|s| image.code.get(s.pc as usize) != Some(&halowasm_vm::Instr::Tail))
+    proven_in(image, &trace.steps)
+}
+
+/// The steps of `steps` that the circuit proves (see [`proven_steps`]).
+pub(crate) fn proven_in<'t>(
+    image: &'t Image,
+    steps: &'t [halowasm_vm::Step],
+) -> impl Iterator<Item = &'t halowasm_vm::Step> + 't {
+    steps.iter().filter(|s| image.code.get(s.pc as usize) != Some(&halowasm_vm::Instr::Tail))
 }

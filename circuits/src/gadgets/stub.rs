@@ -13,6 +13,7 @@ pub(crate) const ARG: Gadget = Gadget { name: "arg", configure: arg, assign: ass
 pub(crate) const RESULT: Gadget = Gadget { name: "result", configure: result, assign: |_| Ok(()) };
 pub(crate) const HALT: Gadget = Gadget { name: "halt", configure: halt, assign: |_| Ok(()) };
 pub(crate) const EXIT: Gadget = Gadget { name: "exit", configure: exit, assign: |_| Ok(()) };
+pub(crate) const SUSPEND: Gadget = Gadget { name: "suspend", configure: suspend, assign: assign_suspend };
 
 /// imm0 = nargs + 2^16 · nresults, looked up in the public signature cell; imm1 = the
 /// memory's initial size in pages. The run's first step is always an entry (its pc is the
@@ -71,6 +72,32 @@ fn exit(cb: &mut StepBuilder) {
     let top = cb.sp() - c(1);
     cb.read(0, Space::Stack, top);
     end_of_run(cb, true);
+}
+
+/// The end of a segment after which the run goes on: no instruction (its code row is
+/// `(0, suspend, 0, 0, 0)`), the state the previous step left. Its registers, four bytes each
+/// in lanes (so that their packing is injective), and the IO counts are the statement's
+/// IO-counts cell ([`crate::public::suspended_counts`]); no step follows.
+fn suspend(cb: &mut StepBuilder) {
+    cb.byte_lanes(0..16);
+    let regs = [cb.pc(), cb.sp(), cb.depth(), cb.msize()];
+    let mut packed = c(0);
+    for (i, r) in regs.into_iter().enumerate() {
+        let v = cb.bytes_value(4 * i, 4);
+        cb.require("suspend: each register is its four bytes", r - v.clone());
+        packed = packed + cf(pow2(32 * i as u32)) * v;
+    }
+    let counts =
+        cb.cursor(CURSOR_INPUT) + cb.cursor(CURSOR_OUTPUT) * cf(pow2(32)) + cf(pow2(65)) + cf(pow2(66)) * packed;
+    cb.public_lookup(TAG_IO_COUNTS, c(0), counts);
+    cb.halts = true;
+}
+
+fn assign_suspend(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
+    for (i, v) in w.regs.into_iter().enumerate() {
+        w.set_bytes(4 * i, v, 4);
+    }
+    Ok(())
 }
 
 /// Every public input of the statement was read and every output written, and the statement

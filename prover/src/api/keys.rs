@@ -94,6 +94,11 @@ pub(super) fn short(h: &str) -> &str {
 /// turns a [`Statement`] into instance columns: the program path and the verifying-key path both
 /// use it.
 pub fn statement_instances(exports: &[ExportMeta], layout: &Layout, st: &Statement) -> Result<Vec<Vec<Fr>>> {
+    Ok(public_statement(exports, layout, st)?.instances(layout)?)
+}
+
+/// The circuit's statement for `st` (a whole run), checked against the exports and `layout`.
+pub(crate) fn public_statement(exports: &[ExportMeta], layout: &Layout, st: &Statement) -> Result<PublicStatement> {
     if st.k != layout.k {
         return Err(ProverError::BadStatement(format!(
             "statement is for k = {}, the layout for k = {}",
@@ -126,8 +131,7 @@ pub fn statement_instances(exports: &[ExportMeta], layout: &Layout, st: &Stateme
         }
     }
     let exited = st.exit_code.is_some();
-    let ps = PublicStatement { entry_pc: e.entry_pc, args, results, public_inputs, outputs, exited };
-    Ok(ps.instances(layout)?)
+    Ok(PublicStatement { entry_pc: e.entry_pc, args, results, public_inputs, outputs, exited, bounds: Default::default() })
 }
 
 pub(super) fn check_k_range(k: u32) -> Result<()> {
@@ -262,6 +266,14 @@ impl VerifierKey {
     /// Verifies `proof` with this key alone; returns its statement. See [`verify`].
     pub fn verify(&self, proof: &ProofFile) -> Result<Statement> {
         let st = &proof.statement;
+        self.check_header(st, "the proof")?;
+        let instances = statement_instances(&self.meta.exports, &self.meta.layout, st)?;
+        engine::verify_with(&self.params, &self.vk, &instances, &proof.proof)?;
+        Ok(st.clone())
+    }
+
+    /// The statement is about this key's module, `k` and SRS.
+    pub(crate) fn check_header(&self, st: &Statement, what: &str) -> Result<()> {
         if st.module_hash != self.meta.module_hash {
             return Err(ProverError::WrongProgram {
                 proof: st.module_hash.clone(),
@@ -278,15 +290,13 @@ impl VerifierKey {
         }
         if !st.srs_id.eq_ignore_ascii_case(&self.meta.srs_id) {
             return Err(ProverError::WrongSrs {
-                what: "the proof".into(),
+                what: what.into(),
                 found: st.srs_id.clone(),
                 expected: self.meta.srs_id.clone(),
                 hint: " (the verifying key's)",
             });
         }
-        let instances = statement_instances(&self.meta.exports, &self.meta.layout, st)?;
-        engine::verify_with(&self.params, &self.vk, &instances, &proof.proof)?;
-        Ok(st.clone())
+        Ok(())
     }
 }
 

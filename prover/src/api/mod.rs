@@ -45,6 +45,7 @@
 //! The SRS is trusted wherever it comes from: whoever knows its secret can forge any proof. Pin
 //! the one you trust with [`ProveOptions::srs_id`]; proofs and keys carry the id of their SRS,
 //! and one checked against another SRS is refused ([`ProverError::WrongSrs`]).
+mod bundle;
 mod keys;
 mod options;
 mod program_keys;
@@ -53,6 +54,7 @@ mod report;
 pub mod resources;
 mod timing;
 
+pub use bundle::{verify_bundle, ProvedBundle, SegmentEvent, SegmentReport};
 pub use options::ProveOptions;
 pub use report::{peak_memory, reset_peak_memory, KeySource, Phase, PhaseEvent, ProveReport, Proved};
 
@@ -61,7 +63,7 @@ use crate::files::{module_hash, FileError, ProofFile, Statement, TypedValue};
 use halowasm_circuits::{usable_rows, CircuitError, Layout, VmCircuit, MAX_K, MIN_K};
 use halowasm_params::{Params, ParamsError, Srs, SrsCache};
 use halowasm_vm::{FuncType, Image, Inputs, Instance as VmInstance, Limits, Outcome, Trace, ValType};
-use keys::{check_k_range, short};
+use keys::{check_k_range, public_statement, short};
 pub use keys::{circuit_version, srs_id, statement_instances, ExportMeta, KeyMeta, ProverKey, VerifierKey};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -110,6 +112,10 @@ pub enum ProverError {
     Unsatisfied(Vec<String>),
     #[error("bad statement: {0}")]
     BadStatement(String),
+    /// A bundle of segment proofs that does not prove its statement (a segment missing,
+    /// reordered, from another run or edited; see [`verify_bundle`]).
+    #[error("bundle rejected: {0}")]
+    Bundle(String),
     /// A key, SRS or cache file that does not belong to what it is used for (a planted or
     /// swapped file): it is never used.
     #[error("refusing {}: {reason}", path.display())]

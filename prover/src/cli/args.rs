@@ -188,6 +188,14 @@ pub(super) struct ProveArgs {
     /// Neither read nor write the key cache.
     #[arg(long)]
     pub(super) no_key_cache: bool,
+    /// Prove the run as linked segments and write one bundle file (default <file stem>.bundle);
+    /// done anyway when the run does not fit one proof.
+    #[arg(long, conflicts_with_all = ["pk", "mock"])]
+    pub(super) segments: bool,
+    /// Steps per segment (implies --segments; default: the largest power of two whose proofs
+    /// fit the memory limit).
+    #[arg(long, value_name = "N", conflicts_with_all = ["pk", "mock"])]
+    pub(super) segment_steps: Option<usize>,
     /// The arguments of a WASI command after `--` (its argv[0] is the file's name); they are
     /// public inputs of the run and part of the statement.
     #[arg(last = true, value_name = "ARGS")]

@@ -6,6 +6,9 @@ use std::path::Path;
 
 pub(super) fn cmd_inspect(ctx: &Ctx, a: &InspectArgs) -> CmdResult {
     let bytes = std::fs::read(&a.file).map_err(|source| ProverError::Io { path: a.file.clone(), source })?;
+    if crate::files::BundleFile::is_bundle(&bytes) {
+        return bundle::inspect_bundle(ctx, &bytes);
+    }
     if bytes.starts_with(VK_MAGIC) {
         let vk = VerifierKey::from_bytes(&bytes)?;
         let v = serde_json::json!({"kind": "verifying key", "meta": vk.meta, "bytes": bytes.len()});

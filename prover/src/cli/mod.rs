@@ -31,6 +31,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod args;
+mod bundle;
 mod cache;
 mod prove;
 mod run;

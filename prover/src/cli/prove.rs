@@ -2,6 +2,7 @@
 use super::*;
 use crate::api::srs_id;
 use crate::engine::VerifierParams;
+use crate::files::BundleFile;
 
 pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     let program = Program::read(&a.inv.file)?;
@@ -14,6 +15,13 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     opts.cache_keys = !a.no_key_cache;
     if a.mock {
         return prove_mock(ctx, &program, &run, &opts);
+    }
+    if a.segments || a.segment_steps.is_some() {
+        return bundle::prove_bundle(ctx, a, &program, &run, &export, &opts);
+    }
+    if a.pk.is_none() && a.k.is_none() && !fits_one_proof(&program, &run, &opts) {
+        tracing::info!("the run does not fit one proof: proving it as segments");
+        return bundle::prove_bundle(ctx, a, &program, &run, &export, &opts);
     }
     let proved = match &a.pk {
         Some(path) => {
@@ -97,6 +105,14 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether one proof holds the run (its circuit size and memory): else `prove` makes segments.
+fn fits_one_proof(program: &Program, run: &Run, opts: &ProveOptions) -> bool {
+    match program.layout_for(run, opts) {
+        Ok(l) => program.check_memory(run, l.k, resources::Workload::Prove, opts).is_ok(),
+        Err(_) => false,
+    }
+}
+
 fn prove_mock(ctx: &Ctx, program: &Program, run: &Run, opts: &ProveOptions) -> CmdResult {
     let pb = ctx.progress.spinner("checking the circuit with MockProver");
     let t = Instant::now();
@@ -149,7 +165,24 @@ pub(super) fn cmd_verify(ctx: &Ctx, a: &VerifyArgs) -> CmdResult {
         }
         _ => return Err(CliError::Usage("verify takes FILE PROOF or --vk KEY PROOF".into())),
     };
-    let pf = ProofFile::read(proof)?;
+    let bytes = std::fs::read(proof).map_err(|source| ProverError::Io { path: proof.clone(), source })?;
+    if BundleFile::is_bundle(&bytes) {
+        let vk = match &a.vk {
+            Some(path) => {
+                let vk = VerifierKey::read(path)?;
+                ctx.opts.check_srs_pin(&format!("the verifying key {}", path.display()), &vk.meta.srs_id)?;
+                if let Some(file) = program {
+                    let p = Program::read(file)?;
+                    let srs = ctx.opts.load_existing_srs(vk.meta.k, "the verifying key's SRS")?;
+                    p.check_verifier_key(&vk, &srs, path)?;
+                }
+                Some(vk)
+            }
+            None => None,
+        };
+        return bundle::verify_bundle(ctx, program, vk.as_ref(), &bytes);
+    }
+    let pf = ProofFile::from_bytes(&bytes)?;
     let t = Instant::now();
     let st = match (&a.vk, program) {
         (Some(vk_path), program) => {

@@ -3,12 +3,13 @@
 //! Every file has the same layout:
 //!
 //! ```text
-//! magic            8 bytes   (PROOF_MAGIC, VK_MAGIC or PK_MAGIC)
+//! magic            8 bytes   (PROOF_MAGIC, VK_MAGIC, PK_MAGIC or BUNDLE_MAGIC)
 //! version          u32 LE    (FORMAT_VERSION)
 //! sections         each: u64 LE length, then that many bytes
 //!                  proof: JSON statement, proof bytes
 //!                  vk:    JSON meta, verifier params, verifying key
 //!                  pk:    JSON meta, proving key
+//!                  bundle: JSON statement, JSON segments, segment proofs (see [`BundleFile`])
 //! checksum         32 bytes  blake2b-256 of everything before it
 //! ```
 //!
@@ -16,6 +17,9 @@
 //! flipped byte is reported as [`FileError::ChecksumMismatch`] (or as a bad magic / version when
 //! it hits those) long before halo2 sees any bytes. A file cut short is reported as
 //! [`FileError::Truncated`] when the section lengths run past its end. Reading never panics.
+
+mod bundle;
+pub use bundle::{BundleFile, SegmentMeta, BUNDLE_MAGIC};
 
 use std::fmt;
 use std::fs::{self, File};

@@ -1,0 +1,176 @@
+//! Segments: a run too long for one proof, cut into parts that the same circuit (one key per
+//! program and `k`) proves one by one, and that a bundle verifier links into one statement.
+//!
+//! # What a segment proof says
+//!
+//! Its instance (see [`crate::public`]) names where its part of the run starts — the entry
+//! stub from the program's image (`first` = 1), or registers `(pc, sp, depth, msize)` with
+//! `first` = 0 — and how it ends: in `halt` or `exit` with the run's results, or in `suspend`
+//! with registers that its IO-counts cell carries. Its memory table (same keys in every segment
+//! of a run: the layout fixes the stack, frame and global rows, and every segment's heap region
+//! holds the whole run's heap words) has an advice column `init` (the memory the part starts
+//! from) and `final_value` (the memory it ends with); offline memory checking proves that the
+//! part's steps turn the first into the second. For `first` = 1, `init` is pinned to the image
+//! in-circuit (fixed rows to the fixed initial values, heap rows by the data-word rules).
+//!
+//! # Linking (the bundle verifier)
+//!
+//! Segment `i + 1` must start in exactly the state segment `i` stopped in:
+//!
+//! 1. *Registers*: the verifier builds both instances from the same registers (segment `i`'s
+//!    end cell, segment `i + 1`'s start cells), and segment `i + 1`'s pc (cell 0).
+//! 2. *Memory*: the KZG commitment of segment `i`'s `final_value` column must equal that of
+//!    segment `i + 1`'s `init` column, and the commitments of the heap-key column of all
+//!    segments must be equal. A KZG commitment binds the whole column (all `2^k` rows, blinding
+//!    rows included) under the SRS's discrete-log assumption, so equal commitments mean equal
+//!    values on every usable row: the same keys, and segment `i + 1` starts from the memory
+//!    segment `i` ended with. The honest prover makes the commitments equal by leaving the
+//!    blinding rows of these three columns zero (see the prover's `link_rng`); soundness does
+//!    not depend on how they were filled — only on the commitments the proofs carry, which the
+//!    halo2 verifier checks each proof against.
+//! 3. *Ends*: only the last segment ends the run (its IO-counts cell is the run's); every other
+//!    one ends in `suspend` (the 2^65 bit of its IO-counts cell), and the first one starts from
+//!    the program's entry with `first` = 1.
+//! 4. *IO*: the cursors count from 0 in every segment; each segment's public inputs and outputs
+//!    are the next slice of the run's, of the length its IO-counts cell states.
+//!
+//! Per-proof Fiat–Shamir challenges are never compared across proofs: each segment's running
+//! product is a claim about that segment's multisets only; the link is by values (through
+//! commitments), not fingerprints.
+//!
+//! # What a segment proof reveals
+//!
+//! The boundary registers, and — because the memory columns are unblinded — their commitments,
+//! which determine the memory at each boundary to anyone who can guess it. Segment proofs are
+//! not zero-knowledge about the memory; publish them only where the memory may be seen.
+use crate::builder::memory_key;
+use crate::error::CircuitError;
+use crate::layout::Layout;
+use crate::public::{Bounds, PublicStatement, Registers};
+use crate::witness::StartState;
+use halowasm_vm::{Image, Instr, IoEvent, Space, Trace};
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+
+/// Rows of the `suspend` step that ends every segment but the last.
+pub(crate) fn suspend_rows() -> usize {
+    crate::execution::gadget_rows(crate::gadgets::suspend_index())
+}
+
+/// One segment of a run: its VM steps and where it starts and stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Indices into the trace's steps (a `tail` step stays with the step it belongs to).
+    pub steps: Range<usize>,
+    pub bounds: Bounds,
+    /// Indices into the run's public inputs and outputs that this segment reads and writes.
+    pub inputs: Range<usize>,
+    pub outputs: Range<usize>,
+}
+
+/// A run cut into segments of at most `max_steps` steps each, and the layout that fits every
+/// one of them (one `k`, one key).
+#[derive(Clone, Debug)]
+pub struct Segmentation {
+    pub layout: Layout,
+    pub parts: Vec<Part>,
+    /// Every heap word the run touches: the heap region of every segment holds them.
+    heap_words: BTreeSet<u32>,
+}
+
+impl Segmentation {
+    /// Cut `trace` into segments of at most `max_steps` circuit steps (the VM's steps less the
+    /// `tail`s, which go with the step before them) and find the smallest `k` that fits them all.
+    pub fn new(image: &Image, trace: &Trace, max_steps: usize) -> Result<Self, CircuitError> {
+        if max_steps == 0 {
+            return Err(CircuitError::BadStatement("a segment needs at least one step".into()));
+        }
+        let is_tail = |i: usize| trace.steps[i].instr(image) == Instr::Tail;
+        let mut cuts = vec![0usize];
+        let mut count = 0usize;
+        for i in 0..trace.steps.len() {
+            if is_tail(i) {
+                continue;
+            }
+            if count == max_steps {
+                cuts.push(i);
+                count = 0;
+            }
+            count += 1;
+        }
+        cuts.push(trace.steps.len());
+        let mut parts = Vec::with_capacity(cuts.len() - 1);
+        let mut msize = image.memory.map_or(0, |m| m.initial as u64);
+        let (mut inputs, mut outputs) = (0usize, 0usize);
+        let mut prev_end: Option<Registers> = None;
+        for w in cuts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (in0, out0) = (inputs, outputs);
+            for s in &trace.steps[a..b] {
+                match s.io {
+                    Some(IoEvent::Input { public: true, .. }) => inputs += 1,
+                    Some(IoEvent::Output { .. }) => outputs += 1,
+                    _ => {}
+                }
+                if s.instr(image) == Instr::MemoryGrow {
+                    msize = crate::witness::grown_size(msize, trace.accesses_of(s));
+                }
+            }
+            let end = trace.steps.get(b).map(|s| Registers { pc: s.pc, sp: s.sp, depth: s.depth, msize: msize as u32 });
+            parts.push(Part { steps: a..b, bounds: Bounds { start: prev_end, end }, inputs: in0..inputs, outputs: out0..outputs });
+            prev_end = end;
+        }
+        let heap_words: BTreeSet<u32> =
+            trace.accesses.iter().filter(|a| a.space == Space::Heap).map(|a| a.addr).collect();
+        let rows = parts
+            .iter()
+            .map(|p| {
+                crate::execution::span_rows(image, trace, &trace.steps[p.steps.clone()])
+                    + if p.bounds.end.is_some() { suspend_rows() } else { 0 }
+            })
+            .max()
+            .unwrap_or(0);
+        let io = |f: fn(&Part) -> usize| parts.iter().map(f).max().unwrap_or(0) as u32;
+        let layout = Layout::fit_needs(
+            image,
+            trace,
+            &heap_words,
+            rows,
+            io(|p| p.inputs.len()),
+            io(|p| p.outputs.len()),
+        )?;
+        Ok(Segmentation { layout, parts, heap_words })
+    }
+
+    /// The statement of segment `i` of the run that claims `run`.
+    pub fn statement(&self, run: &PublicStatement, i: usize) -> Result<PublicStatement, CircuitError> {
+        let p = self.parts.get(i).ok_or_else(|| CircuitError::BadStatement(format!("no segment {i}")))?;
+        let slice = |v: &[u64], r: &Range<usize>| {
+            v.get(r.clone()).map(|s| s.to_vec()).ok_or_else(|| {
+                CircuitError::BadStatement(format!("segment {i}'s IO ({r:?}) is not in the run's statement"))
+            })
+        };
+        let mut st = run.clone();
+        st.public_inputs = slice(&run.public_inputs, &p.inputs)?;
+        st.outputs = slice(&run.outputs, &p.outputs)?;
+        st.bounds = p.bounds;
+        Ok(st)
+    }
+
+    /// The memory and memory size segment `i` starts from (`None` for the first).
+    pub(crate) fn start_state(&self, trace: &Trace, i: usize) -> Option<StartState> {
+        let p = self.parts.get(i)?;
+        let start = p.bounds.start?;
+        let mut memory = HashMap::new();
+        for s in &trace.steps[..p.steps.start] {
+            for a in trace.accesses_of(s) {
+                memory.insert(memory_key(a.space, a.addr), a.new);
+            }
+        }
+        Some(StartState { memory, msize: start.msize as u64 })
+    }
+
+    pub(crate) fn heap_words(&self) -> &BTreeSet<u32> {
+        &self.heap_words
+    }
+}
