@@ -29,6 +29,13 @@
 //! (`target/proof_time.md`, with the machine) and proof time against trace length as an SVG
 //! (`docs/proof_time.svg` for a full run, `target/proof_time.svg` otherwise).
 //!
+//! With `HALOWASM_BENCH_SEGMENTS=1` it measures instead runs past one proof, proven as linked
+//! segments that fill `k = HALOWASM_BENCH_SEGMENT_K` (default 18): the anchor at 2^20 steps
+//! (n = 65,535: 1,048,580 steps) and the corpus's `sha256(4096, 9)`, `prime_count(30000)` and
+//! `sort(4096, 6)` (O2-mvp); `HALOWASM_BENCH_ONLY=fib,sieve` keeps some. Every figure is the
+//! whole bundle's (times and proof bytes summed over the segments); it writes
+//! `target/proof_time_segments.{csv,md}` and `docs/proof_time_segments.svg`.
+//!
 //! Then criterion (10 samples) times witness generation, proving and verification of
 //! `examples/fib.wat` at 2^10 steps (`HALOWASM_BENCH_SKIP_CRITERION=1` skips it).
 //!
@@ -209,7 +216,93 @@ fn measure(w: &Workload, program: &Program, log2: u32, opts: &ProveOptions) -> R
         peak,
         threads: r.threads,
         load,
+        segments: 1,
     })
+}
+
+/// Runs past one proof, proven as segments (`HALOWASM_BENCH_SEGMENTS=1`): the anchor at 2^20
+/// steps and the three long corpus runs of issue 13 (`HALOWASM_BENCH_ONLY=fib,sha256` keeps
+/// those whose name contains one of the words).
+const SEGMENTED: [(&str, Dir, &str, &str, &[u64], &[u64]); 4] = [
+    ("fib_iter (compute)", Dir::Shared, "anchors/fib_iter.wat", "zkmain", &[], &[65535]),
+    ("sha256 (bytes)", Dir::Shared, "corpus/programs/wasm/O2-mvp/sha256.wasm", "sha256", &[4096, 9], &[]),
+    ("sieve (memory)", Dir::Shared, "corpus/programs/wasm/O2-mvp/sieve.wasm", "prime_count", &[30000], &[]),
+    ("sort (memory)", Dir::Shared, "corpus/programs/wasm/O2-mvp/sort.wasm", "sort", &[4096, 6], &[]),
+];
+
+fn segmented_rows(cut: halowasm::circuits::Cut) -> Vec<Row> {
+    let opts = opts();
+    let only = std::env::var("HALOWASM_BENCH_ONLY").unwrap_or_default();
+    let mut rows = Vec::new();
+    for (name, dir, file, export, args, public) in SEGMENTED {
+        if !only.is_empty() && !only.split(',').any(|w| name.contains(w.trim())) {
+            continue;
+        }
+        let w =
+            Workload { name, dir, file, export, size: |_| 0, invoke: |_| (vec![], Inputs::default(), String::new()) };
+        let program = match w.program() {
+            Ok(p) => p,
+            Err(why) => {
+                eprintln!("skipped: {why}");
+                continue;
+            }
+        };
+        let input = if public.is_empty() { format!("{args:?}") } else { format!("public {public:?}") };
+        let load = report::load();
+        let inputs = Inputs { public: public.to_vec(), private: vec![] };
+        let run = match program.run(export, args, inputs) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("skipped: {name} ({input}): {e}");
+                continue;
+            }
+        };
+        reset_peak_memory();
+        let proved = match program.prove_segments(&run, cut, &opts) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("skipped: {name} ({input}): {e}");
+                continue;
+            }
+        };
+        let peak = peak_memory().unwrap_or(0);
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            if let Err(e) = proved.vk.verify_bundle(&proved.bundle) {
+                eprintln!("{name}: the bundle does not verify: {e}");
+            }
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let sum = |f: fn(&halowasm::SegmentReport) -> u128| {
+            Duration::from_millis(proved.reports.iter().map(f).sum::<u128>() as u64)
+        };
+        let shape = halowasm::circuits::shape();
+        let row = Row {
+            workload: name,
+            input: format!("{input}, {cut:?}"),
+            steps: run.trace.len(),
+            execution_rows: halowasm::circuits::execution_rows(program.image(), &run.trace),
+            k: proved.bundle.statement.k,
+            committed_polys: halowasm::resources::committed_polys(&shape),
+            shape,
+            witness: sum(|r| r.witness_ms),
+            keygen: Duration::from_millis(proved.prepare_ms as u64),
+            prove: sum(|r| r.prove_ms),
+            assign: Duration::ZERO,
+            commit1: Duration::ZERO,
+            verify: times[1],
+            proof_bytes: proved.bundle.proofs.iter().map(Vec::len).sum(),
+            peak,
+            threads: rayon_threads(),
+            load,
+            segments: proved.bundle.segments.len(),
+        };
+        eprintln!("{}", row.line());
+        rows.push(row);
+    }
+    rows
 }
 
 /// Every workload at every size, workload by workload; a workload whose file is missing, or a
@@ -281,6 +374,20 @@ fn criterion_benches(c: &mut Criterion) {
 }
 
 fn main() {
+    if std::env::var("HALOWASM_BENCH_SEGMENTS").is_ok_and(|v| v == "1") {
+        let k = std::env::var("HALOWASM_BENCH_SEGMENT_K").ok().and_then(|v| v.parse().ok()).unwrap_or(18);
+        let machine = report::machine(rayon_threads());
+        println!("machine: {machine}; load average at the start {:.2}", report::load());
+        let rows = segmented_rows(halowasm::circuits::Cut::FillK(k));
+        let md = report::markdown(&rows, &machine);
+        println!("\n{md}");
+        write(&root().join("target/proof_time_segments.csv"), &report::csv(&rows));
+        write(&root().join("target/proof_time_segments.md"), &md);
+        if !rows.is_empty() {
+            write(&root().join("docs/proof_time_segments.svg"), &report::svg(&rows, &machine));
+        }
+        return;
+    }
     let full = std::env::var("HALOWASM_BENCH_FULL").is_ok_and(|v| v == "1");
     let sizes: &[u32] = if full { &[14, 16, 18] } else { &[14] };
     let machine = report::machine(rayon_threads());

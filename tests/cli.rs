@@ -309,7 +309,8 @@ fn keygen_prove_and_verify_with_vk() {
 /// A run longer than the largest allowed circuit fails before proving, with the numbers.
 #[test]
 fn too_long_fails_before_proving() {
-    let o = halowasm(&["prove", &example("fib.wat"), "--invoke", "fib", "--args", "3000", "--max-k", "12"]);
+    let o =
+        halowasm(&["prove", &example("fib.wat"), "--invoke", "fib", "--args", "3000", "--max-k", "12", "--one-proof"]);
     let t = text(&o);
     assert_eq!(code(&o), 1, "{t}");
     // Each step takes a row or more, and no step reaches into the last few usable rows.
@@ -527,4 +528,65 @@ fn wasi_stdout_and_exit_code_in_prove_and_verify() {
     let t = text(&o);
     assert_eq!(code(&o), 0, "{t}");
     assert!(shown(&t), "{t}");
+}
+
+/// A run that does not fit one proof under `--max-k` is proven as segments by itself; the
+/// bundle verifies with the program or a verifying key alone, `inspect` lists its segments,
+/// `--json` reports each; a corrupt bundle is an error, never a panic.
+#[test]
+fn segments_prove_verify_and_inspect() {
+    let dir = tmp();
+    let d = dir.path().to_str().unwrap();
+    let fib = example("fib.wat");
+    let bundle = dir.path().join("fib.bundle");
+    let b = bundle.to_str().unwrap();
+    // fib(300): 5,015 steps, k = 13 in one proof; at most k = 11 here.
+    let o = halowasm(&["prove", &fib, "--invoke", "fib", "--args", "300", "--max-k", "11", "--out", b, "--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json summary");
+    assert_eq!(v["k"], 11, "{v}");
+    let segs = v["segments"].as_array().expect("segments");
+    assert!(segs.len() >= 3, "{v}");
+    assert_eq!(segs.iter().map(|s| s["steps"].as_u64().unwrap()).sum::<u64>(), v["steps"].as_u64().unwrap());
+    for s in segs {
+        assert!(s["prove_ms"].is_number() && s["proof_bytes"].as_u64().unwrap() > 1000, "{s}");
+    }
+    let o = halowasm(&["verify", &fib, b]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("valid bundle of") && text(&o).contains("= i64:"), "{}", text(&o));
+    let o = halowasm(&["keygen", &fib, "-k", "11", "--out", d]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let vk = dir.path().join("fib.vk");
+    let o = halowasm(&["verify", "--vk", vk.to_str().unwrap(), b]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = halowasm(&["inspect", b]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains(&format!("segments: {}", segs.len())) && t.contains("ends the run") && t.contains("stops at pc"),
+        "{t}"
+    );
+    // --segment-steps, and a flipped byte.
+    let small = dir.path().join("small.bundle");
+    let o = halowasm(&[
+        "prove",
+        &fib,
+        "--invoke",
+        "fib",
+        "--args",
+        "20",
+        "--segment-steps",
+        "100",
+        "--out",
+        small.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("in 4 segments of at most 100 steps"), "{}", text(&o));
+    let mut bytes = std::fs::read(&small).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    std::fs::write(&small, &bytes).unwrap();
+    let o = halowasm(&["verify", &fib, small.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("corrupted"), "{}", text(&o));
 }

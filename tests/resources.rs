@@ -61,6 +61,9 @@ fn a_run_too_large_for_the_machine_is_refused_before_proving() {
     for extra in [&[][..], &["--mock"][..]] {
         let mut args = vec!["prove", &fib, "--invoke", "fib", "--args", "250000", "--max-memory", "24G"];
         args.extend_from_slice(extra);
+        if extra.is_empty() {
+            args.push("--one-proof"); // else it is proven as segments
+        }
         let t = std::time::Instant::now();
         let out = common::halowasm(&args);
         let text = common::text(&out);
@@ -75,7 +78,8 @@ fn a_run_too_large_for_the_machine_is_refused_before_proving() {
 #[test]
 fn max_memory_bounds_a_small_run_and_keygen() {
     let fib = common::example("fib.wat");
-    let out = common::halowasm(&["prove", &fib, "--invoke", "fib", "--args", "900", "--max-memory", "100M"]);
+    let out =
+        common::halowasm(&["prove", &fib, "--invoke", "fib", "--args", "900", "--max-memory", "100M", "--one-proof"]);
     let text = common::text(&out);
     assert_eq!(common::code(&out), 1, "{text}");
     assert!(text.contains("proving 14415 steps at k = 14") && text.contains("of --max-memory"), "{text}");

@@ -1,6 +1,7 @@
 //! Runs proven as linked segments (real KZG proofs): the bundle verifies, and every way of
 //! breaking the chain is rejected with its own message.
 mod common;
+use halowasm::circuits::Cut;
 use halowasm::{BundleFile, Inputs, Program, ProverError};
 
 /// Reads public inputs, keeps them in memory and a global, writes a running sum as outputs: a
@@ -39,7 +40,7 @@ fn segments_round_trip_and_broken_chains_rejected() {
     let run = program.run("main", &[12], inputs()).unwrap();
     assert_eq!(run.outcome.results, vec![78]);
     let opts = common::opts();
-    let proved = program.prove_segments(&run, 80, &opts).unwrap();
+    let proved = program.prove_segments(&run, Cut::Steps(80), &opts).unwrap();
     let b = &proved.bundle;
     let n = b.segments.len();
     assert!(n >= 4, "several segments ({n})");
@@ -94,7 +95,7 @@ fn segments_round_trip_and_broken_chains_rejected() {
     // A segment from another run of the same program (other inputs): its proof verifies on its
     // own boundary, but it does not continue this run's memory.
     let other = program.run("main", &[12], Inputs { public: (101..=112).collect(), private: vec![] }).unwrap();
-    let other = program.prove_segments(&other, 80, &opts).unwrap().bundle;
+    let other = program.prove_segments(&other, Cut::Steps(80), &opts).unwrap().bundle;
     assert_eq!(other.segments[2].end, b.segments[2].end, "same control flow, other memory");
     let foreign = edit(&|x| {
         x.proofs[2] = other.proofs[2].clone();
@@ -103,9 +104,9 @@ fn segments_round_trip_and_broken_chains_rejected() {
     rejected(&program, &foreign, &opts, "a segment of another run", "memory");
 
     // The whole run in one segment is a bundle too.
-    let one = program.prove_segments(&run, 1 << 20, &opts).unwrap().bundle;
+    let one = program.prove_segments(&run, Cut::Steps(1 << 20), &opts).unwrap().bundle;
     assert_eq!(one.segments.len(), 1);
     program.verify_bundle(&one, &opts).unwrap();
     // A bad segment size is a typed error.
-    assert!(matches!(program.prove_segments(&run, 0, &opts), Err(ProverError::Circuit(_))));
+    assert!(matches!(program.prove_segments(&run, Cut::Steps(0), &opts), Err(ProverError::Circuit(_))));
 }

@@ -33,6 +33,9 @@ pub struct Row {
     pub threads: usize,
     /// The 1-minute load average when the run started.
     pub load: f64,
+    /// Proofs the run took: 1, or the segments of a bundle (then `witness`, `prove` and
+    /// `proof_bytes` are sums over them, `keygen` includes loading the parameters).
+    pub segments: usize,
 }
 
 impl Row {
@@ -44,12 +47,13 @@ impl Row {
     pub fn line(&self) -> String {
         let s = &self.shape;
         format!(
-            "{} ({}): {} steps, {} execution rows ({:.3} per step), k = {} | {} committed polynomials ({} advice, {} \
+            "{} ({}): {} steps in {} proof(s), {} execution rows ({:.3} per step), k = {} | {} committed polynomials ({} advice, {} \
              fixed, {} selectors, {} instance, {} permutation, {} lookups × 3), degree {} | witness {:.2} s, keygen \
              {:.2} s, prove {:.2} s, verify {:.1} ms | proof {} B, peak {} | load {:.2}",
             self.workload,
             self.input,
             self.steps,
+            self.segments,
             self.execution_rows,
             self.rows_per_step(),
             self.k,
@@ -88,7 +92,7 @@ fn mib(bytes: u64) -> String {
 /// Every figure of every run, one line each.
 pub fn csv(rows: &[Row]) -> String {
     let mut s = String::from(
-        "workload,input,steps,execution_rows,rows_per_step,k,rows,advice,fixed,selectors,instance,permutation,lookups,\
+        "workload,input,steps,segments,execution_rows,rows_per_step,k,rows,advice,fixed,selectors,instance,permutation,lookups,\
          committed_polys,degree,witness_s,keygen_s,prove_s,assign_s,commit_phase1_s,verify_ms,proof_bytes,peak_mib,\
          threads,load_1m\n",
     );
@@ -96,10 +100,11 @@ pub fn csv(rows: &[Row]) -> String {
         let sh = &r.shape;
         let _ = writeln!(
             s,
-            "{},\"{}\",{},{},{:.3},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.0},{},{:.2}",
+            "{},\"{}\",{},{},{},{:.3},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.0},{},{:.2}",
             r.workload,
             r.input,
             r.steps,
+            r.segments,
             r.execution_rows,
             r.rows_per_step(),
             r.k,
@@ -146,15 +151,18 @@ pub fn markdown(rows: &[Row], machine: &str) -> String {
             sh.degree
         );
     }
-    s.push_str("| workload | input | steps | rows/step | k | polys | witness | keygen | prove | verify | proof | peak mem | load |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str(
+        "| workload | input | steps | proofs | rows/step | k | polys | witness | keygen | prove | verify | proof | peak mem | load |\n",
+    );
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in rows {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {:.2} | {} | {} | {:.2} s | {:.2} s | {:.1} s | {:.0} ms | {} B | {} | {:.1} |",
+            "| {} | {} | {} | {} | {:.2} | {} | {} | {:.2} s | {:.2} s | {:.1} s | {:.0} ms | {} B | {} | {:.1} |",
             r.workload,
             r.input,
             r.steps,
+            r.segments,
             r.rows_per_step(),
             r.k,
             r.committed_polys,

@@ -117,8 +117,7 @@ impl Layout {
 
     /// The smallest `k` whose layout fits the trace.
     pub fn fit(image: &Image, trace: &Trace) -> Result<Self, CircuitError> {
-        let touched: BTreeSet<u32> =
-            trace.accesses.iter().filter(|a| a.space == Space::Heap).map(|a| a.addr).collect();
+        let touched: BTreeSet<u32> = trace.accesses.iter().filter(|a| a.space == Space::Heap).map(|a| a.addr).collect();
         let (mut inputs, mut outputs) = (0u32, 0u32);
         for s in &trace.steps {
             match s.io {
@@ -161,10 +160,8 @@ impl Layout {
         }
         let data = heap::data_words(image);
         let heap_needed = heap::required_words(heap_words as u32, &data, touched);
-        let needed_rows = table_rows(image)
-            .iter()
-            .map(|(_, rows)| *rows)
-            .fold(exec_rows + crate::execution::max_rows(), usize::max);
+        let needed_rows =
+            table_rows(image).iter().map(|(_, rows)| *rows).fold(exec_rows + crate::execution::max_rows(), usize::max);
         for k in MIN_K..=MAX_K {
             if usable_rows(k) < needed_rows {
                 continue;

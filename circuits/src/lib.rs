@@ -55,7 +55,7 @@ pub use error::CircuitError;
 pub use gadgets::max_pages;
 pub use layout::{io_cap, usable_rows, Layout, MAX_K, MIN_K};
 pub use public::{Bounds, PublicStatement, Registers};
-pub use segment::{Part, Segmentation};
+pub use segment::{Cut, Part, Segmentation};
 pub use witness::check_memory_grows;
 
 use execution::ExecutionConfig;
@@ -227,10 +227,20 @@ impl VmCircuit {
         let witness = Witness::span(&image, &layout, trace, &span)?;
         let rows_needed = witness.rows() + execution::max_rows();
         if rows_needed > usable_rows(layout.k) {
-            return Err(CircuitError::TooLong { steps: witness.steps, rows_needed, rows_available: usable_rows(layout.k) });
+            return Err(CircuitError::TooLong {
+                steps: witness.steps,
+                rows_needed,
+                rows_available: usable_rows(layout.k),
+            });
         }
         let instance = statement.instances(&layout)?.remove(0);
-        Ok(VmCircuit { image, layout, witness: Some(Arc::new(witness)), instance: Some(instance), statement: Some(statement) })
+        Ok(VmCircuit {
+            image,
+            layout,
+            witness: Some(Arc::new(witness)),
+            instance: Some(instance),
+            statement: Some(statement),
+        })
     }
 
     pub fn layout(&self) -> &Layout {

@@ -68,8 +68,17 @@ pub struct Part {
     pub outputs: Range<usize>,
 }
 
-/// A run cut into segments of at most `max_steps` steps each, and the layout that fits every
-/// one of them (one `k`, one key).
+/// How long a segment may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// At most this many circuit steps.
+    Steps(usize),
+    /// As many steps as the execution table of a circuit of `2^k` rows holds: every segment
+    /// but the last fills its proof.
+    FillK(u32),
+}
+
+/// A run cut into segments, and the layout that fits every one of them (one `k`, one key).
 #[derive(Clone, Debug)]
 pub struct Segmentation {
     pub layout: Layout,
@@ -79,24 +88,43 @@ pub struct Segmentation {
 }
 
 impl Segmentation {
-    /// Cut `trace` into segments of at most `max_steps` circuit steps (the VM's steps less the
-    /// `tail`s, which go with the step before them) and find the smallest `k` that fits them all.
-    pub fn new(image: &Image, trace: &Trace, max_steps: usize) -> Result<Self, CircuitError> {
-        if max_steps == 0 {
-            return Err(CircuitError::BadStatement("a segment needs at least one step".into()));
-        }
+    /// Cut `trace` into segments (circuit steps: the VM's steps less the `tail`s, which go with
+    /// the step before them) and find the smallest `k` that fits them all (for
+    /// [`Cut::FillK`], that `k`, or an error when the run's memory needs a larger one).
+    pub fn new(image: &Image, trace: &Trace, cut: Cut) -> Result<Self, CircuitError> {
+        // Each step's rows; a step that does not encode is counted as one row here and refused
+        // by the witness.
+        let rows_of = |i: usize| {
+            let s = &trace.steps[i];
+            crate::gadgets::step_encoding(&s.instr(image), image, trace.accesses_of(s))
+                .map_or(1, |(g, _)| crate::execution::gadget_rows(g))
+        };
+        let (max_steps, max_rows) = match cut {
+            Cut::Steps(0) => return Err(CircuitError::BadStatement("a segment needs at least one step".into())),
+            Cut::Steps(n) => (n, usize::MAX),
+            Cut::FillK(k) => {
+                let budget =
+                    crate::layout::usable_rows(k).saturating_sub(crate::execution::max_rows() + suspend_rows());
+                if budget < 16 {
+                    return Err(CircuitError::BadStatement(format!("k = {k} is too small for segments")));
+                }
+                (usize::MAX, budget)
+            }
+        };
         let is_tail = |i: usize| trace.steps[i].instr(image) == Instr::Tail;
         let mut cuts = vec![0usize];
-        let mut count = 0usize;
+        let (mut count, mut rows) = (0usize, 0usize);
         for i in 0..trace.steps.len() {
             if is_tail(i) {
                 continue;
             }
-            if count == max_steps {
+            let r = rows_of(i);
+            if count == max_steps || rows + r > max_rows {
                 cuts.push(i);
-                count = 0;
+                (count, rows) = (0, 0);
             }
             count += 1;
+            rows += r;
         }
         cuts.push(trace.steps.len());
         let mut parts = Vec::with_capacity(cuts.len() - 1);
@@ -117,7 +145,12 @@ impl Segmentation {
                 }
             }
             let end = trace.steps.get(b).map(|s| Registers { pc: s.pc, sp: s.sp, depth: s.depth, msize: msize as u32 });
-            parts.push(Part { steps: a..b, bounds: Bounds { start: prev_end, end }, inputs: in0..inputs, outputs: out0..outputs });
+            parts.push(Part {
+                steps: a..b,
+                bounds: Bounds { start: prev_end, end },
+                inputs: in0..inputs,
+                outputs: out0..outputs,
+            });
             prev_end = end;
         }
         let heap_words: BTreeSet<u32> =
@@ -131,14 +164,17 @@ impl Segmentation {
             .max()
             .unwrap_or(0);
         let io = |f: fn(&Part) -> usize| parts.iter().map(f).max().unwrap_or(0) as u32;
-        let layout = Layout::fit_needs(
-            image,
-            trace,
-            &heap_words,
-            rows,
-            io(|p| p.inputs.len()),
-            io(|p| p.outputs.len()),
-        )?;
+        let mut layout =
+            Layout::fit_needs(image, trace, &heap_words, rows, io(|p| p.inputs.len()), io(|p| p.outputs.len()))?;
+        if let Cut::FillK(k) = cut {
+            if layout.k > k {
+                return Err(CircuitError::TooLarge(format!(
+                    "the run's memory (stack, frames, heap words, IO per segment) needs k = {}, more than the segments' k = {k}",
+                    layout.k
+                )));
+            }
+            layout = Layout::new(image, k)?;
+        }
         Ok(Segmentation { layout, parts, heap_words })
     }
 

@@ -1,7 +1,7 @@
 //! Segments: every segment of a cut run is accepted; a segment's boundary (start registers,
 //! first flag, end registers, how it ends) cannot be claimed other than it is.
 use crate::tests::{assert_accepts, assert_rejects};
-use crate::{Layout, PublicStatement, Segmentation, VmCircuit};
+use crate::{Cut, Layout, PublicStatement, Segmentation, VmCircuit};
 use ff::Field;
 use halo2curves::bn256::Fr;
 use halowasm_vm::{load, Image, Inputs, Instance, Limits, Trace};
@@ -16,7 +16,7 @@ fn cut(max_steps: usize) -> (Arc<Image>, Trace, PublicStatement, Segmentation) {
     let (trace, out) = Instance::new(&image, Limits::default()).invoke_traced("run", &args, Inputs::default());
     let out = out.expect("runs");
     let run = crate::statement(&image, "run", &args, &out.results).expect("statement");
-    let plan = Segmentation::new(&image, &trace, max_steps).expect("segments");
+    let plan = Segmentation::new(&image, &trace, Cut::Steps(max_steps)).expect("segments");
     (image, trace, run, plan)
 }
 
@@ -48,6 +48,15 @@ fn every_segment_is_accepted() {
     let whole = cut(1 << 20);
     assert_eq!(whole.3.parts.len(), 1);
     assert_eq!(whole.3.layout, Layout::fit(&whole.0, &whole.1).expect("fits"));
+    // Filling k = 10: every segment but the last holds as many rows as the table allows.
+    let filled = Segmentation::new(&c.0, &c.1, Cut::FillK(10)).expect("fills k = 10");
+    assert_eq!(filled.layout.k, 10);
+    let budget = crate::layout::usable_rows(10) - crate::execution::max_rows() - crate::segment::suspend_rows();
+    for p in &filled.parts[..filled.parts.len() - 1] {
+        let rows = crate::execution::span_rows(&c.0, &c.1, &c.1.steps[p.steps.clone()]);
+        assert!(rows <= budget && rows + 4 > budget, "segment of {rows} rows for a budget of {budget}");
+    }
+    assert!(Segmentation::new(&c.0, &c.1, Cut::Steps(0)).is_err());
 }
 
 #[test]

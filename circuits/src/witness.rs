@@ -171,14 +171,8 @@ impl Witness {
     /// The witness of `span` of `trace`.
     pub fn span(image: &Image, layout: &Layout, trace: &Trace, span: &Span) -> Result<Self, CircuitError> {
         let mut steps: Vec<&Step> = crate::gadgets::proven_in(image, span.steps).collect();
-        let suspend = span.end.map(|r| Step {
-            pc: r.pc,
-            sp: r.sp,
-            depth: r.depth,
-            access_start: 0,
-            access_len: 0,
-            io: None,
-        });
+        let suspend =
+            span.end.map(|r| Step { pc: r.pc, sp: r.sp, depth: r.depth, access_start: 0, access_len: 0, io: None });
         let n = steps.len() + suspend.is_some() as usize;
         let mut w = Witness {
             steps: n,

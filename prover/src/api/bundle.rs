@@ -3,7 +3,7 @@
 use super::*;
 use crate::files::{BundleFile, SegmentMeta};
 use crate::link::{commitment, LinkRng};
-use halowasm_circuits::{link_columns, Bounds, PublicStatement, Segmentation};
+use halowasm_circuits::{link_columns, Bounds, Cut, PublicStatement, Segmentation};
 
 /// A bundle, the figures of making it, and the verifying key that checks it.
 pub struct ProvedBundle {
@@ -38,90 +38,84 @@ pub enum SegmentEvent {
 }
 
 impl Program {
-    /// The cut of a run into segments of at most `segment_steps` circuit steps, and their `k`.
-    pub fn segmentation(&self, run: &Run, segment_steps: usize) -> Result<Segmentation> {
-        Ok(Segmentation::new(&self.image, &run.trace, segment_steps)?)
+    /// The cut of a run into segments, and their `k`.
+    pub fn segmentation(&self, run: &Run, cut: Cut) -> Result<Segmentation> {
+        Ok(Segmentation::new(&self.image, &run.trace, cut)?)
     }
 
-    /// The default segment size for a run: a power of two, the largest whose segments' proofs
-    /// fit the memory limit of `opts` (or the machine's) and `opts.max_k`.
-    pub fn segment_steps_for(&self, run: &Run, opts: &ProveOptions) -> Result<usize> {
+    /// The default cut for a run: segments that fill the largest `k` whose proofs fit the memory
+    /// limit of `opts` (or the machine's) and `opts.max_k`.
+    pub fn default_cut(&self, run: &Run, opts: &ProveOptions) -> Result<Cut> {
         let shape = halowasm_circuits::shape();
         let max_k = opts.max_k.unwrap_or(MAX_K).min(MAX_K);
-        let fits = |k: u32| {
+        let check = |k: u32| {
             resources::check_memory(&shape, k, 0, resources::Workload::Prove, run.trace.heap_bytes(), opts.max_memory)
-                .is_ok()
         };
-        let Some(k) = (MIN_K..=max_k).rev().find(|k| fits(*k)) else {
+        match (MIN_K..=max_k).rev().find(|k| check(*k).is_ok()) {
+            Some(k) => Ok(Cut::FillK(k)),
             // Not even the smallest circuit fits: say so with the numbers.
-            resources::check_memory(&shape, MIN_K, 0, resources::Workload::Prove, run.trace.heap_bytes(), opts.max_memory)?;
-            return Err(ProverError::BadStatement("no circuit size fits the memory limit".into()));
-        };
-        let mut steps = 1usize << (k - 1);
-        while steps > 1 {
-            match self.segmentation(run, steps) {
-                Ok(plan) if plan.layout.k <= k => return Ok(steps),
-                Ok(_) | Err(ProverError::Circuit(CircuitError::TooLong { .. })) => steps /= 2,
-                Err(e) => return Err(e.into()),
-            }
+            None => Err(check(MIN_K).err().unwrap_or_else(|| ProverError::BadStatement("no k fits".into()))),
         }
-        Err(ProverError::BadStatement(format!("the run's segments do not fit k = {k}")))
     }
 
-    /// Prove a run as segments of at most `segment_steps` steps each, one proof per segment with
-    /// one key (the program's at the segments' `k`), and bundle them.
+    /// Prove a run as segments cut by `cut`, one proof per segment with one key (the
+    /// program's at the segments' `k`), and bundle them.
     ///
     /// ```no_run
     /// # use halowasm_prover::api::*;
     /// # use halowasm_vm::Inputs;
+    /// use halowasm_circuits::Cut;
     /// let program = Program::read("examples/fib.wat")?;
     /// let run = program.run("fib", &[30], Inputs::default())?;
     /// let opts = ProveOptions::default();
-    /// let proved = program.prove_segments(&run, 100, &opts)?;
+    /// let proved = program.prove_segments(&run, Cut::Steps(100), &opts)?;
     /// proved.bundle.write("fib.bundle")?;
     /// let statement = verify_bundle(&proved.vk, &proved.bundle)?;
     /// assert_eq!(statement.results[0].value, 832040);
     /// # Ok::<(), ProverError>(())
     /// ```
-    pub fn prove_segments(&self, run: &Run, segment_steps: usize, opts: &ProveOptions) -> Result<ProvedBundle> {
-        self.prove_segments_observed(run, segment_steps, opts, &|_| {})
+    pub fn prove_segments(&self, run: &Run, cut: Cut, opts: &ProveOptions) -> Result<ProvedBundle> {
+        self.prove_segments_observed(run, cut, opts, &|_| {})
     }
 
     /// [`Program::prove_segments`], reporting progress to `observe`.
     pub fn prove_segments_observed(
         &self,
         run: &Run,
-        segment_steps: usize,
+        cut: Cut,
         opts: &ProveOptions,
         observe: &dyn Fn(SegmentEvent),
     ) -> Result<ProvedBundle> {
         halowasm_circuits::check_memory_grows(&self.image, &run.trace)?;
-        let plan = self.segmentation(run, segment_steps)?;
+        let plan = self.segmentation(run, cut)?;
         let k = plan.layout.k;
         let max_k = opts.max_k.unwrap_or(MAX_K).min(MAX_K);
         if k > max_k || opts.k.is_some_and(|asked| asked != k) {
             return Err(ProverError::BadStatement(format!(
-                "segments of {segment_steps} steps need k = {k}{}",
-                opts.k.map(|a| format!(", but k = {a} was asked for")).unwrap_or_else(|| format!(" (at most {max_k} allowed)"))
+                "the segments ({cut:?}) need k = {k}{}",
+                opts.k
+                    .map(|a| format!(", but k = {a} was asked for"))
+                    .unwrap_or_else(|| format!(" (at most {max_k} allowed)"))
             )));
         }
         let longest = plan.parts.iter().map(|p| p.steps.len()).max().unwrap_or(0);
         let shape = halowasm_circuits::shape();
-        resources::check_memory(&shape, k, longest, resources::Workload::Prove, run.trace.heap_bytes(), opts.max_memory)?;
+        resources::check_memory(
+            &shape,
+            k,
+            longest,
+            resources::Workload::Prove,
+            run.trace.heap_bytes(),
+            opts.max_memory,
+        )?;
         let t = Instant::now();
         let srs = opts.load_srs(k)?;
         let (pk, vk, _) = self.proving_key(k, &srs, opts)?;
         let prepare_ms = t.elapsed().as_millis();
         observe(SegmentEvent::Planned { segments: plan.parts.len(), k });
         let (ins, outs) = halowasm_circuits::trace_io(&run.trace);
-        let mut whole = halowasm_circuits::io_statement(
-            &self.image,
-            &run.export,
-            &run.args,
-            &run.outcome.results,
-            &ins,
-            &outs,
-        )?;
+        let mut whole =
+            halowasm_circuits::io_statement(&self.image, &run.export, &run.args, &run.outcome.results, &ins, &outs)?;
         whole.exited = halowasm_circuits::trace_exited(&self.image, &run.trace);
         let links = link_columns();
         let blinding_rows = pk.pk().get_vk().cs().blinding_factors() + 1;
@@ -161,7 +155,9 @@ impl Program {
         // An honest bundle always verifies; this catches a halo2 whose blinding draws moved
         // (then the memory commitments would not link) before the bundle leaves the prover.
         vk.verify_bundle(&bundle).map_err(|e| {
-            ProverError::Bundle(format!("the bundle just proven does not verify ({e}); this build cannot link segments"))
+            ProverError::Bundle(format!(
+                "the bundle just proven does not verify ({e}); this build cannot link segments"
+            ))
         })?;
         Ok(ProvedBundle { bundle, reports, vk, prepare_ms })
     }

@@ -131,7 +131,15 @@ pub(crate) fn public_statement(exports: &[ExportMeta], layout: &Layout, st: &Sta
         }
     }
     let exited = st.exit_code.is_some();
-    Ok(PublicStatement { entry_pc: e.entry_pc, args, results, public_inputs, outputs, exited, bounds: Default::default() })
+    Ok(PublicStatement {
+        entry_pc: e.entry_pc,
+        args,
+        results,
+        public_inputs,
+        outputs,
+        exited,
+        bounds: Default::default(),
+    })
 }
 
 pub(super) fn check_k_range(k: u32) -> Result<()> {

@@ -275,7 +275,9 @@ pub fn check_memory(
             );
         }
     }
-    hint.push_str("; long runs cannot be split into proven segments yet");
+    if workload != Workload::Keygen {
+        hint.push_str("; or prove it as linked segments (`prove --segments`, done by default when a run does not fit)");
+    }
     Err(ProverError::TooMuchMemory {
         what: workload.describe(steps),
         steps,

@@ -192,8 +192,11 @@ pub(super) struct ProveArgs {
     /// done anyway when the run does not fit one proof.
     #[arg(long, conflicts_with_all = ["pk", "mock"])]
     pub(super) segments: bool,
-    /// Steps per segment (implies --segments; default: the largest power of two whose proofs
-    /// fit the memory limit).
+    /// Never prove as segments: fail, with the numbers, when the run does not fit one proof.
+    #[arg(long, conflicts_with_all = ["segments", "segment_steps"])]
+    pub(super) one_proof: bool,
+    /// Steps per segment (implies --segments; default: segments that fill the largest k whose
+    /// proofs fit the memory limit).
     #[arg(long, value_name = "N", conflicts_with_all = ["pk", "mock"])]
     pub(super) segment_steps: Option<usize>,
     /// The arguments of a WASI command after `--` (its argv[0] is the file's name); they are

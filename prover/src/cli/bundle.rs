@@ -3,6 +3,7 @@
 use super::*;
 use crate::api::{SegmentEvent, VerifierKey};
 use crate::files::BundleFile;
+use halowasm_circuits::Cut;
 
 /// Proves `run` as segments and writes the bundle; `steps` per segment or the default for the
 /// machine's memory.
@@ -15,9 +16,9 @@ pub(super) fn prove_bundle(
     opts: &ProveOptions,
 ) -> CmdResult {
     let results = results_text(program, run)?;
-    let steps = match a.segment_steps {
-        Some(n) => n,
-        None => program.segment_steps_for(run, opts)?,
+    let cut = match a.segment_steps {
+        Some(n) => Cut::Steps(n),
+        None => program.default_cut(run, opts)?,
     };
     let current: Mutex<Option<ProgressBar>> = Mutex::new(None);
     let total = Mutex::new(0usize);
@@ -42,7 +43,7 @@ pub(super) fn prove_bundle(
         }
     };
     let t = Instant::now();
-    let proved = program.prove_segments_observed(run, steps, opts, &observe)?;
+    let proved = program.prove_segments_observed(run, cut, opts, &observe)?;
     let total_time = t.elapsed();
     ctx.progress.clear();
     let path = a.out.clone().unwrap_or_else(|| {
@@ -56,15 +57,19 @@ pub(super) fn prove_bundle(
     let bytes: usize = b.proofs.iter().map(Vec::len).sum();
     let v = serde_json::json!({
         "function": export, "results": results, "bundle": path, "steps": run.trace.len(),
-        "segment_steps": steps, "segments": proved.reports, "k": b.statement.k,
+        "cut": format!("{cut:?}"), "segments": proved.reports, "k": b.statement.k,
         "prepare_ms": proved.prepare_ms, "prove_ms": total_time.as_millis(),
         "verify_ms": verify_time.as_secs_f64() * 1e3, "proof_bytes": bytes, "peak_memory_bytes": peak_memory(),
     });
     ctx.print(v, || {
         println!("{}({}) = {}", export, a.inv.args.join(", "), results.join(", "));
         print_wasi_streams(&b.statement);
+        let size = match cut {
+            Cut::Steps(n) => format!("at most {n} steps"),
+            Cut::FillK(k) => format!("the rows of k = {k}"),
+        };
         println!(
-            "steps: {} in {} segments of at most {steps} (k = {}, one key)",
+            "steps: {} in {} segments of {size} (k = {}, one key)",
             run.trace.len(),
             b.segments.len(),
             b.statement.k
@@ -98,7 +103,11 @@ pub(super) fn verify_bundle(ctx: &Ctx, program: Option<&PathBuf>, vk: Option<&Ve
     ctx.print(v, || {
         print_statement(&st);
         println!("          ({trust})");
-        println!("valid bundle of {} linked segments (verified in {:.1} ms)", b.segments.len(), elapsed.as_secs_f64() * 1e3);
+        println!(
+            "valid bundle of {} linked segments (verified in {:.1} ms)",
+            b.segments.len(),
+            elapsed.as_secs_f64() * 1e3
+        );
     });
     Ok(ExitCode::SUCCESS)
 }
@@ -125,7 +134,9 @@ pub(super) fn inspect_bundle(ctx: &Ctx, bytes: &[u8]) -> CmdResult {
                 p.len()
             );
         }
-        println!("trust:    nothing in this file is trusted until `halowasm verify` checks every segment and their links");
+        println!(
+            "trust:    nothing in this file is trusted until `halowasm verify` checks every segment and their links"
+        );
     });
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     if a.segments || a.segment_steps.is_some() {
         return bundle::prove_bundle(ctx, a, &program, &run, &export, &opts);
     }
-    if a.pk.is_none() && a.k.is_none() && !fits_one_proof(&program, &run, &opts) {
+    if !a.one_proof && a.pk.is_none() && a.k.is_none() && !fits_one_proof(&program, &run, &opts) {
         tracing::info!("the run does not fit one proof: proving it as segments");
         return bundle::prove_bundle(ctx, a, &program, &run, &export, &opts);
     }
