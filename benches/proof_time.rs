@@ -223,18 +223,55 @@ fn measure(w: &Workload, program: &Program, log2: u32, opts: &ProveOptions) -> R
 /// Runs past one proof, proven as segments (`HALOWASM_BENCH_SEGMENTS=1`): the anchor at 2^20
 /// steps and the three long corpus runs of issue 13 (`HALOWASM_BENCH_ONLY=fib,sha256` keeps
 /// those whose name contains one of the words).
-const SEGMENTED: [(&str, Dir, &str, &str, &[u64], &[u64]); 4] = [
-    ("fib_iter (compute)", Dir::Shared, "anchors/fib_iter.wat", "zkmain", &[], &[65535]),
-    ("sha256 (bytes)", Dir::Shared, "corpus/programs/wasm/O2-mvp/sha256.wasm", "sha256", &[4096, 9], &[]),
-    ("sieve (memory)", Dir::Shared, "corpus/programs/wasm/O2-mvp/sieve.wasm", "prime_count", &[30000], &[]),
-    ("sort (memory)", Dir::Shared, "corpus/programs/wasm/O2-mvp/sort.wasm", "sort", &[4096, 6], &[]),
+struct LongRun {
+    name: &'static str,
+    dir: Dir,
+    file: &'static str,
+    export: &'static str,
+    args: &'static [u64],
+    public: &'static [u64],
+}
+
+const SEGMENTED: [LongRun; 4] = [
+    LongRun {
+        name: "fib_iter (compute)",
+        dir: Dir::Shared,
+        file: "anchors/fib_iter.wat",
+        export: "zkmain",
+        args: &[],
+        public: &[65535],
+    },
+    LongRun {
+        name: "sha256 (bytes)",
+        dir: Dir::Shared,
+        file: "corpus/programs/wasm/O2-mvp/sha256.wasm",
+        export: "sha256",
+        args: &[4096, 9],
+        public: &[],
+    },
+    LongRun {
+        name: "sieve (memory)",
+        dir: Dir::Shared,
+        file: "corpus/programs/wasm/O2-mvp/sieve.wasm",
+        export: "prime_count",
+        args: &[30000],
+        public: &[],
+    },
+    LongRun {
+        name: "sort (memory)",
+        dir: Dir::Shared,
+        file: "corpus/programs/wasm/O2-mvp/sort.wasm",
+        export: "sort",
+        args: &[4096, 6],
+        public: &[],
+    },
 ];
 
 fn segmented_rows(cut: halowasm::circuits::Cut) -> Vec<Row> {
     let opts = opts();
     let only = std::env::var("HALOWASM_BENCH_ONLY").unwrap_or_default();
     let mut rows = Vec::new();
-    for (name, dir, file, export, args, public) in SEGMENTED {
+    for LongRun { name, dir, file, export, args, public } in SEGMENTED {
         if !only.is_empty() && !only.split(',').any(|w| name.contains(w.trim())) {
             continue;
         }

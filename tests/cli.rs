@@ -590,3 +590,60 @@ fn segments_prove_verify_and_inspect() {
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert!(text(&o).contains("corrupted"), "{}", text(&o));
 }
+
+/// Segments as independent jobs: `plan-segments` runs once and writes the plan and snapshots,
+/// each `prove-segment` runs in its own process from its snapshot, `bundle` merges their
+/// bundles, and the merged bundle verifies; a missing part or a job of another plan is refused.
+#[test]
+fn segment_jobs_prove_in_separate_processes() {
+    let dir = tmp();
+    let plan = dir.path().join("plan");
+    let p = plan.to_str().unwrap();
+    let dot = example("dot.wat");
+    let io = ["--public", "1,2,3,4,5,6", "--private", "7,8,9,10,11,12"];
+    let mut args = vec!["plan-segments", &dot, "--invoke", "dot", "--args", "6", "--dir", p, "--segment-steps", "40"];
+    args.extend(io);
+    let o = halowasm(&args);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let plan_json: serde_json::Value = serde_json::from_slice(&std::fs::read(plan.join("plan.json")).unwrap()).unwrap();
+    let n = plan_json["segments"].as_array().unwrap().len();
+    assert!(n >= 3, "{plan_json}");
+    assert!(plan.join("1.snap").is_file() && plan.join("1.bin").is_file());
+    let mut parts = Vec::new();
+    for i in 0..n {
+        let i = i.to_string();
+        let o = halowasm(&["prove-segment", &dot, "--plan", p, "--segment", &i, "--private", "7,8,9,10,11,12"]);
+        assert_eq!(code(&o), 0, "segment {i}: {}", text(&o));
+        parts.push(plan.join(format!("segment-{i}.bundle")).to_str().unwrap().to_string());
+    }
+    // One part alone does not verify.
+    let o = halowasm(&["verify", &dot, &parts[0]]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("has no proof"), "{}", text(&o));
+    let merged = dir.path().join("dot.bundle");
+    let m = merged.to_str().unwrap();
+    let o = halowasm(&[&["bundle", "--out", m][..], &parts.iter().map(String::as_str).collect::<Vec<_>>()].concat());
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = halowasm(&["verify", &dot, m]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("dot(i32:6) = i64:217") && text(&o).contains("valid bundle"), "{}", text(&o));
+    // Without one part, merging says which segment is missing.
+    let o =
+        halowasm(&[&["bundle", "--out", m][..], &parts[1..].iter().map(String::as_str).collect::<Vec<_>>()].concat());
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("segment 1 of"), "{}", text(&o));
+    // A segment job with other private inputs proves another run: its part does not link.
+    let o = halowasm(&["prove-segment", &dot, "--plan", p, "--segment", "1", "--private", "0,0,0,0,0,0", "-o", m]);
+    if code(&o) == 0 {
+        let mut mixed = vec![parts[0].clone(), m.to_string()];
+        mixed.extend(parts[2..].iter().cloned());
+        let out = dir.path().join("mixed.bundle");
+        let o = halowasm(
+            &[&["bundle", "--out", out.to_str().unwrap()][..], &mixed.iter().map(String::as_str).collect::<Vec<_>>()]
+                .concat(),
+        );
+        assert_eq!(code(&o), 0, "{}", text(&o));
+        let o = halowasm(&["verify", &dot, out.to_str().unwrap()]);
+        assert_eq!(code(&o), 1, "a segment of another run verified: {}", text(&o));
+    }
+}

@@ -55,7 +55,7 @@ pub use error::CircuitError;
 pub use gadgets::max_pages;
 pub use layout::{io_cap, usable_rows, Layout, MAX_K, MIN_K};
 pub use public::{Bounds, PublicStatement, Registers};
-pub use segment::{Cut, Part, Segmentation};
+pub use segment::{Cut, Part, SegmentStart, Segmentation};
 pub use witness::check_memory_grows;
 
 use execution::ExecutionConfig;
@@ -205,7 +205,8 @@ impl VmCircuit {
         })
     }
 
-    /// The circuit of segment `i` of a run that claims `run` (see [`Segmentation`]).
+    /// The circuit of segment `i` of a run that claims `run` (see [`Segmentation`]), from the
+    /// whole run's trace.
     pub fn segment(
         image: Arc<Image>,
         plan: &Segmentation,
@@ -213,16 +214,46 @@ impl VmCircuit {
         trace: &Trace,
         i: usize,
     ) -> Result<Self, CircuitError> {
+        let part = &plan.parts[i];
+        let start = plan.start_state(trace, i);
+        Self::segment_span(image, plan, run, trace, &trace.steps[part.steps.clone()], start.as_ref(), i)
+    }
+
+    /// The circuit of segment `i` from that segment's own trace (its steps only, e.g. resumed
+    /// from a VM snapshot) and the memory it starts from (`None` for the first segment).
+    pub fn segment_from(
+        image: Arc<Image>,
+        plan: &Segmentation,
+        run: &PublicStatement,
+        segment_trace: &Trace,
+        start: Option<&SegmentStart>,
+        i: usize,
+    ) -> Result<Self, CircuitError> {
+        let part = plan.parts.get(i).ok_or_else(|| CircuitError::BadStatement(format!("no segment {i}")))?;
+        if segment_trace.steps.len() != part.steps.len() || start.is_some() != part.bounds.start.is_some() {
+            return Err(CircuitError::BadStatement(format!(
+                "segment {i} has {} steps and {} start in the plan; the trace given has {} steps",
+                part.steps.len(),
+                if part.bounds.start.is_some() { "a snapshot" } else { "the entry as" },
+                segment_trace.steps.len()
+            )));
+        }
+        Self::segment_span(image, plan, run, segment_trace, &segment_trace.steps, start, i)
+    }
+
+    fn segment_span(
+        image: Arc<Image>,
+        plan: &Segmentation,
+        run: &PublicStatement,
+        trace: &Trace,
+        steps: &[halowasm_vm::Step],
+        start: Option<&SegmentStart>,
+        i: usize,
+    ) -> Result<Self, CircuitError> {
         tables::check_supported(&image, trace)?;
         let statement = plan.statement(run, i)?;
         let part = &plan.parts[i];
-        let start = plan.start_state(trace, i);
-        let span = witness::Span {
-            steps: &trace.steps[part.steps.clone()],
-            start: start.as_ref(),
-            heap_words: Some(plan.heap_words()),
-            end: part.bounds.end,
-        };
+        let span = witness::Span { steps, start, heap_words: Some(plan.heap_words()), end: part.bounds.end };
         let layout = plan.layout.clone();
         let witness = Witness::span(&image, &layout, trace, &span)?;
         let rows_needed = witness.rows() + execution::max_rows();

@@ -47,10 +47,40 @@ use crate::builder::memory_key;
 use crate::error::CircuitError;
 use crate::layout::Layout;
 use crate::public::{Bounds, PublicStatement, Registers};
-use crate::witness::StartState;
 use halowasm_vm::{Image, Instr, IoEvent, Space, Trace};
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
+
+/// The memory a segment after the first starts from: every address written before it, by
+/// memory key (the others hold the image's value), and the memory size in pages.
+#[derive(Clone, Debug, Default)]
+pub struct SegmentStart {
+    pub(crate) memory: HashMap<u64, u64>,
+    pub(crate) msize: u64,
+}
+
+impl SegmentStart {
+    /// The start of a segment resumed from a VM snapshot: its value stack, call frames and
+    /// globals, and the words `heap_words` of its memory `memory` (the bytes the snapshot's
+    /// deltas rebuild).
+    pub fn from_snapshot(snapshot: &halowasm_vm::Snapshot, memory: &[u8], heap_words: &BTreeSet<u32>) -> Self {
+        let mut m = HashMap::new();
+        let spaces =
+            [(Space::Stack, &snapshot.stack), (Space::Frame, &snapshot.frames), (Space::Global, &snapshot.globals)];
+        for (space, values) in spaces {
+            for (a, v) in values.iter().enumerate() {
+                m.insert(memory_key(space, a as u32), *v);
+            }
+        }
+        for w in heap_words {
+            let at = *w as usize * 8;
+            if let Some(b) = memory.get(at..at + 8) {
+                m.insert(memory_key(Space::Heap, *w), u64::from_le_bytes(b.try_into().expect("8 bytes")));
+            }
+        }
+        SegmentStart { memory: m, msize: snapshot.memory_pages() }
+    }
+}
 
 /// Rows of the `suspend` step that ends every segment but the last.
 pub(crate) fn suspend_rows() -> usize {
@@ -194,7 +224,7 @@ impl Segmentation {
     }
 
     /// The memory and memory size segment `i` starts from (`None` for the first).
-    pub(crate) fn start_state(&self, trace: &Trace, i: usize) -> Option<StartState> {
+    pub(crate) fn start_state(&self, trace: &Trace, i: usize) -> Option<SegmentStart> {
         let p = self.parts.get(i)?;
         let start = p.bounds.start?;
         let mut memory = HashMap::new();
@@ -203,10 +233,17 @@ impl Segmentation {
                 memory.insert(memory_key(a.space, a.addr), a.new);
             }
         }
-        Some(StartState { memory, msize: start.msize as u64 })
+        Some(SegmentStart { memory, msize: start.msize as u64 })
     }
 
-    pub(crate) fn heap_words(&self) -> &BTreeSet<u32> {
+    /// Every heap word the run touches.
+    pub fn heap_words(&self) -> &BTreeSet<u32> {
         &self.heap_words
+    }
+
+    /// A segmentation made elsewhere (a plan file): the layout, the parts and the run's heap
+    /// words, as [`Segmentation::new`] made them.
+    pub fn from_parts(layout: Layout, parts: Vec<Part>, heap_words: BTreeSet<u32>) -> Self {
+        Segmentation { layout, parts, heap_words }
     }
 }

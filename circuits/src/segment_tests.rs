@@ -11,12 +11,15 @@ const CHECKSUM: &str = include_str!("../../examples/checksum.wat");
 
 /// A run of checksum (heap, globals, calls), its statement and a cut into segments.
 fn cut(max_steps: usize) -> (Arc<Image>, Trace, PublicStatement, Segmentation) {
+    cut_run(&[5, 3], Cut::Steps(max_steps))
+}
+
+fn cut_run(args: &[u64], cut: Cut) -> (Arc<Image>, Trace, PublicStatement, Segmentation) {
     let image = Arc::new(load(CHECKSUM.as_bytes()).expect("loads"));
-    let args = [5, 3];
-    let (trace, out) = Instance::new(&image, Limits::default()).invoke_traced("run", &args, Inputs::default());
+    let (trace, out) = Instance::new(&image, Limits::default()).invoke_traced("run", args, Inputs::default());
     let out = out.expect("runs");
-    let run = crate::statement(&image, "run", &args, &out.results).expect("statement");
-    let plan = Segmentation::new(&image, &trace, Cut::Steps(max_steps)).expect("segments");
+    let run = crate::statement(&image, "run", args, &out.results).expect("statement");
+    let plan = Segmentation::new(&image, &trace, cut).expect("segments");
     (image, trace, run, plan)
 }
 
@@ -48,15 +51,19 @@ fn every_segment_is_accepted() {
     let whole = cut(1 << 20);
     assert_eq!(whole.3.parts.len(), 1);
     assert_eq!(whole.3.layout, Layout::fit(&whole.0, &whole.1).expect("fits"));
-    // Filling k = 10: every segment but the last holds as many rows as the table allows.
-    let filled = Segmentation::new(&c.0, &c.1, Cut::FillK(10)).expect("fills k = 10");
-    assert_eq!(filled.layout.k, 10);
-    let budget = crate::layout::usable_rows(10) - crate::execution::max_rows() - crate::segment::suspend_rows();
-    for p in &filled.parts[..filled.parts.len() - 1] {
-        let rows = crate::execution::span_rows(&c.0, &c.1, &c.1.steps[p.steps.clone()]);
+    // Filling k = 11: every segment but the last holds as many rows as the table allows.
+    let filled = cut_run(&[40, 3], Cut::FillK(11));
+    assert_eq!(filled.3.layout.k, 11);
+    assert!(filled.3.parts.len() >= 2);
+    let budget = crate::layout::usable_rows(11) - crate::execution::max_rows() - crate::segment::suspend_rows();
+    for p in &filled.3.parts[..filled.3.parts.len() - 1] {
+        let rows = crate::execution::span_rows(&filled.0, &filled.1, &filled.1.steps[p.steps.clone()]);
         assert!(rows <= budget && rows + 4 > budget, "segment of {rows} rows for a budget of {budget}");
     }
+    assert_accepts(&segment(&filled, 0));
     assert!(Segmentation::new(&c.0, &c.1, Cut::Steps(0)).is_err());
+    // The program's memory table needs k = 11: k = 10 cannot hold a segment of it.
+    assert!(matches!(Segmentation::new(&c.0, &c.1, Cut::FillK(10)), Err(crate::CircuitError::TooLarge(_))));
 }
 
 #[test]

@@ -88,20 +88,12 @@ pub(crate) struct Witness {
     pub first: bool,
 }
 
-/// The state a segment after the first starts from: the memory (every address written before
-/// it, by memory key; the others hold the image's value) and the memory size.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct StartState {
-    pub memory: HashMap<u64, u64>,
-    pub msize: u64,
-}
-
 /// The part of a trace a witness covers: the whole run, or a segment (see [`crate::segment`]).
 pub(crate) struct Span<'a> {
     /// The VM steps of the part (a `tail` stays with the step before it).
     pub steps: &'a [Step],
     /// `None`: the program's entry and image.
-    pub start: Option<&'a StartState>,
+    pub start: Option<&'a crate::segment::SegmentStart>,
     /// The heap words of the region (`None`: the words the part touches). Every segment of a
     /// run has the same: the whole run's, so that their memory tables have the same keys.
     pub heap_words: Option<&'a BTreeSet<u32>>,

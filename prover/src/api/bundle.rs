@@ -210,6 +210,12 @@ impl VerifierKey {
                 st.outputs.len()
             ));
         }
+        if let Some(i) = bundle.proofs.iter().position(Vec::is_empty) {
+            return bad(format!(
+                "segment {} of {n} has no proof (a segment job's bundle: merge them with `halowasm bundle`)",
+                i + 1
+            ));
+        }
         let links = link_columns();
         let com = |i: usize, position: usize| {
             commitment(&bundle.proofs[i], position)

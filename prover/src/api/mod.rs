@@ -46,6 +46,7 @@
 //! the one you trust with [`ProveOptions::srs_id`]; proofs and keys carry the id of their SRS,
 //! and one checked against another SRS is refused ([`ProverError::WrongSrs`]).
 mod bundle;
+mod jobs;
 mod keys;
 mod options;
 mod program_keys;
@@ -55,6 +56,7 @@ pub mod resources;
 mod timing;
 
 pub use bundle::{verify_bundle, ProvedBundle, SegmentEvent, SegmentReport};
+pub use jobs::{merge_bundles, SegmentPlan, PLAN_FILE};
 pub use options::ProveOptions;
 pub use report::{peak_memory, reset_peak_memory, KeySource, Phase, PhaseEvent, ProveReport, Proved};
 

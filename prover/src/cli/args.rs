@@ -69,6 +69,14 @@ pub(super) enum Command {
     /// Run WebAssembly spec scripts (.wast files or folders of them) on the VM; ends with
     /// `N passed, M failed, K skipped` (skipped: needs floats or another unsupported feature).
     Spec(SpecArgs),
+    /// Run a function once and write a segment plan (`plan.json`) with the VM's snapshots at
+    /// the cuts into a directory, for `prove-segment` jobs.
+    PlanSegments(PlanArgs),
+    /// Prove one segment of a plan from its snapshot, in its own process (a batch job): writes a
+    /// bundle holding that segment's proof.
+    ProveSegment(ProveSegmentArgs),
+    /// Merge the bundles of `prove-segment` jobs into one bundle (check it with `verify`).
+    Bundle(BundleArgs),
     /// Soundness audit: corrupt the valid witness of a run cell by cell and structurally, run
     /// MockProver on each, and report `tamper: T tried, C caught` (exit 4 when C < T).
     Audit(AuditArgs),
@@ -242,4 +250,54 @@ pub(super) struct SetupArgs {
     /// Import an SRS file in halo2's `Params::write` format (e.g. from a ceremony) into the cache.
     #[arg(long, value_name = "FILE")]
     pub(super) srs: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct PlanArgs {
+    #[command(flatten)]
+    pub(super) inv: Invocation,
+    /// The directory for plan.json and the snapshots.
+    #[arg(long, value_name = "DIR")]
+    pub(super) dir: PathBuf,
+    /// Steps per segment (default: segments that fill the largest k whose proofs fit the
+    /// memory limit).
+    #[arg(long, value_name = "N")]
+    pub(super) segment_steps: Option<usize>,
+    /// Plan segments of at most 2^K rows (with the default cut).
+    #[arg(long, value_name = "K")]
+    pub(super) max_k: Option<u32>,
+    /// The arguments of a WASI command after `--`.
+    #[arg(last = true, value_name = "ARGS")]
+    pub(super) program_args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ProveSegmentArgs {
+    /// The .wasm or .wat file of the plan.
+    pub(super) file: PathBuf,
+    /// The plan directory (from `plan-segments`).
+    #[arg(long, value_name = "DIR")]
+    pub(super) plan: PathBuf,
+    /// The segment to prove, from 0.
+    #[arg(long, value_name = "I")]
+    pub(super) segment: usize,
+    /// The run's private inputs (its public inputs are the plan's statement's).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub(super) private: Vec<String>,
+    /// Where to write the segment's bundle (default: DIR/segment-I.bundle).
+    #[arg(long, short)]
+    pub(super) out: Option<PathBuf>,
+    /// Neither read nor write the key cache.
+    #[arg(long)]
+    pub(super) no_key_cache: bool,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct BundleArgs {
+    /// The segment jobs' bundles.
+    #[arg(required = true)]
+    pub(super) parts: Vec<PathBuf>,
+    /// The merged bundle.
+    #[arg(long, short)]
+    pub(super) out: PathBuf,
 }

@@ -140,3 +140,83 @@ pub(super) fn inspect_bundle(ctx: &Ctx, bytes: &[u8]) -> CmdResult {
     });
     Ok(ExitCode::SUCCESS)
 }
+
+/// `plan-segments`: the coordinator of segment jobs.
+pub(super) fn cmd_plan(ctx: &Ctx, a: &PlanArgs) -> CmdResult {
+    let program = Program::read(&a.inv.file)?;
+    let (export, prefix) = wasi_invocation(&program, &a.inv, &a.program_args)?;
+    let (program, run) = do_run_of(ctx, program, &a.inv, &export, prefix.clone())?;
+    let mut opts = ctx.opts.clone();
+    opts.max_k = a.max_k;
+    let cut = match a.segment_steps {
+        Some(n) => Cut::Steps(n),
+        None => program.default_cut(&run, &opts)?,
+    };
+    let mut public = prefix;
+    public.extend(parse_i64_list(&a.inv.public)?);
+    let inputs = Inputs { public, private: parse_i64_list(&a.inv.private)? };
+    let plan = program.plan_segments(&run, inputs, cut, &a.dir, &opts)?;
+    let n = plan.segments.len();
+    let v = serde_json::json!({"plan": a.dir.join(crate::api::PLAN_FILE), "segments": n, "k": plan.statement.k,
+        "steps": run.trace.len()});
+    ctx.print(v, || {
+        println!("{} steps in {n} segments at k = {}", run.trace.len(), plan.statement.k);
+        println!("plan: {} with snapshots 1..{} beside it", a.dir.join(crate::api::PLAN_FILE).display(), n - 1);
+        println!(
+            "prove each with: halowasm prove-segment {} --plan {} --segment I   (I = 0..{})",
+            a.inv.file.display(),
+            a.dir.display(),
+            n - 1
+        );
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `prove-segment`: one job.
+pub(super) fn cmd_prove_segment(ctx: &Ctx, a: &ProveSegmentArgs) -> CmdResult {
+    let program = Program::read(&a.file)?;
+    let plan = crate::api::SegmentPlan::read(&a.plan)?;
+    let public: Vec<u64> = plan.statement.public_inputs.iter().map(|v| *v as u64).collect();
+    let inputs = Inputs { public, private: parse_i64_list(&a.private)? };
+    let mut opts = ctx.opts.clone();
+    opts.cache_keys = !a.no_key_cache;
+    let pb = ctx.progress.spinner(&format!("segment {} of {}", a.segment, plan.segments.len()));
+    let (bundle, report) = program.prove_planned_segment(&a.plan, a.segment, inputs, &opts)?;
+    Progress::finish(
+        &pb,
+        format!("segment {} proven in {}", a.segment, ms(Duration::from_millis(report.prove_ms as u64))),
+    );
+    ctx.progress.clear();
+    let out = a.out.clone().unwrap_or_else(|| a.plan.join(format!("segment-{}.bundle", a.segment)));
+    bundle.write(&out)?;
+    let v = serde_json::json!({"bundle": out, "report": report});
+    ctx.print(v, || {
+        println!(
+            "segment {} ({} steps): proof {} bytes, witness {}, prove {}, peak memory {}",
+            a.segment,
+            report.steps,
+            report.proof_bytes,
+            ms(Duration::from_millis(report.witness_ms as u64)),
+            ms(Duration::from_millis(report.prove_ms as u64)),
+            report.peak_memory_bytes.map(mib).unwrap_or_else(|| "unknown".into())
+        );
+        println!("wrote {}", out.display());
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bundle`: merge the jobs' bundles.
+pub(super) fn cmd_merge(ctx: &Ctx, a: &BundleArgs) -> CmdResult {
+    let parts = a.parts.iter().map(BundleFile::read).collect::<Result<Vec<_>, _>>()?;
+    let merged = crate::api::merge_bundles(&parts)?;
+    merged.write(&a.out)?;
+    let v = serde_json::json!({"bundle": a.out, "segments": merged.segments.len()});
+    ctx.print(v, || {
+        println!(
+            "{} segments merged into {} (check it with `halowasm verify`)",
+            merged.segments.len(),
+            a.out.display()
+        );
+    });
+    Ok(ExitCode::SUCCESS)
+}

@@ -122,6 +122,9 @@ fn dispatch(cli: &Cli) -> CmdResult {
         Command::Cache(a) => cache::cmd_cache(&ctx, a),
         Command::Spec(a) => cmd_spec(&ctx, a),
         Command::Audit(a) => cmd_audit(&ctx, a),
+        Command::PlanSegments(a) => bundle::cmd_plan(&ctx, a),
+        Command::ProveSegment(a) => bundle::cmd_prove_segment(&ctx, a),
+        Command::Bundle(a) => bundle::cmd_merge(&ctx, a),
     }
 }
 
