@@ -56,6 +56,38 @@
 //! assert_eq!((statement.function.as_str(), statement.results[0].value), ("sq", 144));
 //! # Ok::<(), halowasm::ProverError>(())
 //! ```
+//!
+//! # Long runs: linked segments
+//!
+//! A run too long for one proof is proven as segments — one proof each, one key — bundled into
+//! one file that verifies as the whole run ([`Program::prove_segments`], [`verify_bundle`]); the
+//! CLI does it by itself when a run does not fit:
+//!
+//! ```
+//! use halowasm::{circuits::Cut, verify_bundle, Inputs, Program, ProveOptions};
+//! # let dir = std::env::temp_dir().join("halowasm-doctest-params");
+//! # let opts = ProveOptions { params: halowasm::SrsCache::new(&dir), ..ProveOptions::default() };
+//! let program = Program::load(br#"
+//!     (module (func (export "sum_to") (param $n i32) (result i32) (local $acc i32)
+//!       (block $done (loop $next
+//!         (br_if $done (i32.eqz (local.get $n)))
+//!         (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+//!         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+//!         (br $next)))
+//!       (local.get $acc)))"#)?;
+//! let run = program.run("sum_to", &[100], Inputs::default())?;
+//! let proved = program.prove_segments(&run, Cut::Steps(500), &opts)?;   // 1,211 steps
+//! assert_eq!(proved.bundle.segments.len(), 3);
+//! let statement = verify_bundle(&proved.vk, &proved.bundle)?;   // every proof and every link
+//! assert_eq!(statement.results[0].value, 5050);
+//!
+//! // Without its middle segment the bundle does not verify.
+//! let mut cut = proved.bundle.clone();
+//! cut.segments.remove(1);
+//! cut.proofs.remove(1);
+//! assert!(verify_bundle(&proved.vk, &cut).is_err());
+//! # Ok::<(), halowasm::ProverError>(())
+//! ```
 pub use halowasm_circuits as circuits;
 pub use halowasm_params::{Srs, SrsCache};
 pub use halowasm_prover::api::{
