@@ -601,7 +601,7 @@ fn segment_jobs_prove_in_separate_processes() {
     let p = plan.to_str().unwrap();
     let dot = example("dot.wat");
     let io = ["--public", "1,2,3,4,5,6", "--private", "7,8,9,10,11,12"];
-    let mut args = vec!["plan-segments", &dot, "--invoke", "dot", "--args", "6", "--dir", p, "--segment-steps", "40"];
+    let mut args = vec!["plan-segments", &dot, "--invoke", "dot", "--args", "6", "--dir", p, "--segment-steps", "100"];
     args.extend(io);
     let o = halowasm(&args);
     assert_eq!(code(&o), 0, "{}", text(&o));
