@@ -117,8 +117,6 @@ impl Program {
         let mut whole =
             halowasm_circuits::io_statement(&self.image, &run.export, &run.args, &run.outcome.results, &ins, &outs)?;
         whole.exited = halowasm_circuits::trace_exited(&self.image, &run.trace);
-        let links = link_columns();
-        let blinding_rows = pk.pk().get_vk().cs().blinding_factors() + 1;
         let mut proofs = Vec::with_capacity(plan.parts.len());
         let mut reports = Vec::with_capacity(plan.parts.len());
         for (index, part) in plan.parts.iter().enumerate() {
@@ -128,8 +126,7 @@ impl Program {
             let instances = circuit.instances();
             let witness_ms = t.elapsed().as_millis();
             let t = Instant::now();
-            let rng = LinkRng::new(rand_core::OsRng, &[links.heap_key, links.init, links.final_value], blinding_rows);
-            let proof = engine::prove_with_rng(&srs, pk.pk(), circuit, &instances, rng)?;
+            let proof = prove_linked(&srs, &pk, circuit, &instances)?;
             observe(SegmentEvent::Done { index, prove: t.elapsed() });
             reports.push(SegmentReport {
                 index,
@@ -141,16 +138,7 @@ impl Program {
             });
             proofs.push(proof);
         }
-        let segments = plan
-            .parts
-            .iter()
-            .map(|p| SegmentMeta {
-                end: p.bounds.end,
-                public_inputs: p.inputs.len() as u32,
-                outputs: p.outputs.len() as u32,
-                steps: p.steps.len() as u64,
-            })
-            .collect();
+        let segments = plan.parts.iter().map(segment_meta).collect();
         let bundle = BundleFile { statement: self.statement(run, k, &vk.meta.srs_id)?, segments, proofs };
         // An honest bundle always verifies; this catches a halo2 whose blinding draws moved
         // (then the memory commitments would not link) before the bundle leaves the prover.
@@ -172,6 +160,25 @@ impl Program {
         let vk = self.verifier_key(st.k, &srs)?;
         vk.verify_bundle(bundle)
     }
+}
+
+/// A segment's entry in a bundle.
+pub(super) fn segment_meta(p: &halowasm_circuits::Part) -> SegmentMeta {
+    SegmentMeta {
+        end: p.bounds.end,
+        public_inputs: p.inputs.len() as u32,
+        outputs: p.outputs.len() as u32,
+        steps: p.steps.len() as u64,
+    }
+}
+
+/// Proves a segment circuit with its memory columns unblinded (see `crate::link`), so that its
+/// commitments link to the neighbouring segments'.
+pub(super) fn prove_linked(srs: &Srs, pk: &ProverKey, circuit: VmCircuit, instances: &[Vec<Fr>]) -> Result<Vec<u8>> {
+    let links = link_columns();
+    let blinding_rows = pk.pk().get_vk().cs().blinding_factors() + 1;
+    let rng = LinkRng::new(rand_core::OsRng, &[links.heap_key, links.init, links.final_value], blinding_rows);
+    Ok(engine::prove_with_rng(srs, pk.pk(), circuit, instances, rng)?)
 }
 
 /// Verifies a bundle with a verifying key alone: every segment proof against the boundary

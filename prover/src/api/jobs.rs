@@ -6,8 +6,7 @@
 //! gives proofs that do not link or do not verify.
 use super::*;
 use crate::files::{BundleFile, SegmentMeta};
-use crate::link::LinkRng;
-use halowasm_circuits::{link_columns, Bounds, Cut, Part, SegmentStart, Segmentation};
+use halowasm_circuits::{Bounds, Cut, Part, SegmentStart, Segmentation};
 use halowasm_vm::{Digest, Execution, SegmentEnd, Snapshot};
 use std::collections::BTreeSet;
 
@@ -102,16 +101,7 @@ impl Program {
         let plan = SegmentPlan {
             statement,
             heap_words: seg.heap_words().iter().copied().collect(),
-            segments: seg
-                .parts
-                .iter()
-                .map(|p| SegmentMeta {
-                    end: p.bounds.end,
-                    public_inputs: p.inputs.len() as u32,
-                    outputs: p.outputs.len() as u32,
-                    steps: p.steps.len() as u64,
-                })
-                .collect(),
+            segments: seg.parts.iter().map(super::bundle::segment_meta).collect(),
         };
         let json = serde_json::to_vec_pretty(&plan).map_err(|e| ProverError::BadStatement(e.to_string()))?;
         crate::files::write_atomic(&dir.join(PLAN_FILE), &json)?;
@@ -170,11 +160,8 @@ impl Program {
             });
         }
         let (pk, _, _) = self.proving_key(k, &srs, opts)?;
-        let links = link_columns();
-        let blinding_rows = pk.pk().get_vk().cs().blinding_factors() + 1;
-        let rng = LinkRng::new(rand_core::OsRng, &[links.heap_key, links.init, links.final_value], blinding_rows);
         let t = Instant::now();
-        let proof = engine::prove_with_rng(&srs, pk.pk(), circuit, &instances, rng)?;
+        let proof = super::bundle::prove_linked(&srs, &pk, circuit, &instances)?;
         let report = SegmentReport {
             index,
             steps: part.steps.len(),
