@@ -33,8 +33,10 @@
 //! segments that fill `k = HALOWASM_BENCH_SEGMENT_K` (default 18): the anchor at 2^20 steps
 //! (n = 65,535: 1,048,580 steps) and the corpus's `sha256(4096, 9)`, `prime_count(30000)` and
 //! `sort(4096, 6)` (O2-mvp); `HALOWASM_BENCH_ONLY=fib,sieve` keeps some. Every figure is the
-//! whole bundle's (times and proof bytes summed over the segments); it writes
-//! `target/proof_time_segments.{csv,md}` and `docs/proof_time_segments.svg`.
+//! whole bundle's (times and proof bytes summed over the segments). Its rows live in
+//! `docs/proof_time_segments.csv`: a run measured again replaces its row, the others stay, and
+//! after each run it rewrites that file, `target/proof_time_segments.md` and
+//! `docs/proof_time_segments.svg` from all of them.
 //!
 //! Then criterion (10 samples) times witness generation, proving and verification of
 //! `examples/fib.wat` at 2^10 steps (`HALOWASM_BENCH_SKIP_CRITERION=1` skips it).
@@ -267,10 +269,11 @@ const SEGMENTED: [LongRun; 4] = [
     },
 ];
 
-fn segmented_rows(cut: halowasm::circuits::Cut) -> Vec<Row> {
+/// Proves each long run and calls `done` with its row as it ends (a run takes many minutes: its
+/// figures are written before the next starts).
+fn segmented_rows(cut: halowasm::circuits::Cut, mut done: impl FnMut(Row)) {
     let opts = opts();
     let only = std::env::var("HALOWASM_BENCH_ONLY").unwrap_or_default();
-    let mut rows = Vec::new();
     for LongRun { name, dir, file, export, args, public } in SEGMENTED {
         if !only.is_empty() && !only.split(',').any(|w| name.contains(w.trim())) {
             continue;
@@ -337,9 +340,8 @@ fn segmented_rows(cut: halowasm::circuits::Cut) -> Vec<Row> {
             segments: proved.bundle.segments.len(),
         };
         eprintln!("{}", row.line());
-        rows.push(row);
+        done(row);
     }
-    rows
 }
 
 /// Every workload at every size, workload by workload; a workload whose file is missing, or a
@@ -415,14 +417,21 @@ fn main() {
         let k = std::env::var("HALOWASM_BENCH_SEGMENT_K").ok().and_then(|v| v.parse().ok()).unwrap_or(18);
         let machine = report::machine(rayon_threads());
         println!("machine: {machine}; load average at the start {:.2}", report::load());
-        let rows = segmented_rows(halowasm::circuits::Cut::FillK(k));
-        let md = report::markdown(&rows, &machine);
-        println!("\n{md}");
-        write(&root().join("target/proof_time_segments.csv"), &report::csv(&rows));
-        write(&root().join("target/proof_time_segments.md"), &md);
-        if !rows.is_empty() {
+        // The rows are kept in a committed file (each long run takes tens of minutes, so a bench
+        // run may measure only some, `HALOWASM_BENCH_ONLY`): a run measured again replaces its
+        // row, the others stay, and the table and plot are made from them all.
+        let csv_path = root().join("docs/proof_time_segments.csv");
+        let mut rows = std::fs::read_to_string(&csv_path).map(|t| report::parse_csv(&t)).unwrap_or_default();
+        segmented_rows(halowasm::circuits::Cut::FillK(k), |row| {
+            match rows.iter_mut().find(|r| r.workload == row.workload) {
+                Some(old) => *old = row,
+                None => rows.push(row),
+            }
+            write(&csv_path, &report::csv(&rows));
+            write(&root().join("target/proof_time_segments.md"), &report::markdown(&rows, &machine));
             write(&root().join("docs/proof_time_segments.svg"), &report::svg(&rows, &machine));
-        }
+        });
+        println!("\n{}", report::markdown(&rows, &machine));
         return;
     }
     let full = std::env::var("HALOWASM_BENCH_FULL").is_ok_and(|v| v == "1");

@@ -132,6 +132,63 @@ pub fn csv(rows: &[Row]) -> String {
     s
 }
 
+/// Rows read back from [`csv`]'s text (a line that does not parse is skipped): the segmented
+/// bench keeps its rows in a committed file and replaces only those it measures again. The
+/// shape's gadget count is not in the file and reads as 0.
+pub fn parse_csv(text: &str) -> Vec<Row> {
+    text.lines().skip(1).filter_map(parse_line).collect()
+}
+
+fn parse_line(line: &str) -> Option<Row> {
+    // Fields split at commas outside double quotes (only `input` is quoted).
+    let mut fields = Vec::new();
+    let (mut field, mut quoted) = (String::new(), false);
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    if fields.len() != 26 {
+        return None;
+    }
+    let n = |i: usize| fields[i].parse::<usize>().ok();
+    let s = |i: usize| fields[i].parse::<f64>().ok().map(Duration::from_secs_f64);
+    let shape = CircuitShape {
+        advice_columns: n(8)?,
+        fixed_columns: n(9)?,
+        selectors: n(10)?,
+        instance_columns: n(11)?,
+        permutation_columns: n(12)?,
+        lookups: n(13)?,
+        degree: n(15)?,
+        gadgets: 0,
+    };
+    Some(Row {
+        // The bench's workloads are static names; a row read back gets its own.
+        workload: Box::leak(fields[0].clone().into_boxed_str()),
+        input: fields[1].clone(),
+        steps: n(2)?,
+        segments: n(3)?,
+        execution_rows: n(4)?,
+        k: fields[6].parse().ok()?,
+        shape,
+        committed_polys: n(14)?,
+        witness: s(16)?,
+        keygen: s(17)?,
+        prove: s(18)?,
+        assign: s(19)?,
+        commit1: s(20)?,
+        verify: Duration::from_secs_f64(fields[21].parse::<f64>().ok()? / 1e3),
+        proof_bytes: n(22)?,
+        peak: (fields[23].parse::<f64>().ok()? * 1048576.0) as u64,
+        threads: n(24)?,
+        load: fields[25].parse().ok()?,
+    })
+}
+
 /// The README's table: the circuit and the machine above it, one line per run.
 pub fn markdown(rows: &[Row], machine: &str) -> String {
     let mut s = String::new();
