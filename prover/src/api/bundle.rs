@@ -38,6 +38,16 @@ pub enum SegmentEvent {
 }
 
 impl Program {
+    /// The public statement of the whole of `run` — export, arguments, results, the public
+    /// inputs it read, the outputs it wrote and its exit — which every segment of the run is
+    /// proven against (each segment's instance is its share of it).
+    pub fn run_statement(&self, run: &Run) -> Result<PublicStatement> {
+        let (ins, outs) = halowasm_circuits::trace_io(&run.trace);
+        let mut whole =
+            halowasm_circuits::io_statement(&self.image, &run.export, &run.args, &run.outcome.results, &ins, &outs)?;
+        whole.exited = halowasm_circuits::trace_exited(&self.image, &run.trace);
+        Ok(whole)
+    }
     /// The cut of a run into segments, and their `k`.
     pub fn segmentation(&self, run: &Run, cut: Cut) -> Result<Segmentation> {
         Ok(Segmentation::new(&self.image, &run.trace, cut)?)
@@ -113,10 +123,7 @@ impl Program {
         let (pk, vk, _) = self.proving_key(k, &srs, opts)?;
         let prepare_ms = t.elapsed().as_millis();
         observe(SegmentEvent::Planned { segments: plan.parts.len(), k });
-        let (ins, outs) = halowasm_circuits::trace_io(&run.trace);
-        let mut whole =
-            halowasm_circuits::io_statement(&self.image, &run.export, &run.args, &run.outcome.results, &ins, &outs)?;
-        whole.exited = halowasm_circuits::trace_exited(&self.image, &run.trace);
+        let whole = self.run_statement(run)?;
         let mut proofs = Vec::with_capacity(plan.parts.len());
         let mut reports = Vec::with_capacity(plan.parts.len());
         for (index, part) in plan.parts.iter().enumerate() {
