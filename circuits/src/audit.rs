@@ -1,6 +1,10 @@
 //! The soundness audit: corrupt a valid witness and check that MockProver rejects every
 //! corruption.
 //!
+//! Layer 16, the top: uses `columns`, `execution`, `gadgets`, `witness` and `circuit`. Fills
+//! nothing of its own: it corrupts cells of the execution table, the memory table and its heap
+//! region, the fixed tables' inputs (image) and the instance column, one at a time.
+//!
 //! - **Cells**: for every kind of step in the run (every gadget), a few sampled rows; on each,
 //!   every advice cell of the execution table (state, IO cursors, its own and another gadget's
 //!   selector, immediates, aux cells, memory slots, lanes) is set to its value + 1 or to a random
@@ -14,11 +18,11 @@
 //!   public input or output, or another number of them.
 //!
 //! A corruption MockProver accepts is reported in [`AuditReport::escaped`].
+use crate::circuit::VmCircuit;
 use crate::columns::{AUX_PER_ROW, LANES_PER_ROW, NUM_CURSORS, NUM_IMM, SLOTS_PER_ROW};
 use crate::execution::gadget_rows;
 use crate::gadgets::GADGETS;
 use crate::witness::{CellRef, Physical, Witness};
-use crate::VmCircuit;
 use ff::Field;
 use halo2_proofs::dev::MockProver;
 use halo2curves::bn256::Fr;

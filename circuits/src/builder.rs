@@ -1,9 +1,12 @@
 //! The step constraint builder: gadgets *declare* what a step does — memory accesses, lane
-//! lookups, the public-table lookup and the state transition — and [`crate::execution`] turns
+//! lookups, the public-table lookup and the state transition — and the `execution` module turns
 //! the declarations of all gadgets into gates. Anything a gadget does not declare is pinned:
 //! `pc` advances by one, `sp`, `depth` and the memory size stay, unused slots are disabled, unused lanes and aux
 //! cells are zero. Cells are addressed by their index within the step; the builder places them
 //! on the step's rows (see [`crate::columns`]) and records how many rows the gadget takes.
+//!
+//! Layer 3: uses `columns`. The vocabulary of the execution table's constraints, plus the lane
+//! table's tags ([`LaneTag`]) and memory keys; it configures no column itself.
 use crate::columns::{
     place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_LANES, NUM_SLOTS, SLOTS_PER_ROW,
 };

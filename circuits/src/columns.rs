@@ -1,5 +1,9 @@
 //! The columns of the execution table, and how a step's cells are laid out on them.
 //!
+//! Layer 1, the bottom: uses no other module. Declares the advice columns of the execution
+//! table (`ExecColumns`, in the order that fixes the verifying key) and the `k` limits; fills
+//! nothing.
+//!
 //! A step takes one or more consecutive rows: its first row holds the state (`pc`, `sp`,
 //! `depth`, the memory size, IO cursors), its gadget's selector and its immediates; its cells — auxiliary cells,
 //! memory slots and byte lanes — are numbered per step ("virtual" indices, what gadgets use) and
@@ -76,7 +80,7 @@ pub(crate) struct ExecColumns {
     pub lanes: [LaneColumns; LANES_PER_ROW],
     /// 1 on every row when this proof's run starts at the program's entry (the whole run, or
     /// its first segment); 0 for a later segment, which starts from the state the instance
-    /// names and from the memory the previous segment ended with (see `crate::segment`).
+    /// names and from the memory the previous segment ended with (see the `segment` module).
     pub first: Column<Advice>,
 }
 

@@ -1,4 +1,7 @@
 //! Why a run cannot be turned into a circuit.
+//!
+//! Layer 2: uses only `columns` (for `MAX_K`). Every fallible step of the crate returns a
+//! [`CircuitError`].
 use crate::columns::MAX_K;
 
 /// Why a run cannot be turned into a circuit.

@@ -5,6 +5,11 @@
 //! its gadget's rows and then the next step), the declared state transitions, memory slots,
 //! lanes and the public-table lookup.
 //!
+//! Layer 10: uses `builder`, `columns`, `gadgets`, `public` and `tables`. Configures the
+//! execution table's gates and its lookups into the code, lane, range, function and public
+//! tables; says how many rows steps take ([`gadget_rows`], [`trace_rows`]), for sizing and the
+//! witness.
+//!
 //! Pinning: every cell of a live row belongs to exactly one step — the chain of steps starts at
 //! row 0 and each step's next one is `rows` rows later, with only continuation rows between —
 //! and that step's gadget fixes every cell it does not declare to zero (aux cells, lane tags,

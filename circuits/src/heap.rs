@@ -1,9 +1,13 @@
 //! The heap region of the memory table: one row per heap word the run needs, chosen by the
 //! prover, instead of one fixed row per word of the initial memory.
 //!
-//! The memory table (see [`crate::memory_check`]) holds the stack slots, frame records and
+//! Layer 8: uses `builder` and `tables` (the range and data tables). Configures the heap region
+//! of the memory table ([`HeapConfig`]) and sizes it ([`rows_needed`]); the `witness` module
+//! chooses its rows and the circuit assigns its fixed cells.
+//!
+//! The memory table (see the `memory_check` module) holds the stack slots, frame records and
 //! globals at fixed rows with fixed keys and initial values, then the **heap region**: a fixed
-//! range of `heap_rows` rows (a function of the program and `k`, see [`crate::Layout`]) whose
+//! range of `heap_rows` rows (a function of the program and `k`, see `Layout`) whose
 //! key and initial value are advice. Each heap row holds `key` (`Space::Heap · 2^32 + word`),
 //! `init`, a bit `is_data` and a running count of the `is_data` bits; final value and time are
 //! the memory table's, as for every row. The prover fills the region with the words the run
@@ -23,12 +27,12 @@
 //!    on the last heap row).
 //! 4. Outside the region the heap cells are zero, and the stack, frame and global rows have zero
 //!    heap cells, so their keys are the fixed ones (and, in a first segment, their initial
-//!    values: [`crate::memory_check`]).
+//!    values: see the `memory_check` module).
 //!
 //! The initial value of a row is the memory table's `init` column. Rules (3) hold for a whole
 //! run or a run's first segment (`first` = 1). A later segment (`first` = 0) has no data rows
 //! and free initial values: its memory is the previous segment's final memory, which the bundle
-//! verifier checks by commitment (see [`crate::segment`]); rules (1) and (2) hold in every
+//! verifier checks by commitment (see the `segment` module); rules (1) and (2) hold in every
 //! segment, so every segment's keys are distinct heap words.
 //!
 //! # Soundness
@@ -59,7 +63,6 @@ use crate::builder::{c, Expr};
 use crate::tables::Tables;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Fixed, Selector};
 use halo2curves::bn256::Fr;
-use halowasm_vm::{Image, PAGE_SIZE};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug)]
@@ -133,21 +136,6 @@ impl HeapConfig {
         });
         HeapConfig { q_heap, q_chain, pin, data_total, q_first, q_last, key, is_data, count }
     }
-}
-
-/// The words of the initial memory that are not zero: `word index -> value`.
-pub(crate) fn data_words(image: &Image) -> BTreeMap<u32, u64> {
-    let size = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64).unwrap_or(0);
-    let mut words: BTreeMap<u32, [u8; 8]> = BTreeMap::new();
-    for seg in &image.data {
-        for (i, b) in seg.bytes.iter().enumerate() {
-            let a = seg.offset as u64 + i as u64;
-            if a < size {
-                words.entry((a / 8) as u32).or_default()[(a % 8) as usize] = *b;
-            }
-        }
-    }
-    words.into_iter().map(|(w, b)| (w, u64::from_le_bytes(b))).filter(|(_, v)| *v != 0).collect()
 }
 
 /// The largest difference of two consecutive heap keys in a circuit of `usable` rows: the

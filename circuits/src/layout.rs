@@ -1,9 +1,20 @@
 //! The circuit's shape for a program and a `k`: usable rows, the memory table's fixed rows
 //! (stack, frame and global addresses) and the size of its heap region (see [`crate::heap`]),
 //! and `k` chosen from a trace.
+//!
+//! Layer 12: uses `error`, `columns`, `public`, `tables`, `heap`, `execution`, `gadgets` and
+//! `config` (configured once, for halo2's blinding rows). Sizes the memory table's fixed rows,
+//! the heap region and the public table; builds a statement's instance column
+//! ([`PublicStatement::instances`]) and the public table's rows ([`public_table_rows`]). Fills
+//! no table itself.
 use crate::error::CircuitError;
 use crate::heap;
-use halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use crate::public::{
+    io_counts, suspended_counts, PublicStatement, START_CELLS, TAG_ARG, TAG_INPUT, TAG_IO_COUNTS, TAG_OUTPUT,
+    TAG_RESULT, TAG_SIGNATURE, TAG_START,
+};
+use ff::Field;
+use halo2_proofs::plonk::ConstraintSystem;
 use halo2curves::bn256::Fr;
 use halowasm_vm::{FuncBody, HostFn, Image, IoEvent, Space, Trace, PAGE_SIZE};
 use serde::{Deserialize, Serialize};
@@ -18,7 +29,7 @@ fn blinding_factors() -> usize {
     static B: OnceLock<usize> = OnceLock::new();
     *B.get_or_init(|| {
         let mut cs = ConstraintSystem::<Fr>::default();
-        crate::VmCircuit::configure(&mut cs);
+        crate::config::VmConfig::configure(&mut cs);
         cs.blinding_factors()
     })
 }
@@ -73,7 +84,7 @@ impl Layout {
         if heap_words > u32::MAX as u64 {
             return Err(CircuitError::TooLarge(format!("{heap_words} words of memory")));
         }
-        let data = heap::data_words(image);
+        let data = crate::tables::data_words(image);
         if let Some((what, rows)) = table_rows(image).iter().find(|(_, rows)| *rows as u64 > usable) {
             let min_k = (MIN_K..=MAX_K).find(|&k| usable_rows(k) >= *rows);
             return Err(CircuitError::TooLarge(format!(
@@ -158,7 +169,7 @@ impl Layout {
                 "the run touches heap word {w}, past the memory's proven maximum ({heap_words} words)"
             )));
         }
-        let data = heap::data_words(image);
+        let data = crate::tables::data_words(image);
         let heap_needed = heap::required_words(heap_words as u32, &data, touched);
         let needed_rows =
             table_rows(image).iter().map(|(_, rows)| *rows).fold(exec_rows + crate::execution::max_rows(), usize::max);
@@ -193,7 +204,7 @@ impl Layout {
     }
 
     /// Fixed row of the memory table holding `(space, addr)`, if it is in the domain (heap words
-    /// have no fixed row: see [`crate::witness::Witness::memory_row`]).
+    /// have no fixed row: see `Witness::memory_row` in the `witness` module).
     pub(crate) fn memory_row(&self, space: Space, addr: u32) -> Option<usize> {
         let mut base = 0usize;
         for (s, n) in self.memory_domain() {
@@ -222,7 +233,7 @@ impl Layout {
 
     /// Length of the public input column.
     pub fn instance_len(&self) -> usize {
-        self.start_base() + crate::public::START_CELLS
+        self.start_base() + START_CELLS
     }
 }
 
@@ -242,7 +253,7 @@ fn max_heap_words(image: &Image) -> u64 {
 /// padding row).
 fn table_rows(image: &Image) -> [(&'static str, usize); 4] {
     [
-        ("data segments", heap::data_words(image).len() + 1),
+        ("data segments", crate::tables::data_words(image).len() + 1),
         ("code table", crate::tables::code_rows(image).len()),
         ("lane table", crate::tables::lane_rows(image).len() + 1),
         ("function table", crate::tables::func_rows(image).len() + 1),
@@ -252,4 +263,81 @@ fn table_rows(image: &Image) -> [(&'static str, usize); 4] {
 /// Whether the program imports host function `h`.
 fn imports(image: &Image, h: HostFn) -> bool {
     image.functions.iter().any(|f| f.body == FuncBody::Host(h))
+}
+
+// The instance column: where each value of a statement sits for this layout.
+
+impl PublicStatement {
+    /// The instance columns of this statement.
+    pub fn instances(&self, layout: &Layout) -> Result<Vec<Vec<Fr>>, CircuitError> {
+        if self.args.len() > layout.args_cap as usize || self.results.len() > layout.results_cap as usize {
+            return Err(CircuitError::BadStatement("more arguments or results than the program's exports take".into()));
+        }
+        if self.public_inputs.len() > layout.inputs_cap as usize || self.outputs.len() > layout.outputs_cap as usize {
+            return Err(CircuitError::BadStatement(format!(
+                "{} public inputs and {} outputs; the layout holds {} and {}",
+                self.public_inputs.len(),
+                self.outputs.len(),
+                layout.inputs_cap,
+                layout.outputs_cap
+            )));
+        }
+        let mut v = vec![Fr::from(0u64); layout.instance_len()];
+        v[0] = Fr::from(self.bounds.start.map_or(self.entry_pc, |r| r.pc) as u64);
+        let s = layout.start_base();
+        match self.bounds.start {
+            Some(r) => {
+                v[s] = Fr::from(r.sp as u64);
+                v[s + 1] = Fr::from(r.depth as u64);
+                v[s + 2] = Fr::from(r.msize as u64);
+            }
+            None => v[s + 3] = Fr::ONE,
+        }
+        v[1] = Fr::from(self.args.len() as u64 + ((self.results.len() as u64) << 16));
+        for (i, a) in self.args.iter().enumerate() {
+            v[2 + i] = Fr::from(*a);
+        }
+        for (i, r) in self.results.iter().enumerate() {
+            v[2 + layout.args_cap as usize + i] = Fr::from(*r);
+        }
+        let io = layout.io_base();
+        if self.exited && !self.results.is_empty() {
+            return Err(CircuitError::BadStatement("a run that exits has no results".into()));
+        }
+        let (ins, outs) = (self.public_inputs.len() as u64, self.outputs.len() as u64);
+        v[io] = match self.bounds.end {
+            None => io_counts(ins, outs, self.exited),
+            Some(r) => suspended_counts(ins, outs, &r),
+        };
+        for (i, x) in self.public_inputs.iter().enumerate() {
+            v[io + 1 + i] = Fr::from(*x);
+        }
+        for (i, x) in self.outputs.iter().enumerate() {
+            v[io + 1 + layout.inputs_cap as usize + i] = Fr::from(*x);
+        }
+        Ok(vec![v])
+    }
+}
+
+/// `(tag, index)` of every public-table row, and the instance row it copies. The start cells
+/// come first: the first row's state is pinned to the public table's rows 0..4.
+pub(crate) fn public_table_rows(layout: &Layout) -> Vec<(u64, u64, usize)> {
+    let mut rows: Vec<(u64, u64, usize)> =
+        (0..START_CELLS).map(|i| (TAG_START, i as u64, layout.start_base() + i)).collect();
+    rows.push((TAG_SIGNATURE, 0, 1));
+    for i in 0..layout.args_cap as usize {
+        rows.push((TAG_ARG, i as u64, 2 + i));
+    }
+    for i in 0..layout.results_cap as usize {
+        rows.push((TAG_RESULT, i as u64, 2 + layout.args_cap as usize + i));
+    }
+    let io = layout.io_base();
+    rows.push((TAG_IO_COUNTS, 0, io));
+    for i in 0..layout.inputs_cap as usize {
+        rows.push((TAG_INPUT, i as u64, io + 1 + i));
+    }
+    for i in 0..layout.outputs_cap as usize {
+        rows.push((TAG_OUTPUT, i as u64, io + 1 + layout.inputs_cap as usize + i));
+    }
+    rows
 }

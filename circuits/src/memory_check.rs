@@ -1,5 +1,9 @@
 //! Offline memory checking (Blum et al.) over stack, frames, globals and heap.
 //!
+//! Layer 9: uses `builder`, `columns`, `tables` and `heap`. Configures the memory table (fixed
+//! rows, `init`, final value and time, the running product) and computes its running product
+//! ([`products`]), which the circuit assigns in the second phase.
+//!
 //! Every access reads a tuple `(key, v_old, t_prev)` and writes `(key, v_new, t)` where `t` is
 //! the step's time and `t_prev < t` (a range lookup). The memory table holds one row per
 //! address of the domain with its initial value and its final value and time (advice): stack
@@ -30,7 +34,7 @@ pub(crate) struct MemoryConfig {
     /// segment the image's (the fixed `table_init` on the fixed rows, the heap's rules on the
     /// heap region); for a later segment whatever the previous segment ended with, which the
     /// bundle verifier checks by comparing this column's commitment with the previous proof's
-    /// `final_value` (see [`crate::segment`]).
+    /// `final_value` (see the `segment` module).
     pub init: Column<Advice>,
     /// The heap region: advice keys (zero on the fixed rows).
     pub heap: HeapConfig,

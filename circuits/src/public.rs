@@ -7,14 +7,19 @@
 //! `result`, `halt`, `exit`, `suspend` and host-IO steps look up, and whose first four rows (the
 //! start cells) the first row's state is pinned to.
 //!
+//! Layer 5: uses `builder`. Configures the public table and the instance column
+//! ([`PublicConfig`]) and names the public table's tags, which gadgets look up; fills nothing.
+//! Where each value sits in the instance column depends on a layout's capacities, so a
+//! statement's instance column (`PublicStatement::instances`) and the public table's rows are
+//! built in the `layout` module.
+//!
 //! A proof of a whole run starts at the entry stub (`first` = 1: stack and depth zero, the
 //! memory size the entry's, the memory the program's image) and ends in `halt` or `exit`. A
-//! *segment* of a longer run (see [`crate::segment`]) may start from any state (`first` = 0:
+//! *segment* of a longer run (see the `segment` module) may start from any state (`first` = 0:
 //! the registers are the start cells, the memory is free here and tied to the previous segment's
 //! final memory by the bundle verifier) and may end in `suspend`, whose registers are part of
 //! its IO-counts cell. The IO cursors count from 0 in every segment: a segment's public inputs
 //! and outputs are its own slice of the run's.
-use crate::layout::Layout;
 use ff::{Field, PrimeField};
 use halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
@@ -91,60 +96,6 @@ pub struct PublicStatement {
     pub bounds: Bounds,
 }
 
-impl PublicStatement {
-    /// The instance columns of this statement.
-    pub fn instances(&self, layout: &Layout) -> Result<Vec<Vec<Fr>>, crate::error::CircuitError> {
-        if self.args.len() > layout.args_cap as usize || self.results.len() > layout.results_cap as usize {
-            return Err(crate::error::CircuitError::BadStatement(
-                "more arguments or results than the program's exports take".into(),
-            ));
-        }
-        if self.public_inputs.len() > layout.inputs_cap as usize || self.outputs.len() > layout.outputs_cap as usize {
-            return Err(crate::error::CircuitError::BadStatement(format!(
-                "{} public inputs and {} outputs; the layout holds {} and {}",
-                self.public_inputs.len(),
-                self.outputs.len(),
-                layout.inputs_cap,
-                layout.outputs_cap
-            )));
-        }
-        let mut v = vec![Fr::from(0u64); layout.instance_len()];
-        v[0] = Fr::from(self.bounds.start.map_or(self.entry_pc, |r| r.pc) as u64);
-        let s = layout.start_base();
-        match self.bounds.start {
-            Some(r) => {
-                v[s] = Fr::from(r.sp as u64);
-                v[s + 1] = Fr::from(r.depth as u64);
-                v[s + 2] = Fr::from(r.msize as u64);
-            }
-            None => v[s + 3] = Fr::ONE,
-        }
-        v[1] = Fr::from(self.args.len() as u64 + ((self.results.len() as u64) << 16));
-        for (i, a) in self.args.iter().enumerate() {
-            v[2 + i] = Fr::from(*a);
-        }
-        for (i, r) in self.results.iter().enumerate() {
-            v[2 + layout.args_cap as usize + i] = Fr::from(*r);
-        }
-        let io = layout.io_base();
-        if self.exited && !self.results.is_empty() {
-            return Err(crate::error::CircuitError::BadStatement("a run that exits has no results".into()));
-        }
-        let (ins, outs) = (self.public_inputs.len() as u64, self.outputs.len() as u64);
-        v[io] = match self.bounds.end {
-            None => io_counts(ins, outs, self.exited),
-            Some(r) => suspended_counts(ins, outs, &r),
-        };
-        for (i, x) in self.public_inputs.iter().enumerate() {
-            v[io + 1 + i] = Fr::from(*x);
-        }
-        for (i, x) in self.outputs.iter().enumerate() {
-            v[io + 1 + layout.inputs_cap as usize + i] = Fr::from(*x);
-        }
-        Ok(vec![v])
-    }
-}
-
 /// The IO-counts cell: `inputs + 2^32 · outputs + 2^64 · exited` (how the run ended is part of
 /// it, so that `halt` and `exit` cannot stand in for each other).
 pub(crate) fn io_counts(inputs: u64, outputs: u64, exited: bool) -> Fr {
@@ -155,29 +106,6 @@ pub(crate) fn io_counts(inputs: u64, outputs: u64, exited: bool) -> Fr {
 /// 2^66 · end` (the 2^65 bit tells it from a run that ends; the registers are below 2^128).
 pub(crate) fn suspended_counts(inputs: u64, outputs: u64, end: &Registers) -> Fr {
     io_counts(inputs, outputs, false) + crate::builder::pow2(65) + crate::builder::pow2(66) * end.packed()
-}
-
-/// `(tag, index)` of every public-table row, and the instance row it copies. The start cells
-/// come first: the first row's state is pinned to the public table's rows 0..4.
-pub(crate) fn table_rows(layout: &Layout) -> Vec<(u64, u64, usize)> {
-    let mut rows: Vec<(u64, u64, usize)> =
-        (0..START_CELLS).map(|i| (TAG_START, i as u64, layout.start_base() + i)).collect();
-    rows.push((TAG_SIGNATURE, 0, 1));
-    for i in 0..layout.args_cap as usize {
-        rows.push((TAG_ARG, i as u64, 2 + i));
-    }
-    for i in 0..layout.results_cap as usize {
-        rows.push((TAG_RESULT, i as u64, 2 + layout.args_cap as usize + i));
-    }
-    let io = layout.io_base();
-    rows.push((TAG_IO_COUNTS, 0, io));
-    for i in 0..layout.inputs_cap as usize {
-        rows.push((TAG_INPUT, i as u64, io + 1 + i));
-    }
-    for i in 0..layout.outputs_cap as usize {
-        rows.push((TAG_OUTPUT, i as u64, io + 1 + layout.inputs_cap as usize + i));
-    }
-    rows
 }
 
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Fixed, Instance};

@@ -1,6 +1,10 @@
 //! Segments: a run too long for one proof, cut into parts that the same circuit (one key per
 //! program and `k`) proves one by one, and that a bundle verifier links into one statement.
 //!
+//! Layer 13: uses `builder`, `error`, `public`, `gadgets`, `execution` and `layout`. Fills no
+//! table: it gives each segment its statement (the public table) and the memory it starts from
+//! (the memory table's `init` column), which the `witness` module lays out.
+//!
 //! # What a segment proof says
 //!
 //! Its instance (see [`crate::public`]) names where its part of the run starts — the entry
@@ -171,7 +175,7 @@ impl Segmentation {
                     _ => {}
                 }
                 if s.instr(image) == Instr::MemoryGrow {
-                    msize = crate::witness::grown_size(msize, trace.accesses_of(s));
+                    msize = crate::gadgets::grown_size(msize, trace.accesses_of(s));
                 }
             }
             let end = trace.steps.get(b).map(|s| Registers { pc: s.pc, sp: s.sp, depth: s.depth, msize: msize as u32 });

@@ -1,5 +1,8 @@
 //! What a gadget fills for one step (its `assign`): the step's aux cells and lanes, by the
 //! gadget's own (virtual) cell indices.
+//!
+//! Layer 4: uses `columns`. Holds one step's aux cells and lanes of the execution table, by
+//! virtual index; the `witness` module lays them out on rows.
 use crate::columns::{NUM_AUX, NUM_LANES};
 use ff::Field;
 use halo2curves::bn256::Fr;

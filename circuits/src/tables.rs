@@ -1,13 +1,18 @@
 //! Fixed lookup tables: the code image, the lanes (bytes and nibble operations), a range
 //! `0..usable rows - 1` for time differences and heap key gaps, and the data words of the
 //! initial memory.
+//!
+//! Layer 7: uses `builder`, `error` and `gadgets` (the encodings). Configures and fills the
+//! fixed tables: the code table, lane table, range table, function table and data table
+//! ([`data_words`], which the heap region's data rules check against).
 use crate::builder::{LaneTag, AMT_TAGS, BITS_TAGS};
 use crate::error::CircuitError;
 use crate::gadgets::encode;
 use halo2_proofs::circuit::{Layouter, Value};
 use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
 use halo2curves::bn256::Fr;
-use halowasm_vm::Image;
+use halowasm_vm::{Image, PAGE_SIZE};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Tables {
@@ -40,14 +45,27 @@ pub(crate) fn func_rows(image: &Image) -> Vec<[u64; 4]> {
     rows
 }
 
+/// The words of the initial memory that are not zero: `word index -> value`.
+pub(crate) fn data_words(image: &Image) -> BTreeMap<u32, u64> {
+    let size = image.memory.map(|m| m.initial as u64 * PAGE_SIZE as u64).unwrap_or(0);
+    let mut words: BTreeMap<u32, [u8; 8]> = BTreeMap::new();
+    for seg in &image.data {
+        for (i, b) in seg.bytes.iter().enumerate() {
+            let a = seg.offset as u64 + i as u64;
+            if a < size {
+                words.entry((a / 8) as u32).or_default()[(a % 8) as usize] = *b;
+            }
+        }
+    }
+    words.into_iter().map(|(w, b)| (w, u64::from_le_bytes(b))).filter(|(_, v)| *v != 0).collect()
+}
+
 /// Data-table rows: `(0, 0)`, then `(key, value)` for every heap word of the initial memory that
 /// is not zero.
 pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
     let mut rows = vec![[0; 2]];
     rows.extend(
-        crate::heap::data_words(image)
-            .into_iter()
-            .map(|(w, v)| [crate::builder::memory_key(halowasm_vm::Space::Heap, w), v]),
+        data_words(image).into_iter().map(|(w, v)| [crate::builder::memory_key(halowasm_vm::Space::Heap, w), v]),
     );
     rows
 }

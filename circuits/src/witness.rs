@@ -1,13 +1,18 @@
 //! Witness generation: trace steps → cell values of the execution and memory tables. The
 //! witness is kept per step with the gadgets' (virtual) cell indices, which is what gadgets fill
 //! and tests edit; [`Witness::physical`] lays it out on the rows and columns of the circuit.
+//!
+//! Layer 14: uses `columns`, `builder`, `error`, `step_witness`, `public`, `gadgets`, `tables`,
+//! `heap`, `execution`, `layout` and `segment`. Fills the advice cells of the execution table,
+//! of the memory table (initial and final values and times) and of its heap region (keys,
+//! `is_data`, counts).
 use crate::builder::memory_key;
 use crate::columns::{
     place, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_LANES, NUM_SLOTS, SLOTS_PER_ROW,
 };
 use crate::error::CircuitError;
 use crate::execution::{gadget_rows, lane_tags};
-use crate::gadgets::{step_encoding, GADGETS};
+use crate::gadgets::{grown_size, step_encoding, GADGETS};
 use crate::heap::HeapRow;
 use crate::layout::Layout;
 use crate::step_witness::StepWitness;
@@ -452,16 +457,6 @@ impl Witness {
     }
 }
 
-/// The memory size after a `memory.grow` from `pages` with accesses `acc` (`[n] -> [result]`),
-/// as the run says: it grew unless the result is -1. (Whether that is the right answer is the
-/// circuit's to check; [`check_memory_grows`] says so before proving.)
-pub(crate) fn grown_size(pages: u64, acc: &[Access]) -> u64 {
-    match acc.first() {
-        Some(a) if a.new != u32::MAX as u64 => pages + a.old,
-        _ => pages,
-    }
-}
-
 /// Every `memory.grow` of the run answered as the circuit proves it: grown when the size stays
 /// within [`crate::gadgets::max_pages`], else -1. A VM run with another memory limit than the
 /// default can answer otherwise, and its proof would not verify: this says so before proving.
@@ -512,7 +507,7 @@ pub(crate) fn heap_region(
     if layout.heap_words == 0 {
         return Ok(Vec::new());
     }
-    let data = crate::heap::data_words(image);
+    let data = crate::tables::data_words(image);
     let mut words = crate::heap::required_words(layout.heap_words, &data, touched);
     let gap = crate::heap::max_gap(crate::layout::usable_rows(layout.k));
     let needed = crate::heap::rows_needed(&words, gap);

@@ -6,7 +6,7 @@
 use super::Gadget;
 use crate::builder::{c, StepBuilder};
 use crate::step_witness::StepWitness;
-use halowasm_vm::{Image, Limits, Space};
+use halowasm_vm::{Access, Image, Limits, Space};
 
 pub(crate) const MEMORY_SIZE: Gadget = Gadget { name: "memory.size", configure: size, assign: |_| Ok(()) };
 pub(crate) const MEMORY_GROW: Gadget = Gadget { name: "memory.grow", configure: grow, assign: assign_grow };
@@ -17,6 +17,16 @@ pub(crate) const MEMORY_GROW: Gadget = Gadget { name: "memory.grow", configure: 
 /// immediate of every `memory.grow`, so it is part of the program's key.
 pub fn max_pages(image: &Image) -> u64 {
     image.memory.map_or(0, |m| m.maximum.unwrap_or(65536).min(Limits::default().max_memory_pages) as u64)
+}
+
+/// The memory size after a `memory.grow` from `pages` with accesses `acc` (`[n] -> [result]`),
+/// as the run says: it grew unless the result is -1. (Whether that is the right answer is the
+/// circuit's to check; `check_memory_grows`, in the `witness` module, says so before proving.)
+pub(crate) fn grown_size(pages: u64, acc: &[Access]) -> u64 {
+    match acc.first() {
+        Some(a) if a.new != u32::MAX as u64 => pages + a.old,
+        _ => pages,
+    }
 }
 
 /// `[] -> [size]`.

@@ -1,6 +1,10 @@
 //! One gadget per instruction family. Each declares its constraints and state transition
 //! through the [`StepBuilder`] and fills its cells from a trace step; [`encode`] maps every
 //! VM instruction the circuit proves to its gadget and immediates (the code-table row).
+//!
+//! Layer 6: uses `columns`, `error`, `builder`, `step_witness` and `public` (its tags).
+//! Declares the execution table's per-step constraints, fills a step's aux cells and lanes, and
+//! gives the code table's rows ([`encode`], [`encodings`]).
 mod arith;
 mod bitcount;
 mod bitwise;
@@ -18,6 +22,7 @@ mod stack;
 mod stub;
 
 pub(crate) use bitcount::byte_count;
+pub(crate) use memory_size::grown_size;
 pub use memory_size::max_pages;
 
 use crate::builder::{LaneTag, StepBuilder};
