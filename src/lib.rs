@@ -95,7 +95,8 @@ pub use halowasm_prover::api::{
     KeyMeta, KeySource, Program, ProveOptions, ProveReport, Proved, ProvedBundle, ProverError, ProverKey, Run,
     SegmentEvent, SegmentReport, VerifierKey,
 };
-pub use halowasm_prover::files::{BundleFile, ProofFile, SegmentMeta, Statement, TypedValue};
-pub use halowasm_prover::{EngineError, VerifierParams};
+pub use halowasm_prover::api::{Aggregated, AggregatorMeta, AggregatorVerifierKey, DEFAULT_AGGREGATOR_K};
+pub use halowasm_prover::files::{AggregateFile, BundleFile, ProofFile, SegmentMeta, Statement, TypedValue};
+pub use halowasm_prover::{EngineError, Transcript, VerifierParams};
 pub use halowasm_vm as vm;
 pub use halowasm_vm::{Inputs, Limits};

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner};
 use halo2_proofs::plonk::{keygen_pk, keygen_vk, Circuit, ConstraintSystem, Error as Halo2Error};
 use halowasm_circuits::{Cut, VmCircuit, VmConfig};
@@ -34,7 +35,6 @@ use halowasm_prover::api::{peak_memory, reset_peak_memory, Program};
 use halowasm_prover::engine::Fr;
 use halowasm_prover::SrsCache;
 use halowasm_vm::Inputs;
-use halo2_base::gates::circuit::CircuitBuilderStage;
 use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams, VerifierUniversality};
 use snark_verifier_sdk::halo2::{gen_snark_shplonk, read_snark};
 use snark_verifier_sdk::{gen_pk, read_pk, CircuitExt, Snark, SHPLONK};

@@ -1,5 +1,6 @@
 //! A generic halo2 proving engine: keygen, prove, verify and mock-check any circuit over BN254
-//! with KZG, the SHPLONK multi-opening scheme and the Blake2b transcript.
+//! with KZG, the SHPLONK multi-opening scheme and the Blake2b transcript (or, for proofs that an
+//! aggregation circuit verifies, the Poseidon transcript of snark-verifier-sdk: [`Transcript`]).
 //!
 //! Also: byte encodings of verifying and proving keys that never panic on malformed input, and
 //! small *verifier parameters* ([`VerifierParams`]) that let a verifier run without the SRS file.
@@ -50,6 +51,9 @@ use halo2curves::serde::SerdeObject;
 use halowasm_params::{base_params, parse_g1, Srs, G1_RAW_BYTES, G2_RAW_BYTES, MAX_K};
 use rand_core::OsRng;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use snark_verifier_sdk::halo2::{PoseidonTranscript, POSEIDON_SPEC};
+use snark_verifier_sdk::NativeLoader;
 
 pub use halo2curves::bn256::Fr;
 
@@ -61,6 +65,32 @@ pub const PK_FORMAT: SerdeFormat = SerdeFormat::RawBytesUnchecked;
 
 /// Bytes of one field element in raw format.
 const FR_RAW_BYTES: usize = 32;
+
+/// The Fiat–Shamir transcript of a proof.
+///
+/// Blake2b is halowasm's default (fast natively). Poseidon is the SDK's (snark-verifier-sdk
+/// 0.2.7, the parameters Scroll uses): an aggregation circuit recomputes the challenges of the
+/// proofs it verifies, and a Blake2b hash in a circuit would cost far more than Poseidon. Both
+/// write the same 32-byte items (compressed points, scalars), in the same order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transcript {
+    /// halo2's Blake2b transcript.
+    #[default]
+    Blake2b,
+    /// snark-verifier-sdk's Poseidon transcript.
+    Poseidon,
+}
+
+impl Transcript {
+    /// Its name, as files and the command line spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transcript::Blake2b => "blake2b",
+            Transcript::Poseidon => "poseidon",
+        }
+    }
+}
 
 /// Errors from the proving engine.
 #[derive(Debug, thiserror::Error)]
@@ -167,19 +197,48 @@ pub fn prove_with_rng<C: Circuit<Fr, Params = ()>, R: rand_core::RngCore>(
     instances: &[Vec<Fr>],
     rng: R,
 ) -> Result<Vec<u8>, EngineError> {
+    prove_with(srs, pk, circuit, instances, rng, Transcript::Blake2b)
+}
+
+/// [`prove_with_rng`] with the given transcript; any circuit (also one with parameters, such
+/// as the aggregator).
+pub fn prove_with<C: Circuit<Fr>, R: rand_core::RngCore>(
+    srs: &Srs,
+    pk: &ProvingKey<G1Affine>,
+    circuit: C,
+    instances: &[Vec<Fr>],
+    rng: R,
+    transcript: Transcript,
+) -> Result<Vec<u8>, EngineError> {
     check_k(srs.k(), pk.get_vk())?;
     guarded("prove", || {
         let inst: Vec<&[Fr]> = instances.iter().map(|v| &v[..]).collect();
-        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-            srs,
-            pk,
-            &[circuit],
-            &[&inst[..]],
-            rng,
-            &mut transcript,
-        )?;
-        Ok(transcript.finalize())
+        match transcript {
+            Transcript::Blake2b => {
+                let mut t = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+                create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+                    srs,
+                    pk,
+                    &[circuit],
+                    &[&inst[..]],
+                    rng,
+                    &mut t,
+                )?;
+                Ok(t.finalize())
+            }
+            Transcript::Poseidon => {
+                let mut t = PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
+                create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+                    srs,
+                    pk,
+                    &[circuit],
+                    &[&inst[..]],
+                    rng,
+                    &mut t,
+                )?;
+                Ok(t.finalize())
+            }
+        }
     })
 }
 
@@ -195,6 +254,17 @@ pub fn verify(
     instances: &[Vec<Fr>],
     proof: &[u8],
 ) -> Result<(), EngineError> {
+    verify_transcript(params, vk, instances, proof, Transcript::Blake2b)
+}
+
+/// [`verify`] of a proof made with `transcript`.
+pub fn verify_transcript(
+    params: &Srs,
+    vk: &VerifyingKey<G1Affine>,
+    instances: &[Vec<Fr>],
+    proof: &[u8],
+    transcript: Transcript,
+) -> Result<(), EngineError> {
     check_k(params.k(), vk)?;
     if instances.len() != vk.cs().num_instance_columns() {
         return Err(Halo2Error::InvalidInstances.into());
@@ -206,14 +276,29 @@ pub fn verify(
     guarded("verify", || {
         let inst: Vec<&[Fr]> = instances.iter().map(|v| &v[..]).collect();
         let mut rest = proof;
-        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
-        let result = verify_proof::<
-            KZGCommitmentScheme<Bn256>,
-            VerifierSHPLONK<'_, Bn256>,
-            _,
-            _,
-            SingleStrategy<'_, Bn256>,
-        >(params.verifier_params(), vk, SingleStrategy::new(params), &[&inst[..]], &mut transcript);
+        let strategy = SingleStrategy::new(params);
+        let result = match transcript {
+            Transcript::Blake2b => {
+                let mut t = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
+                verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
+                    params.verifier_params(),
+                    vk,
+                    strategy,
+                    &[&inst[..]],
+                    &mut t,
+                )
+            }
+            Transcript::Poseidon => {
+                let mut t = PoseidonTranscript::<NativeLoader, _>::from_spec(&mut rest, POSEIDON_SPEC.clone());
+                verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
+                    params.verifier_params(),
+                    vk,
+                    strategy,
+                    &[&inst[..]],
+                    &mut t,
+                )
+            }
+        };
         match result {
             Ok(()) if rest.is_empty() => Ok(()),
             Ok(()) => {
@@ -258,6 +343,17 @@ pub fn verify_with(
     verify(&vp.params_for(vk_k(vk))?, vk, instances, proof)
 }
 
+/// [`verify_with`] of a proof made with `transcript`.
+pub fn verify_with_transcript(
+    vp: &VerifierParams,
+    vk: &VerifyingKey<G1Affine>,
+    instances: &[Vec<Fr>],
+    proof: &[u8],
+    transcript: Transcript,
+) -> Result<(), EngineError> {
+    verify_transcript(&vp.params_for(vk_k(vk))?, vk, instances, proof, transcript)
+}
+
 /// Runs `MockProver` on `circuit` with `2^k` rows and checks every constraint with `verify()`
 /// (not `verify_par()`, which reports false `CellNotAssigned` failures). Failures come back as
 /// their `Display` strings; a synthesis error or a panic is one failure string.
@@ -284,7 +380,18 @@ pub fn pk_to_bytes(pk: &ProvingKey<G1Affine>) -> Vec<u8> {
 /// trailing bytes, bad header, `k > MAX_K`, a point off the curve) gives
 /// [`EngineError::Malformed`], never a panic. The key's `k` comes from the bytes.
 pub fn vk_from_bytes<C: Circuit<Fr, Params = ()>>(bytes: &[u8]) -> Result<VerifyingKey<G1Affine>, EngineError> {
-    let (vk, rest) = read_vk_prefix::<C>(bytes, "verifying key")?;
+    vk_from_bytes_with::<C>(bytes, ())
+}
+
+/// [`vk_from_bytes`] for a circuit configured with `params` (the aggregator's).
+pub fn vk_from_bytes_with<C: Circuit<Fr>>(
+    bytes: &[u8],
+    params: C::Params,
+) -> Result<VerifyingKey<G1Affine>, EngineError>
+where
+    C::Params: Clone,
+{
+    let (vk, rest) = read_vk_prefix::<C>(bytes, "verifying key", params)?;
     if !rest.is_empty() {
         return Err(malformed("verifying key", format!("{} trailing bytes", rest.len())));
     }
@@ -293,10 +400,14 @@ pub fn vk_from_bytes<C: Circuit<Fr, Params = ()>>(bytes: &[u8]) -> Result<Verify
 
 /// Checks the vk header, then reads a vk (checked points) from the start of `bytes`; returns it
 /// and the bytes after it.
-fn read_vk_prefix<'a, C: Circuit<Fr, Params = ()>>(
+fn read_vk_prefix<'a, C: Circuit<Fr>>(
     bytes: &'a [u8],
     what: &'static str,
-) -> Result<(VerifyingKey<G1Affine>, &'a [u8]), EngineError> {
+    params: C::Params,
+) -> Result<(VerifyingKey<G1Affine>, &'a [u8]), EngineError>
+where
+    C::Params: Clone,
+{
     // Layout (halo2-axiom 0.5.3 `VerifyingKey::write`): version byte 0x02, k u32 LE,
     // compress_selectors byte, num_fixed u32 LE, fixed commitments, permutation commitments,
     // then (if compressed) the selector bitmaps.
@@ -316,7 +427,7 @@ fn read_vk_prefix<'a, C: Circuit<Fr, Params = ()>>(
     }
     let num_fixed = u32::from_le_bytes(bytes[6..10].try_into().expect("4 bytes")) as u64;
     let mut cs = ConstraintSystem::<Fr>::default();
-    let _ = C::configure_with_params(&mut cs, ());
+    let _ = C::configure_with_params(&mut cs, params.clone());
     let perm_cols = cs.permutation().get_columns().len() as u64;
     let mut need = 10 + (num_fixed + perm_cols) * G1_RAW_BYTES as u64;
     if compress == 1 {
@@ -334,7 +445,7 @@ fn read_vk_prefix<'a, C: Circuit<Fr, Params = ()>>(
     }
     guarded("reading a verifying key", || {
         let mut rest = bytes;
-        let vk = VerifyingKey::<G1Affine>::read::<_, C>(&mut rest, VK_FORMAT, ())
+        let vk = VerifyingKey::<G1Affine>::read::<_, C>(&mut rest, VK_FORMAT, params)
             .map_err(|e| malformed(what, e.to_string()))?;
         Ok((vk, rest))
     })
@@ -393,7 +504,7 @@ impl PolyWalker<'_> {
 /// Malformed input gives [`EngineError::Malformed`], never a panic.
 pub fn pk_from_bytes<C: Circuit<Fr, Params = ()>>(bytes: &[u8]) -> Result<ProvingKey<G1Affine>, EngineError> {
     const WHAT: &str = "proving key";
-    let (vk, rest) = read_vk_prefix::<C>(bytes, WHAT)?;
+    let (vk, rest) = read_vk_prefix::<C>(bytes, WHAT, ())?;
     let n = 1usize << vk_k(&vk);
     let num_fixed = vk.cs().num_fixed_columns();
     let num_perm = vk.permutation().commitments().len();
@@ -435,6 +546,22 @@ pub struct VerifierParams {
 pub const VERIFIER_PARAMS_TAG: &[u8; 4] = b"HWV1";
 
 impl VerifierParams {
+    /// `g[0]`, the SRS's generator (the succinct verifying key of an in-circuit KZG verifier).
+    pub fn g0(&self) -> G1Affine {
+        self.g0
+    }
+
+    /// The KZG pairing check of an accumulated opening `(lhs, rhs)`: `e(lhs, g2) = e(rhs, s·g2)`
+    /// (what an aggregation proof leaves to its verifier; snark-verifier's `KzgDecidingKey`).
+    pub fn decide(&self, lhs: G1Affine, rhs: G1Affine) -> bool {
+        use group::Group;
+        use halo2curves::pairing::{MillerLoopResult, MultiMillerLoop};
+        let g2 = halo2curves::bn256::G2Prepared::from(self.g2);
+        let minus_s_g2 = halo2curves::bn256::G2Prepared::from(-self.s_g2);
+        let terms = [(&lhs, &g2), (&rhs, &minus_s_g2)];
+        bool::from(Bn256::multi_miller_loop(&terms).final_exponentiation().is_identity())
+    }
+
     /// The serialised size: tag (4) + `g[0]` (64) + `g2` (128) + `s_g2` (128) = 324 bytes.
     pub const BYTE_LEN: usize = 4 + G1_RAW_BYTES + 2 * G2_RAW_BYTES;
 

@@ -133,7 +133,7 @@ impl Program {
             let instances = circuit.instances();
             let witness_ms = t.elapsed().as_millis();
             let t = Instant::now();
-            let proof = prove_linked(&srs, &pk, circuit, &instances)?;
+            let proof = prove_linked(&srs, &pk, circuit, &instances, opts.transcript)?;
             observe(SegmentEvent::Done { index, prove: t.elapsed() });
             reports.push(SegmentReport {
                 index,
@@ -146,7 +146,12 @@ impl Program {
             proofs.push(proof);
         }
         let segments = plan.parts.iter().map(segment_meta).collect();
-        let bundle = BundleFile { statement: self.statement(run, k, &vk.meta.srs_id)?, segments, proofs };
+        let bundle = BundleFile {
+            statement: self.statement(run, k, &vk.meta.srs_id)?,
+            segments,
+            proofs,
+            transcript: opts.transcript,
+        };
         // An honest bundle always verifies; this catches a halo2 whose blinding draws moved
         // (then the memory commitments would not link) before the bundle leaves the prover.
         vk.verify_bundle(&bundle).map_err(|e| {
@@ -181,11 +186,17 @@ pub(super) fn segment_meta(p: &halowasm_circuits::Part) -> SegmentMeta {
 
 /// Proves a segment circuit with its memory columns unblinded (see `crate::link`), so that its
 /// commitments link to the neighbouring segments'.
-pub(super) fn prove_linked(srs: &Srs, pk: &ProverKey, circuit: VmCircuit, instances: &[Vec<Fr>]) -> Result<Vec<u8>> {
+pub(super) fn prove_linked(
+    srs: &Srs,
+    pk: &ProverKey,
+    circuit: VmCircuit,
+    instances: &[Vec<Fr>],
+    transcript: engine::Transcript,
+) -> Result<Vec<u8>> {
     let links = link_columns();
     let blinding_rows = pk.pk().get_vk().cs().blinding_factors() + 1;
     let rng = LinkRng::new(rand_core::OsRng, &[links.heap_key, links.init, links.final_value], blinding_rows);
-    Ok(engine::prove_with_rng(srs, pk.pk(), circuit, instances, rng)?)
+    Ok(engine::prove_with(srs, pk.pk(), circuit, instances, rng, transcript)?)
 }
 
 /// Verifies a bundle with a verifying key alone: every segment proof against the boundary
@@ -205,25 +216,10 @@ impl VerifierKey {
         self.check_header(st, "the bundle")?;
         let n = bundle.segments.len();
         let bad = |m: String| Err(ProverError::Bundle(m));
-        if n == 0 || bundle.proofs.len() != n {
+        if bundle.proofs.len() != n {
             return bad(format!("{n} segments and {} proofs", bundle.proofs.len()));
         }
-        if let Some(i) = bundle.segments[..n - 1].iter().position(|s| s.end.is_none()) {
-            return bad(format!("segment {} of {n} ends the run, but segments follow it", i + 1));
-        }
-        if bundle.segments[n - 1].end.is_some() {
-            return bad(format!("the last segment ({n}) stops without ending the run: segments are missing"));
-        }
-        let total = |f: fn(&SegmentMeta) -> u32| bundle.segments.iter().map(|s| f(s) as usize).sum::<usize>();
-        if total(|s| s.public_inputs) != st.public_inputs.len() || total(|s| s.outputs) != st.outputs.len() {
-            return bad(format!(
-                "the segments read {} public inputs and write {} outputs; the statement has {} and {}",
-                total(|s| s.public_inputs),
-                total(|s| s.outputs),
-                st.public_inputs.len(),
-                st.outputs.len()
-            ));
-        }
+        let parts = segment_statements(&self.meta, st, &bundle.segments)?;
         if let Some(i) = bundle.proofs.iter().position(Vec::is_empty) {
             return bad(format!(
                 "segment {} of {n} has no proof (a segment job's bundle: merge them with `halowasm bundle`)",
@@ -250,32 +246,76 @@ impl VerifierKey {
                 ));
             }
         }
-        let run = public_statement(&self.meta.exports, &self.meta.layout, st)?;
-        let (mut inputs, mut outputs) = (0usize, 0usize);
-        for (i, seg) in bundle.segments.iter().enumerate() {
-            let mut part: PublicStatement = run.clone();
-            let (ni, no) = (seg.public_inputs as usize, seg.outputs as usize);
-            part.public_inputs = run.public_inputs[inputs..inputs + ni].to_vec();
-            part.outputs = run.outputs[outputs..outputs + no].to_vec();
-            (inputs, outputs) = (inputs + ni, outputs + no);
-            part.bounds = Bounds { start: if i == 0 { None } else { bundle.segments[i - 1].end }, end: seg.end };
+        for (i, part) in parts.iter().enumerate() {
             let instances = part.instances(&self.meta.layout)?;
-            engine::verify_with(&self.params, &self.vk, &instances, &bundle.proofs[i]).map_err(|e| match e {
-                EngineError::InvalidProof => ProverError::Bundle(format!(
-                    "segment {} of {n} does not verify: its proof is not of a run from {} to {} with the stated results and IO",
-                    i + 1,
-                    match part.bounds.start {
-                        None => "the program's entry".to_string(),
-                        Some(r) => format!("pc {} (sp {}, depth {})", r.pc, r.sp, r.depth),
-                    },
-                    match part.bounds.end {
-                        None => "the run's end".to_string(),
-                        Some(r) => format!("pc {} (sp {}, depth {})", r.pc, r.sp, r.depth),
-                    },
-                )),
-                e => e.into(),
-            })?;
+            engine::verify_with_transcript(&self.params, &self.vk, &instances, &bundle.proofs[i], bundle.transcript)
+                .map_err(|e| match e {
+                    EngineError::InvalidProof => ProverError::Bundle(format!(
+                        "segment {} of {n} does not verify: its proof is not of a run {}",
+                        i + 1,
+                        segment_span(part)
+                    )),
+                    e => e.into(),
+                })?;
         }
         Ok(st.clone())
     }
+}
+
+/// The statement each segment of a chain is proven against, after checking that the chain
+/// has the shape of one run: segments, only the last ends the run, and their IO slices make
+/// up the run's. A segment starts where the one before it stopped (the first at the
+/// program's entry, from its image).
+pub(crate) fn segment_statements(
+    meta: &KeyMeta,
+    st: &Statement,
+    segments: &[SegmentMeta],
+) -> Result<Vec<PublicStatement>> {
+    let n = segments.len();
+    let bad = |m: String| Err(ProverError::Bundle(m));
+    if n == 0 {
+        return bad("no segments".into());
+    }
+    if let Some(i) = segments[..n - 1].iter().position(|s| s.end.is_none()) {
+        return bad(format!("segment {} of {n} ends the run, but segments follow it", i + 1));
+    }
+    if segments[n - 1].end.is_some() {
+        return bad(format!("the last segment ({n}) stops without ending the run: segments are missing"));
+    }
+    let total = |f: fn(&SegmentMeta) -> u32| segments.iter().map(|s| f(s) as usize).sum::<usize>();
+    if total(|s| s.public_inputs) != st.public_inputs.len() || total(|s| s.outputs) != st.outputs.len() {
+        return bad(format!(
+            "the segments read {} public inputs and write {} outputs; the statement has {} and {}",
+            total(|s| s.public_inputs),
+            total(|s| s.outputs),
+            st.public_inputs.len(),
+            st.outputs.len()
+        ));
+    }
+    let run = public_statement(&meta.exports, &meta.layout, st)?;
+    let (mut inputs, mut outputs) = (0usize, 0usize);
+    let mut parts = Vec::with_capacity(n);
+    for (i, seg) in segments.iter().enumerate() {
+        let mut part: PublicStatement = run.clone();
+        let (ni, no) = (seg.public_inputs as usize, seg.outputs as usize);
+        part.public_inputs = run.public_inputs[inputs..inputs + ni].to_vec();
+        part.outputs = run.outputs[outputs..outputs + no].to_vec();
+        (inputs, outputs) = (inputs + ni, outputs + no);
+        part.bounds = Bounds { start: if i == 0 { None } else { segments[i - 1].end }, end: seg.end };
+        parts.push(part);
+    }
+    Ok(parts)
+}
+
+/// "from … to …" of a segment, for messages.
+pub(crate) fn segment_span(part: &PublicStatement) -> String {
+    let at = |r: Option<halowasm_circuits::Registers>, none: &str| match r {
+        None => none.to_string(),
+        Some(r) => format!("pc {} (sp {}, depth {})", r.pc, r.sp, r.depth),
+    };
+    format!(
+        "from {} to {} with the stated results and IO",
+        at(part.bounds.start, "the program's entry"),
+        at(part.bounds.end, "the run's end")
+    )
 }

@@ -161,7 +161,7 @@ impl Program {
         }
         let (pk, _, _) = self.proving_key(k, &srs, opts)?;
         let t = Instant::now();
-        let proof = super::bundle::prove_linked(&srs, &pk, circuit, &instances)?;
+        let proof = super::bundle::prove_linked(&srs, &pk, circuit, &instances, opts.transcript)?;
         let report = SegmentReport {
             index,
             steps: part.steps.len(),
@@ -172,7 +172,10 @@ impl Program {
         };
         let mut proofs = vec![Vec::new(); n];
         proofs[index] = proof;
-        Ok((BundleFile { statement: plan.statement, segments: plan.segments, proofs }, report))
+        Ok((
+            BundleFile { statement: plan.statement, segments: plan.segments, proofs, transcript: opts.transcript },
+            report,
+        ))
     }
 }
 
@@ -184,6 +187,13 @@ pub fn merge_bundles(parts: &[BundleFile]) -> Result<BundleFile> {
     for b in &parts[1..] {
         if b.statement != first.statement || b.segments != first.segments {
             return Err(ProverError::Bundle("the bundles are of different runs or plans".into()));
+        }
+        if b.transcript != first.transcript {
+            return Err(ProverError::Bundle(format!(
+                "segment proofs with the {} and the {} transcript cannot be bundled",
+                first.transcript.name(),
+                b.transcript.name()
+            )));
         }
         for (i, p) in b.proofs.iter().enumerate() {
             if !p.is_empty() {

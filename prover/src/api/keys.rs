@@ -282,25 +282,29 @@ impl VerifierKey {
 
     /// The statement is about this key's module, `k` and SRS.
     pub(crate) fn check_header(&self, st: &Statement, what: &str) -> Result<()> {
-        if st.module_hash != self.meta.module_hash {
-            return Err(ProverError::WrongProgram {
-                proof: st.module_hash.clone(),
-                program: self.meta.module_hash.clone(),
-            });
+        self.meta.check_header(st, what)
+    }
+}
+
+impl KeyMeta {
+    /// Checks that a statement is about this key's module, `k` and SRS.
+    pub(crate) fn check_header(&self, st: &Statement, what: &str) -> Result<()> {
+        if st.module_hash != self.module_hash {
+            return Err(ProverError::WrongProgram { proof: st.module_hash.clone(), program: self.module_hash.clone() });
         }
-        if st.k != self.meta.k {
+        if st.k != self.k {
             return Err(ProverError::WrongK {
                 proof: st.k,
-                key: self.meta.k,
+                key: self.k,
                 what: "verifying key",
                 hint: " (make a key for the proof's k with `halowasm keygen -k`)",
             });
         }
-        if !st.srs_id.eq_ignore_ascii_case(&self.meta.srs_id) {
+        if !st.srs_id.eq_ignore_ascii_case(&self.srs_id) {
             return Err(ProverError::WrongSrs {
                 what: what.into(),
                 found: st.srs_id.clone(),
-                expected: self.meta.srs_id.clone(),
+                expected: self.srs_id.clone(),
                 hint: " (the verifying key's)",
             });
         }

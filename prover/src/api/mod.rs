@@ -45,6 +45,7 @@
 //! The SRS is trusted wherever it comes from: whoever knows its secret can forge any proof. Pin
 //! the one you trust with [`ProveOptions::srs_id`]; proofs and keys carry the id of their SRS,
 //! and one checked against another SRS is refused ([`ProverError::WrongSrs`]).
+pub mod aggregate;
 mod bundle;
 mod jobs;
 mod keys;
@@ -55,11 +56,13 @@ mod report;
 pub mod resources;
 mod timing;
 
+pub use aggregate::{Aggregated, AggregatorMeta, AggregatorProverKey, AggregatorVerifierKey, DEFAULT_AGGREGATOR_K};
 pub use bundle::{verify_bundle, ProvedBundle, SegmentEvent, SegmentReport};
 pub use jobs::{merge_bundles, SegmentPlan, PLAN_FILE};
 pub use options::ProveOptions;
 pub use report::{peak_memory, reset_peak_memory, KeySource, Phase, PhaseEvent, ProveReport, Proved};
 
+pub use crate::engine::Transcript;
 use crate::engine::{self, EngineError, Fr, VerifierParams};
 use crate::files::{module_hash, FileError, ProofFile, Statement, TypedValue};
 use halowasm_circuits::{usable_rows, CircuitError, Layout, VmCircuit, MAX_K, MIN_K};
@@ -118,6 +121,9 @@ pub enum ProverError {
     /// reordered, from another run or edited; see [`verify_bundle`]).
     #[error("bundle rejected: {0}")]
     Bundle(String),
+    /// An aggregate proof that does not verify, or a bundle that cannot be aggregated.
+    #[error("aggregation: {0}")]
+    Aggregate(String),
     /// A key, SRS or cache file that does not belong to what it is used for (a planted or
     /// swapped file): it is never used.
     #[error("refusing {}: {reason}", path.display())]

@@ -27,6 +27,9 @@ pub struct ProveOptions {
     /// The most memory proving may take, in bytes; `None`: what the machine has
     /// ([`resources::memory_available`]). A job estimated above it is refused before it starts.
     pub max_memory: Option<u64>,
+    /// The transcript of segment proofs ([`Program::prove_segments`], segment jobs): Poseidon
+    /// for a bundle to aggregate ([`Program::aggregate`]). Single proofs are always Blake2b.
+    pub transcript: Transcript,
 }
 
 impl Default for ProveOptions {
@@ -40,6 +43,7 @@ impl Default for ProveOptions {
             max_k: None,
             srs_id: None,
             max_memory: None,
+            transcript: Transcript::Blake2b,
         }
     }
 }

@@ -77,6 +77,10 @@ pub(super) enum Command {
     ProveSegment(ProveSegmentArgs),
     /// Merge the bundles of `prove-segment` jobs into one bundle (check it with `verify`).
     Bundle(BundleArgs),
+    /// Turn a bundle (made with `--transcript poseidon`) into one aggregate proof that verifies
+    /// in milliseconds; makes the aggregator's keys first (in their own process) when the key
+    /// cache has none.
+    Aggregate(AggregateArgs),
     /// Soundness audit: corrupt the valid witness of a run cell by cell and structurally, run
     /// MockProver on each, and report `tamper: T tried, C caught` (exit 4 when C < T).
     Audit(AuditArgs),
@@ -207,6 +211,10 @@ pub(super) struct ProveArgs {
     /// proofs fit the memory limit).
     #[arg(long, value_name = "N", conflicts_with_all = ["pk", "mock"])]
     pub(super) segment_steps: Option<usize>,
+    /// The segment proofs' transcript: `poseidon` for a bundle to turn into one proof with
+    /// `halowasm aggregate` (implies --segments).
+    #[arg(long, value_name = "blake2b|poseidon", value_parser = parse_transcript, conflicts_with_all = ["pk", "mock", "one_proof"])]
+    pub(super) transcript: Option<crate::engine::Transcript>,
     /// The arguments of a WASI command after `--` (its argv[0] is the file's name); they are
     /// public inputs of the run and part of the statement.
     #[arg(last = true, value_name = "ARGS")]
@@ -234,6 +242,10 @@ pub(super) struct KeygenArgs {
     /// smallest k that fits a run, so use the k of the runs you will prove).
     #[arg(short, value_name = "K")]
     pub(super) k: Option<u32>,
+    /// Instead, derive the verifying key of the aggregator that made this aggregate proof
+    /// (its segments' k and number, its k) from the program: <stem>.agg.vk, for `verify --vk`.
+    #[arg(long, value_name = "PROOF", conflicts_with = "k")]
+    pub(super) aggregate: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -287,6 +299,9 @@ pub(super) struct ProveSegmentArgs {
     /// Where to write the segment's bundle (default: DIR/segment-I.bundle).
     #[arg(long, short)]
     pub(super) out: Option<PathBuf>,
+    /// The proof's transcript (`poseidon` for a bundle to aggregate; every job of a plan the same).
+    #[arg(long, value_name = "blake2b|poseidon", value_parser = parse_transcript, default_value = "blake2b")]
+    pub(super) transcript: crate::engine::Transcript,
     /// Neither read nor write the key cache.
     #[arg(long)]
     pub(super) no_key_cache: bool,
@@ -300,4 +315,30 @@ pub(super) struct BundleArgs {
     /// The merged bundle.
     #[arg(long, short)]
     pub(super) out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct AggregateArgs {
+    /// The .wasm or .wat file of the run.
+    pub(super) file: PathBuf,
+    /// The bundle (from `prove --segments --transcript poseidon`).
+    pub(super) bundle: PathBuf,
+    /// Where to write the aggregate proof (default: <bundle stem>.agg).
+    #[arg(long, short)]
+    pub(super) out: Option<PathBuf>,
+    /// The aggregation circuit's size 2^K.
+    #[arg(short, value_name = "K", default_value_t = crate::api::DEFAULT_AGGREGATOR_K)]
+    pub(super) k: u32,
+    /// Only make the aggregator's keys (into the key cache); what `aggregate` runs in a process
+    /// of its own first, so that the two peaks of memory do not add up.
+    #[arg(long)]
+    pub(super) keys_only: bool,
+}
+
+fn parse_transcript(s: &str) -> Result<crate::engine::Transcript, String> {
+    match s {
+        "blake2b" => Ok(crate::engine::Transcript::Blake2b),
+        "poseidon" => Ok(crate::engine::Transcript::Poseidon),
+        _ => Err(format!("{s:?}: the transcript is blake2b or poseidon")),
+    }
 }

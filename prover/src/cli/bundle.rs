@@ -180,6 +180,7 @@ pub(super) fn cmd_prove_segment(ctx: &Ctx, a: &ProveSegmentArgs) -> CmdResult {
     let inputs = Inputs { public, private: parse_i64_list(&a.private)? };
     let mut opts = ctx.opts.clone();
     opts.cache_keys = !a.no_key_cache;
+    opts.transcript = a.transcript;
     let pb = ctx.progress.spinner(&format!("segment {} of {}", a.segment, plan.segments.len()));
     let (bundle, report) = program.prove_planned_segment(&a.plan, a.segment, inputs, &opts)?;
     Progress::finish(

@@ -9,6 +9,9 @@ pub(super) fn cmd_inspect(ctx: &Ctx, a: &InspectArgs) -> CmdResult {
     if crate::files::BundleFile::is_bundle(&bytes) {
         return bundle::inspect_bundle(ctx, &bytes);
     }
+    if crate::files::AggregateFile::is_aggregate(&bytes) || crate::files::AggregateVkSections::is_aggregate_vk(&bytes) {
+        return aggregate::inspect_aggregate(ctx, &bytes);
+    }
     if bytes.starts_with(VK_MAGIC) {
         let vk = VerifierKey::from_bytes(&bytes)?;
         let v = serde_json::json!({"kind": "verifying key", "meta": vk.meta, "bytes": bytes.len()});

@@ -30,6 +30,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+mod aggregate;
 mod args;
 mod bundle;
 mod cache;
@@ -125,6 +126,7 @@ fn dispatch(cli: &Cli) -> CmdResult {
         Command::PlanSegments(a) => bundle::cmd_plan(&ctx, a),
         Command::ProveSegment(a) => bundle::cmd_prove_segment(&ctx, a),
         Command::Bundle(a) => bundle::cmd_merge(&ctx, a),
+        Command::Aggregate(a) => aggregate::cmd_aggregate(&ctx, a),
     }
 }
 

@@ -16,7 +16,10 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
     if a.mock {
         return prove_mock(ctx, &program, &run, &opts);
     }
-    if a.segments || a.segment_steps.is_some() {
+    if let Some(t) = a.transcript {
+        opts.transcript = t;
+    }
+    if a.segments || a.segment_steps.is_some() || a.transcript.is_some() {
         return bundle::prove_bundle(ctx, a, &program, &run, &export, &opts);
     }
     if !a.one_proof && a.pk.is_none() && a.k.is_none() && !fits_one_proof(&program, &run, &opts) {
@@ -166,6 +169,9 @@ pub(super) fn cmd_verify(ctx: &Ctx, a: &VerifyArgs) -> CmdResult {
         _ => return Err(CliError::Usage("verify takes FILE PROOF or --vk KEY PROOF".into())),
     };
     let bytes = std::fs::read(proof).map_err(|source| ProverError::Io { path: proof.clone(), source })?;
+    if crate::files::AggregateFile::is_aggregate(&bytes) {
+        return aggregate::verify_aggregate(ctx, program, a.vk.as_deref(), &bytes);
+    }
     if BundleFile::is_bundle(&bytes) {
         let vk = match &a.vk {
             Some(path) => {
@@ -234,6 +240,9 @@ pub(super) fn cmd_verify(ctx: &Ctx, a: &VerifyArgs) -> CmdResult {
 
 pub(super) fn cmd_keygen(ctx: &Ctx, a: &KeygenArgs) -> CmdResult {
     let program = Program::read(&a.file)?;
+    if let Some(proof) = &a.aggregate {
+        return aggregate::keygen_aggregate(ctx, &program, a, proof);
+    }
     let k = match a.k {
         Some(k) => k,
         None => program.min_k()?,

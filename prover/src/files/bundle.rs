@@ -2,9 +2,10 @@
 //!
 //! Same envelope as the other files (magic, version, length-prefixed sections, blake2b-256
 //! checksum); sections: the JSON statement of the whole run, the JSON list of segments (where
-//! each stops, the public inputs and outputs it consumed, its steps, its proof's length), and
-//! the segment proofs one after the other.
+//! each stops, the public inputs and outputs it consumed, its steps, its proof's length and
+//! transcript), and the segment proofs one after the other.
 use super::{decode, encode, from_json, json, read_file, write_atomic, FileError, Statement};
+use crate::engine::Transcript;
 use halowasm_circuits::Registers;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -35,6 +36,9 @@ pub struct BundleFile {
     pub segments: Vec<SegmentMeta>,
     /// The proof of each segment.
     pub proofs: Vec<Vec<u8>>,
+    /// The transcript of every segment proof: Poseidon for a bundle that `halowasm aggregate`
+    /// turns into one proof.
+    pub transcript: Transcript,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -42,6 +46,9 @@ struct SegmentEntry {
     #[serde(flatten)]
     meta: SegmentMeta,
     proof_bytes: u64,
+    /// Absent in bundles of earlier builds, which were all Blake2b.
+    #[serde(default)]
+    transcript: Transcript,
 }
 
 impl BundleFile {
@@ -53,7 +60,7 @@ impl BundleFile {
             .segments
             .iter()
             .zip(&self.proofs)
-            .map(|(m, p)| SegmentEntry { meta: m.clone(), proof_bytes: p.len() as u64 })
+            .map(|(m, p)| SegmentEntry { meta: m.clone(), proof_bytes: p.len() as u64, transcript: self.transcript })
             .collect();
         let proofs: Vec<u8> = self.proofs.concat();
         encode(BUNDLE_MAGIC, &[&json(&self.statement), &json(&entries), &proofs])
@@ -69,6 +76,10 @@ impl BundleFile {
         if total != blob.len() as u64 {
             return Err(malformed(format!("segment proofs take {total} bytes, the file holds {}", blob.len())));
         }
+        let transcript = entries.first().map(|e| e.transcript).unwrap_or_default();
+        if entries.iter().any(|e| e.transcript != transcript) {
+            return Err(malformed("segment proofs with different transcripts".into()));
+        }
         let mut proofs = Vec::with_capacity(entries.len());
         let mut at = 0usize;
         for e in &entries {
@@ -76,7 +87,7 @@ impl BundleFile {
             proofs.push(blob[at..at + n].to_vec());
             at += n;
         }
-        Ok(BundleFile { statement, segments: entries.into_iter().map(|e| e.meta).collect(), proofs })
+        Ok(BundleFile { statement, segments: entries.into_iter().map(|e| e.meta).collect(), proofs, transcript })
     }
 
     /// Writes the file atomically.

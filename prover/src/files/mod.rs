@@ -10,6 +10,9 @@
 //!                  vk:    JSON meta, verifier params, verifying key
 //!                  pk:    JSON meta, proving key
 //!                  bundle: JSON statement, JSON segments, segment proofs (see [`BundleFile`])
+//!                  aggregate proof: JSON statement, JSON segments, JSON aggregator,
+//!                         accumulator, proof (see [`AggregateFile`])
+//!                  aggregator vk: JSON meta, verifier params, verifying key
 //! checksum         32 bytes  blake2b-256 of everything before it
 //! ```
 //!
@@ -18,7 +21,11 @@
 //! it hits those) long before halo2 sees any bytes. A file cut short is reported as
 //! [`FileError::Truncated`] when the section lengths run past its end. Reading never panics.
 
+mod aggregate;
 mod bundle;
+pub use aggregate::{
+    AggregateFile, AggregateVkSections, AggregatorInfo, ACCUMULATOR_BYTES, AGGREGATE_MAGIC, AGGREGATE_VK_MAGIC,
+};
 pub use bundle::{BundleFile, SegmentMeta, BUNDLE_MAGIC};
 
 use std::fmt;
