@@ -15,9 +15,9 @@
 //! natively and reports time, size and peak memory. The segment proofs are written to the same
 //! directory by whichever stage runs first, so both stages aggregate the same two proofs.
 //!
-//! This measures the SDK's universal-verifier cost only: the memory-linking check between
-//! segments (the commitment equalities that `verify_bundle` checks natively) would add a few
-//! hundred cells per pair (two loaded points compared), which is noise beside the verifier.
+//! This measures the SDK's verifier cost only; `halowasm aggregate`
+//! (`prover/src/api/aggregate/`) is the product, which also compares the segments' memory
+//! commitments in the circuit (a few dozen copy constraints per pair, noise beside the verifier).
 //!
 //! ```text
 //! cargo run --release -p halowasm-aggregate -- [--steps N] [--dir D] [--keygen K | --prove K]

@@ -44,7 +44,10 @@ use halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
 use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer};
+use halo2_proofs::transcript::{
+    Blake2bRead, Blake2bWrite, Challenge255, EncodedChallenge, TranscriptRead, TranscriptReadBuffer, TranscriptWrite,
+    TranscriptWriterBuffer,
+};
 use halo2_proofs::SerdeFormat;
 use halo2curves::bn256::{Bn256, G1Affine, G2Affine};
 use halo2curves::serde::SerdeObject;
@@ -216,30 +219,54 @@ pub fn prove_with<C: Circuit<Fr>, R: rand_core::RngCore>(
         match transcript {
             Transcript::Blake2b => {
                 let mut t = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-                create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-                    srs,
-                    pk,
-                    &[circuit],
-                    &[&inst[..]],
-                    rng,
-                    &mut t,
-                )?;
+                create_shplonk(srs, pk, circuit, &inst, rng, &mut t)?;
                 Ok(t.finalize())
             }
             Transcript::Poseidon => {
                 let mut t = PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
-                create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-                    srs,
-                    pk,
-                    &[circuit],
-                    &[&inst[..]],
-                    rng,
-                    &mut t,
-                )?;
+                create_shplonk(srs, pk, circuit, &inst, rng, &mut t)?;
                 Ok(t.finalize())
             }
         }
     })
+}
+
+fn create_shplonk<
+    C: Circuit<Fr>,
+    R: rand_core::RngCore,
+    E: EncodedChallenge<G1Affine>,
+    T: TranscriptWrite<G1Affine, E>,
+>(
+    srs: &Srs,
+    pk: &ProvingKey<G1Affine>,
+    circuit: C,
+    instances: &[&[Fr]],
+    rng: R,
+    transcript: &mut T,
+) -> Result<(), Halo2Error> {
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        srs,
+        pk,
+        &[circuit],
+        &[instances],
+        rng,
+        transcript,
+    )
+}
+
+fn verify_shplonk<E: EncodedChallenge<G1Affine>, T: TranscriptRead<G1Affine, E>>(
+    params: &Srs,
+    vk: &VerifyingKey<G1Affine>,
+    instances: &[&[Fr]],
+    transcript: &mut T,
+) -> Result<(), Halo2Error> {
+    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
+        params.verifier_params(),
+        vk,
+        SingleStrategy::new(params),
+        &[instances],
+        transcript,
+    )
 }
 
 /// Verifies `proof` against `vk` and the public `instances` with parameters whose `k` equals the
@@ -276,28 +303,16 @@ pub fn verify_transcript(
     guarded("verify", || {
         let inst: Vec<&[Fr]> = instances.iter().map(|v| &v[..]).collect();
         let mut rest = proof;
-        let strategy = SingleStrategy::new(params);
         let result = match transcript {
             Transcript::Blake2b => {
-                let mut t = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
-                verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
-                    params.verifier_params(),
-                    vk,
-                    strategy,
-                    &[&inst[..]],
-                    &mut t,
-                )
+                verify_shplonk(params, vk, &inst, &mut Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest))
             }
-            Transcript::Poseidon => {
-                let mut t = PoseidonTranscript::<NativeLoader, _>::from_spec(&mut rest, POSEIDON_SPEC.clone());
-                verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
-                    params.verifier_params(),
-                    vk,
-                    strategy,
-                    &[&inst[..]],
-                    &mut t,
-                )
-            }
+            Transcript::Poseidon => verify_shplonk(
+                params,
+                vk,
+                &inst,
+                &mut PoseidonTranscript::<NativeLoader, _>::from_spec(&mut rest, POSEIDON_SPEC.clone()),
+            ),
         };
         match result {
             Ok(()) if rest.is_empty() => Ok(()),

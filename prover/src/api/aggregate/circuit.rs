@@ -77,31 +77,24 @@ pub(super) fn build(
     snarks: Vec<Snark>,
     break_points: Option<Vec<Vec<usize>>>,
 ) -> Result<AggregatorCircuit> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build_unguarded(stage, params, g0, snarks, break_points)))
-        .unwrap_or_else(|p| {
-            let message = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(ProverError::Aggregate(format!("the aggregation circuit could not be built: {message}")))
-        })
-}
-
-fn build_unguarded(
-    stage: CircuitBuilderStage,
-    params: BaseCircuitParams,
-    g0: G1Affine,
-    snarks: Vec<Snark>,
-    break_points: Option<Vec<Vec<usize>>>,
-) -> Result<AggregatorCircuit> {
     let n = snarks.len();
     let mut builder = BaseCircuitBuilder::from_stage(stage).use_params(params);
     if let Some(bp) = break_points {
         builder.set_break_points(bp);
     }
     let range = builder.range_chip();
-    let out = aggregate_snarks::<SHPLONK>(builder.pool(0), &range, g0.into(), snarks, VerifierUniversality::None);
+    let pool = builder.pool(0);
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        aggregate_snarks::<SHPLONK>(pool, &range, g0.into(), snarks, VerifierUniversality::None)
+    }))
+    .map_err(|p| {
+        let message = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        ProverError::Aggregate(format!("the aggregation circuit could not be built: {message}"))
+    })?;
     let links = link_columns();
     let point = |i: usize, position: usize| match out.proof_transcripts[i].get(position) {
         Some(AssignedTranscriptObject::EcPoint(p)) => Ok(p),
