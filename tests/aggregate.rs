@@ -10,14 +10,7 @@ use halowasm::circuits::Cut;
 use halowasm::{AggregateFile, AggregatorVerifierKey, BundleFile, Inputs, Program, ProverError, Transcript};
 use std::path::PathBuf;
 
-const SUM_TO: &str = r#"
-(module (func (export "sum_to") (param $n i32) (result i32) (local $acc i32)
-  (block $done (loop $next
-    (br_if $done (i32.eqz (local.get $n)))
-    (local.set $acc (i32.add (local.get $acc) (local.get $n)))
-    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-    (br $next)))
-  (local.get $acc)))"#;
+const SUM_TO: &str = include_str!("../examples/sum_to.wat");
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)

@@ -40,14 +40,7 @@ use snark_verifier_sdk::halo2::{gen_snark_shplonk, read_snark};
 use snark_verifier_sdk::{gen_pk, read_pk, CircuitExt, Snark, SHPLONK};
 
 /// The run whose segments are aggregated: `sum_to(n)`, about 12 steps per iteration.
-const SUM_TO: &str = r#"
-(module (func (export "sum_to") (param $n i32) (result i32) (local $acc i32)
-  (block $done (loop $next
-    (br_if $done (i32.eqz (local.get $n)))
-    (local.set $acc (i32.add (local.get $acc) (local.get $n)))
-    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-    (br $next)))
-  (local.get $acc)))"#;
+const SUM_TO: &str = include_str!("../../examples/sum_to.wat");
 
 /// A segment circuit with the instance accessors the SDK's prover asks for.
 struct Segment(VmCircuit);
