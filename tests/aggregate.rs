@@ -112,6 +112,13 @@ fn aggregate_fixture_verifies_and_tampering_is_rejected() {
     let mut key = std::fs::read(fixture("sum_to.agg.vk")).unwrap();
     key[300] ^= 1;
     assert!(AggregatorVerifierKey::from_bytes(&key).is_err());
+    // A key whose verifier parameters are another SRS's than its metadata names (checksum
+    // intact): refused, since the pairing would use them.
+    use halowasm_prover::files::AggregateVkSections;
+    let mut sections = AggregateVkSections::from_bytes(&std::fs::read(fixture("sum_to.agg.vk")).unwrap()).unwrap();
+    let other = common::opts().params.load_or_create(11).unwrap();
+    sections.params = halowasm::VerifierParams::from_srs(&other).to_bytes();
+    assert!(AggregatorVerifierKey::from_bytes(&sections.to_bytes()).is_err());
 }
 
 #[test]

@@ -627,6 +627,44 @@ fn segment_jobs_prove_in_separate_processes() {
     let o = halowasm(&["verify", &dot, m]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("dot(i32:6) = i64:217") && text(&o).contains("valid bundle"), "{}", text(&o));
+    // Jobs with the Poseidon transcript (for `aggregate`) make a bundle that verifies too; a
+    // part of the other transcript is not merged into it.
+    let mut poseidon = Vec::new();
+    for i in 0..n {
+        let (i, out) = (i.to_string(), dir.path().join(format!("poseidon-{i}.bundle")));
+        let o = halowasm(&[
+            "prove-segment",
+            &dot,
+            "--plan",
+            p,
+            "--segment",
+            &i,
+            "--private",
+            "7,8,9,10,11,12",
+            "--transcript",
+            "poseidon",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 0, "segment {i}: {}", text(&o));
+        poseidon.push(out.to_str().unwrap().to_string());
+    }
+    let pm = dir.path().join("dot-poseidon.bundle");
+    let o = halowasm(
+        &[&["bundle", "--out", pm.to_str().unwrap()][..], &poseidon.iter().map(String::as_str).collect::<Vec<_>>()]
+            .concat(),
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = halowasm(&["verify", &dot, pm.to_str().unwrap()]);
+    assert!(code(&o) == 0 && text(&o).contains("valid bundle"), "{}", text(&o));
+    let mut mixed = vec![poseidon[0].clone()];
+    mixed.extend(parts[1..].iter().cloned());
+    let o = halowasm(
+        &[&["bundle", "--out", pm.to_str().unwrap()][..], &mixed.iter().map(String::as_str).collect::<Vec<_>>()]
+            .concat(),
+    );
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("cannot be bundled"), "{}", text(&o));
     // Without one part, merging says which segment is missing.
     let o =
         halowasm(&[&["bundle", "--out", m][..], &parts[1..].iter().map(String::as_str).collect::<Vec<_>>()].concat());

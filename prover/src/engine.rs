@@ -442,7 +442,12 @@ where
     }
     let num_fixed = u32::from_le_bytes(bytes[6..10].try_into().expect("4 bytes")) as u64;
     let mut cs = ConstraintSystem::<Fr>::default();
-    let _ = C::configure_with_params(&mut cs, params.clone());
+    // A configuration from a file's parameters may assert (the aggregator's): an error, not a panic.
+    guarded("configuring the circuit", || {
+        let _ = C::configure_with_params(&mut cs, params.clone());
+        Ok(())
+    })
+    .map_err(|e| malformed(what, e.to_string()))?;
     let perm_cols = cs.permutation().get_columns().len() as u64;
     let mut need = 10 + (num_fixed + perm_cols) * G1_RAW_BYTES as u64;
     if compress == 1 {

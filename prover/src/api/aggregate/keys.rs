@@ -37,12 +37,21 @@ impl AggregatorMeta {
     /// allocate without bound).
     fn check_sane(&self, what: &str) -> Result<()> {
         let c = &self.circuit;
+        let seg = &self.segment;
+        // One phase (halo2-base lists the others as zeros).
+        let one_phase = |v: &[usize]| !v.is_empty() && v.len() <= 3 && v[1..].iter().all(|n| *n == 0);
         if !(MIN_AGGREGATOR_K..=MAX_AGGREGATOR_K).contains(&self.k)
             || c.k != self.k as usize
+            || c.lookup_bits != Some(self.k as usize - 1)
+            || !one_phase(&c.num_advice_per_phase)
+            || !one_phase(&c.num_lookup_advice_per_phase)
             || self.columns() > 4096
             || c.num_instance_columns != 1
             || self.segments == 0
             || self.segments > 1024
+            || !(MIN_K..=MAX_K).contains(&seg.k)
+            || seg.layout.k != seg.k
+            || seg.layout.instance_len() > usable_rows(seg.k)
         {
             return Err(ProverError::Aggregate(format!("{what}: not an aggregator's layout")));
         }
@@ -76,6 +85,11 @@ impl AggregatorVerifierKey {
         let meta: AggregatorMeta = AggregateVkSections::json(&s.meta)?;
         meta.check_sane("the aggregator verifying key")?;
         let params = engine::verifier_params_from_bytes(&s.params)?;
+        if !srs_id(&params).eq_ignore_ascii_case(&meta.segment.srs_id) {
+            return Err(ProverError::Aggregate(
+                "the aggregator verifying key's parameters are not the SRS its metadata names".into(),
+            ));
+        }
         let vk = engine::vk_from_bytes_with::<AggregatorCircuit>(&s.vk, meta.circuit.clone())?;
         if engine::vk_k(&vk) != meta.k {
             return Err(ProverError::Aggregate("the aggregator verifying key's k is not its metadata's".into()));

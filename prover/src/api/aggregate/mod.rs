@@ -43,13 +43,12 @@ use super::bundle::segment_statements;
 use super::*;
 use crate::files::{AggregateFile, AggregatorInfo, BundleFile, ACCUMULATOR_BYTES};
 use circuit::{AggregatorCircuit, ACCUMULATOR_CELLS};
-use ff::PrimeField;
+use ff::{Field, PrimeField};
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_proofs::plonk::{keygen_pk, keygen_vk};
 use halo2curves::bn256::{Fq, G1Affine};
 use halo2curves::CurveAffine;
 pub use keys::{AggregatorMeta, AggregatorProverKey, AggregatorVerifierKey, MAX_AGGREGATOR_K, MIN_AGGREGATOR_K};
-use snark_verifier_sdk::snark_verifier::util::arithmetic::fe_from_limbs;
 use snark_verifier_sdk::{Snark, BITS, LIMBS};
 
 /// The aggregator's `k` unless asked otherwise: two segment proofs fit `2^20` rows.
@@ -268,6 +267,16 @@ impl Program {
         let st = &file.statement;
         self.instances(st)?;
         opts.check_srs_pin("the aggregate proof", &st.srs_id)?;
+        // What the file says decides the size of the aggregator to derive: its shape and the
+        // memory first.
+        let n = file.segments.len();
+        let segment_meta = self.key_meta(st.k, &opts.load_srs(st.k)?)?;
+        segment_statements(&segment_meta, st, &file.segments)?;
+        if !(MIN_AGGREGATOR_K..=MAX_AGGREGATOR_K).contains(&file.aggregator.k) {
+            return Err(ProverError::Aggregate(format!("no aggregator has k = {}", file.aggregator.k)));
+        }
+        let before = aggregator_memory_before_layout(n, AggregationStage::Keygen);
+        check_memory_estimate(before, AggregationStage::Keygen, n, file.aggregator.k, 0, opts.max_memory)?;
         let vk = self.aggregator_verifier_key(st.k, file.segments.len(), file.aggregator.k, opts)?;
         if vk.meta.segment.srs_id != st.srs_id {
             return Err(ProverError::WrongSrs {
@@ -314,7 +323,7 @@ impl AggregatorVerifierKey {
         let point = |at: usize| -> Result<G1Affine> {
             let coordinate = |c: usize| -> Fq {
                 let limbs: [Fr; LIMBS] = std::array::from_fn(|i| accumulator[at + c * LIMBS + i]);
-                fe_from_limbs::<Fr, Fq, LIMBS, BITS>(limbs)
+                fq_from_limbs(limbs)
             };
             Option::from(G1Affine::from_xy(coordinate(0), coordinate(1)))
                 .ok_or_else(|| ProverError::Aggregate("the accumulator is not a curve point".into()))
@@ -326,6 +335,17 @@ impl AggregatorVerifierKey {
         }
         Ok(st.clone())
     }
+}
+
+/// `Σ limb · 2^(88 i)` in Fq. The circuit range-checks the limbs but not the value below q, so
+/// this reduces where snark-verifier's `fe_from_limbs` would assert (and panic).
+fn fq_from_limbs(limbs: [Fr; LIMBS]) -> Fq {
+    let base = Fq::from(2).pow_vartime([BITS as u64]);
+    // Every Fr is below q, so its bytes are an Fq.
+    limbs
+        .iter()
+        .rev()
+        .fold(Fq::ZERO, |acc, l| acc * base + Option::<Fq>::from(Fq::from_repr(l.to_repr())).unwrap_or_default())
 }
 
 /// The accumulator's field elements (canonical, else an error).
@@ -426,4 +446,23 @@ fn check_memory_estimate(
                fewer (two fit 24 GiB), or aggregate on a machine with more memory"
             .into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snark_verifier_sdk::snark_verifier::util::arithmetic::{fe_from_limbs, fe_to_limbs};
+
+    #[test]
+    fn accumulator_limbs_decode_like_the_sdk_and_never_panic() {
+        for seed in 1..20u64 {
+            let x = Fq::from(seed).pow_vartime([seed * 7919, 3]) + Fq::from(seed);
+            let limbs = fe_to_limbs::<Fq, Fr, LIMBS, BITS>(x);
+            assert_eq!(fq_from_limbs(limbs), x);
+            assert_eq!(fe_from_limbs::<Fr, Fq, LIMBS, BITS>(limbs), x);
+        }
+        // Limbs whose value is at least q (2^264 − 1): reduced, no panic.
+        let max = Fr::from(2).pow_vartime([BITS as u64]) - Fr::ONE;
+        let _ = fq_from_limbs([max; LIMBS]);
+    }
 }
