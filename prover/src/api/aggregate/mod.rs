@@ -77,40 +77,46 @@ pub struct Aggregated {
 }
 
 impl Program {
-    /// The aggregator's metadata and a circuit laid out for keys, for `segments` proofs of this
-    /// program's segment key at `segment_k`, at `k`. `opts` gives the SRS: at `segment_k` and,
-    /// for keys, at `k`.
+    /// The aggregator's metadata and a circuit laid out for keys, for `segments` proofs made
+    /// with `segment_vk` (this program's segment key), at `k`.
     fn aggregator_blank(
         &self,
-        segment_k: u32,
+        segment_vk: &VerifierKey,
         segments: usize,
         k: u32,
         opts: &ProveOptions,
-    ) -> Result<(AggregatorMeta, AggregatorCircuit, VerifierKey)> {
-        if !(MIN_AGGREGATOR_K..=MAX_AGGREGATOR_K).contains(&k) {
-            return Err(ProverError::Aggregate(format!(
-                "the aggregator's k must be within {MIN_AGGREGATOR_K}..={MAX_AGGREGATOR_K}, not {k}"
-            )));
-        }
+    ) -> Result<(AggregatorMeta, AggregatorCircuit)> {
+        check_aggregator_k(k)?;
         if segments == 0 {
             return Err(ProverError::Aggregate("nothing to aggregate: no segments".into()));
         }
-        let segment_srs = opts.load_srs(segment_k)?;
-        let segment_vk = self.verifier_key(segment_k, &segment_srs)?;
-        let protocol = circuit::segment_protocol(&segment_srs, &segment_vk.vk, segment_vk.meta.layout.instance_len());
-        drop(segment_srs);
-        let g0 = segment_vk.params.g0();
+        let protocol = self.segment_protocol(segment_vk, opts)?;
         let mut blank = circuit::build(
             CircuitBuilderStage::Keygen,
             circuit::unlaid_params(k),
-            g0,
+            segment_vk.params.g0(),
             circuit::dummy_snarks(&protocol, segments),
             None,
         )?;
         let params = circuit::layout(&mut blank);
         let meta =
             AggregatorMeta { segment: segment_vk.meta.clone(), segments, k, circuit: params, break_points: vec![] };
-        Ok((meta, blank, segment_vk))
+        Ok((meta, blank))
+    }
+
+    /// The segment key at `segment_k`, derived from the module.
+    fn segment_key(&self, segment_k: u32, opts: &ProveOptions) -> Result<VerifierKey> {
+        self.verifier_key(segment_k, &opts.load_srs(segment_k)?)
+    }
+
+    /// The segment proofs' protocol as the in-circuit verifier reads it.
+    fn segment_protocol(
+        &self,
+        segment_vk: &VerifierKey,
+        opts: &ProveOptions,
+    ) -> Result<snark_verifier_sdk::snark_verifier::verifier::plonk::PlonkProtocol<G1Affine>> {
+        let srs = opts.load_srs(segment_vk.meta.k)?;
+        Ok(circuit::segment_protocol(&srs, &segment_vk.vk, segment_vk.meta.layout.instance_len()))
     }
 
     /// Where the key cache keeps the aggregator's proving key for these segments.
@@ -134,9 +140,19 @@ impl Program {
     /// writes the proving key to the key cache ([`Program::aggregator_key_path`]). Refused
     /// before it starts when the estimate exceeds the memory limit.
     pub fn aggregator_keygen(&self, segment_k: u32, segments: usize, k: u32, opts: &ProveOptions) -> Result<PathBuf> {
+        self.aggregator_keygen_for(&self.segment_key(segment_k, opts)?, segments, k, opts)
+    }
+
+    fn aggregator_keygen_for(
+        &self,
+        segment_vk: &VerifierKey,
+        segments: usize,
+        k: u32,
+        opts: &ProveOptions,
+    ) -> Result<PathBuf> {
         let before = aggregator_memory_before_layout(segments, AggregationStage::Keygen);
         check_memory_estimate(before, AggregationStage::Keygen, segments, k, 0, opts.max_memory)?;
-        let (mut meta, blank, segment_vk) = self.aggregator_blank(segment_k, segments, k, opts)?;
+        let (mut meta, blank) = self.aggregator_blank(segment_vk, segments, k, opts)?;
         check_aggregator_memory(&meta, AggregationStage::Keygen, opts.max_memory)?;
         let srs = aggregator_srs(k, &segment_vk.meta.srs_id, opts)?;
         let pk = guarded_keygen(|| {
@@ -145,7 +161,7 @@ impl Program {
         })?;
         meta.break_points = blank.break_points();
         drop(blank);
-        let path = self.aggregator_key_path(opts, segment_k, segments, k, &segment_vk.meta.srs_id);
+        let path = self.aggregator_key_path(opts, segment_vk.meta.k, segments, k, &segment_vk.meta.srs_id);
         AggregatorProverKey { meta, pk }.write(&path)?;
         Ok(path)
     }
@@ -161,7 +177,8 @@ impl Program {
         k: u32,
         opts: &ProveOptions,
     ) -> Result<AggregatorVerifierKey> {
-        let (mut meta, blank, segment_vk) = self.aggregator_blank(segment_k, segments, k, opts)?;
+        let segment_vk = self.segment_key(segment_k, opts)?;
+        let (mut meta, blank) = self.aggregator_blank(&segment_vk, segments, k, opts)?;
         let srs = aggregator_srs(k, &segment_vk.meta.srs_id, opts)?;
         let vk = guarded_keygen(|| keygen_vk(&srs, &blank))?;
         meta.break_points = blank.break_points();
@@ -186,7 +203,7 @@ impl Program {
             if path.exists() {
                 tracing::warn!(path = %path.display(), "the cached aggregator key is not for these segments: making it again");
             }
-            self.aggregator_keygen(segment_k, n, k, opts)?;
+            self.aggregator_keygen_for(&segment_vk, n, k, opts)?;
         }
         let meta = AggregatorProverKey::read_meta(&path)?;
         check_aggregator_memory(&meta, AggregationStage::Prove, opts.max_memory)?;
@@ -195,9 +212,7 @@ impl Program {
         if !expected(&key.meta) {
             return Err(ProverError::Untrusted { path, reason: "it is not the aggregator of these segments".into() });
         }
-        let segment_srs = opts.load_srs(segment_k)?;
-        let protocol = circuit::segment_protocol(&segment_srs, &segment_vk.vk, segment_vk.meta.layout.instance_len());
-        drop(segment_srs);
+        let protocol = self.segment_protocol(&segment_vk, opts)?;
         let parts = segment_statements(&segment_vk.meta, st, &bundle.segments)?;
         let snarks = parts
             .iter()
@@ -247,13 +262,9 @@ impl Program {
                 bundle.transcript.name()
             )));
         }
-        if !(MIN_AGGREGATOR_K..=MAX_AGGREGATOR_K).contains(&k) {
-            return Err(ProverError::Aggregate(format!(
-                "the aggregator's k must be within {MIN_AGGREGATOR_K}..={MAX_AGGREGATOR_K}, not {k}"
-            )));
-        }
+        check_aggregator_k(k)?;
         let st = &bundle.statement;
-        let segment_vk = self.verifier_key(st.k, &opts.load_srs(st.k)?)?;
+        let segment_vk = self.segment_key(st.k, opts)?;
         segment_vk.verify_bundle(bundle)?;
         let n = bundle.segments.len();
         let before = aggregator_memory_before_layout(n, AggregationStage::Prove);
@@ -272,9 +283,7 @@ impl Program {
         let n = file.segments.len();
         let segment_meta = self.key_meta(st.k, &opts.load_srs(st.k)?)?;
         segment_statements(&segment_meta, st, &file.segments)?;
-        if !(MIN_AGGREGATOR_K..=MAX_AGGREGATOR_K).contains(&file.aggregator.k) {
-            return Err(ProverError::Aggregate(format!("no aggregator has k = {}", file.aggregator.k)));
-        }
+        check_aggregator_k(file.aggregator.k)?;
         let before = aggregator_memory_before_layout(n, AggregationStage::Keygen);
         check_memory_estimate(before, AggregationStage::Keygen, n, file.aggregator.k, 0, opts.max_memory)?;
         let vk = self.aggregator_verifier_key(st.k, file.segments.len(), file.aggregator.k, opts)?;
@@ -362,6 +371,15 @@ fn accumulator_cells(bytes: &[u8]) -> Result<Vec<Fr>> {
                 .ok_or_else(|| ProverError::Aggregate("the accumulator holds a non-canonical field element".into()))
         })
         .collect()
+}
+
+fn check_aggregator_k(k: u32) -> Result<()> {
+    if !(MIN_AGGREGATOR_K..=MAX_AGGREGATOR_K).contains(&k) {
+        return Err(ProverError::Aggregate(format!(
+            "the aggregator's k must be within {MIN_AGGREGATOR_K}..={MAX_AGGREGATOR_K}, not {k}"
+        )));
+    }
+    Ok(())
 }
 
 /// The SRS at the aggregator's `k`, which must be the segments' SRS (the in-circuit verifier's
