@@ -1,7 +1,7 @@
 //! The soundness audit: corrupt a valid witness and check that MockProver rejects every
 //! corruption.
 //!
-//! Layer 16, the top: uses `columns`, `execution`, `gadgets`, `witness` and `circuit`. Fills
+//! Layer 17, the top: uses `columns`, `execution`, `gadgets`, `selectors`, `witness` and `circuit`. Fills
 //! nothing of its own: it corrupts cells of the execution table, the memory table and its heap
 //! region, the fixed tables' inputs (image) and the instance column, one at a time.
 //!
@@ -144,9 +144,15 @@ fn with_witness(c: &VmCircuit, f: impl FnOnce(&mut Witness)) -> VmCircuit {
 fn row_cells(gadget: usize, other: usize) -> Vec<CellRef> {
     let mut v = vec![CellRef::IsStep, CellRef::Live, CellRef::Pc, CellRef::Sp, CellRef::Depth, CellRef::Msize];
     v.extend((0..NUM_CURSORS).map(CellRef::Cursor));
-    v.push(CellRef::Sel(gadget));
-    if other != gadget {
-        v.push(CellRef::Sel(other));
+    // The selector cells of its own gadget and of another (see [`crate::selectors`]).
+    let code = crate::selectors::code();
+    for g in [gadget, other] {
+        let (family, member) = code.cells[g];
+        for cell in std::iter::once(CellRef::Family(family)).chain(member.map(CellRef::Member)) {
+            if !v.contains(&cell) {
+                v.push(cell);
+            }
+        }
     }
     v.extend((0..NUM_IMM).map(CellRef::Imm));
     v.extend((0..AUX_PER_ROW).map(CellRef::Aux));

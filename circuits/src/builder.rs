@@ -267,13 +267,15 @@ impl<'a> StepBuilder<'a> {
         self.func_table = Some([index, pc, ty]);
     }
 
-    /// `1` when `value == 0`, else `0`, with aux cell `inv` holding the inverse witness.
-    pub fn is_zero(&mut self, value: Expr, inv: usize) -> Expr {
-        let inv = self.aux(inv);
-        let is_zero = c(1) - value.clone() * inv.clone();
-        self.require("is_zero: value · (1 - value · inv) = 0", value * is_zero.clone());
-        // Pin the inverse when the value is zero.
-        self.require("is_zero: inv = 0 when value = 0", inv * is_zero.clone());
+    /// `1` when `value == 0`, else `0`: aux cell `out` (returned), with aux cell `inv` holding
+    /// the inverse witness. The answer is a cell rather than `1 - value · inv` so that what
+    /// uses it stays at degree 2 (see [`crate::selectors`]); `value` must have degree ≤ 1.
+    pub fn is_zero(&mut self, value: Expr, inv: usize, out: usize) -> Expr {
+        let (inv, is_zero) = (self.aux(inv), self.aux(out));
+        self.require("is_zero: out = 1 - value · inv", is_zero.clone() - (c(1) - value.clone() * inv.clone()));
+        // A non-zero value makes out 0, so inv its inverse; a zero value makes out 1, so inv 0.
+        self.require("is_zero: value · out = 0", value * is_zero.clone());
+        self.require("is_zero: inv · out = 0", inv * is_zero.clone());
         is_zero
     }
 

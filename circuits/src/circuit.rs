@@ -2,7 +2,7 @@
 //! a run, and its synthesis. Also the statement of a run ([`statement`]) and the configured
 //! circuit's shape ([`shape`], [`link_columns`]).
 //!
-//! Layer 15: uses `config`, `layout`, `segment`, `witness` and, for the cells it assigns, the
+//! Layer 16: uses `config`, `layout`, `segment`, `witness` and, for the cells it assigns, the
 //! table modules and `builder`; only `audit` sits above it. Fills every region: the fixed
 //! tables (code, lane, range, function and data tables, through `tables`), then one region
 //! with the execution table, the memory table's fixed cells and heap region, and the public
@@ -492,7 +492,11 @@ fn assign_witness(
             region.assign_advice(*col, r, k(p.cursors[i][r]));
         }
         if let Some(g) = p.gadget[r] {
-            region.assign_advice(cols.sel[g], r, k(1));
+            let (family, member) = crate::selectors::code().cells[g];
+            region.assign_advice(cols.family[family], r, k(1));
+            if let Some(m) = member {
+                region.assign_advice(cols.member[m], r, k(1));
+            }
         }
         for j in 0..3 {
             region.assign_advice(cols.imm[j], r, k(p.imm[j][r]));
@@ -539,7 +543,8 @@ fn assign_witness(
             CellRef::Depth => cols.depth,
             CellRef::Msize => cols.msize,
             CellRef::Cursor(i) => cols.cursors[i],
-            CellRef::Sel(g) => cols.sel[g],
+            CellRef::Family(a) => cols.family[a],
+            CellRef::Member(b) => cols.member[b],
             CellRef::Imm(j) => cols.imm[j],
             CellRef::Aux(a) => cols.aux[a],
             CellRef::Slot(s, f) => {

@@ -72,8 +72,10 @@ pub(crate) struct ExecColumns {
     pub msize: Column<Advice>,
     /// IO cursors ([`CURSOR_INPUT`], [`CURSOR_OUTPUT`]).
     pub cursors: [Column<Advice>; NUM_CURSORS],
-    /// One-hot gadget selectors.
-    pub sel: Vec<Column<Advice>>,
+    /// Gadget selector cells: one-hot families and, for grouped gadgets, one-hot members
+    /// (see the `selectors` module).
+    pub family: Vec<Column<Advice>>,
+    pub member: Vec<Column<Advice>>,
     pub imm: [Column<Advice>; NUM_IMM],
     pub aux: [Column<Advice>; AUX_PER_ROW],
     pub slots: [SlotColumns; SLOTS_PER_ROW],
@@ -85,7 +87,7 @@ pub(crate) struct ExecColumns {
 }
 
 impl ExecColumns {
-    pub fn new(meta: &mut ConstraintSystem<Fr>, num_gadgets: usize) -> Self {
+    pub fn new(meta: &mut ConstraintSystem<Fr>, families: usize, members: usize) -> Self {
         let mut a = || meta.advice_column();
         let is_step = a();
         let live = a();
@@ -94,12 +96,13 @@ impl ExecColumns {
         let depth = a();
         let msize = a();
         let cursors = [a(), a()];
-        let sel = (0..num_gadgets).map(|_| a()).collect();
+        let family = (0..families).map(|_| a()).collect();
+        let member = (0..members).map(|_| a()).collect();
         let imm = [a(), a(), a()];
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
         let lanes = std::array::from_fn(|_| LaneColumns { tag: a(), x: a(), y: a(), z: a() });
         let first = a();
-        ExecColumns { is_step, live, pc, sp, depth, msize, cursors, sel, imm, aux, slots, lanes, first }
+        ExecColumns { is_step, live, pc, sp, depth, msize, cursors, family, member, imm, aux, slots, lanes, first }
     }
 }

@@ -2,7 +2,7 @@
 //! order (the verifying key depends on it): the fixed tables, the public table, the execution
 //! table, the memory table with its heap region, then the public table's gate.
 //!
-//! Layer 11: uses `tables`, `public`, `execution` and `memory_check`. It sits below `layout`,
+//! Layer 12: uses `tables`, `public`, `execution` and `memory_check`. It sits below `layout`,
 //! which configures the circuit once to learn halo2's blinding rows (they depend on the whole
 //! configured circuit), and below the circuit, whose `Circuit::configure` is
 //! [`VmConfig::configure`]. Configures every table; fills none.

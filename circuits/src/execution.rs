@@ -1,11 +1,11 @@
 //! The execution table: each step takes one or more consecutive rows (see [`crate::columns`]).
-//! Combines the declarations of every gadget into the gates and lookups: one-hot gadget
-//! selectors on a step's first row, the code-table lookup (a step can only execute an
+//! Combines the declarations of every gadget into the gates and lookups: gadget
+//! selectors on a step's first row (see [`crate::selectors`]), the code-table lookup (a step can only execute an
 //! instruction of the program), the row structure of a run (`live` rows, each step followed by
 //! its gadget's rows and then the next step), the declared state transitions, memory slots,
 //! lanes and the public-table lookup.
 //!
-//! Layer 10: uses `builder`, `columns`, `gadgets`, `public` and `tables`. Configures the
+//! Layer 11: uses `builder`, `columns`, `gadgets`, `selectors`, `public` and `tables`. Configures the
 //! execution table's gates and its lookups into the code, lane, range, function and public
 //! tables; says how many rows steps take ([`gadget_rows`], [`trace_rows`]), for sizing and the
 //! witness.
@@ -94,7 +94,7 @@ fn declarations(cols: &ExecColumns) -> Vec<StepBuilder<'_>> {
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let mut cb = StepBuilder::new(cols, cols.sel[i].cur());
+            let mut cb = StepBuilder::new(cols, crate::selectors::selector(cols, i));
             (g.configure)(&mut cb);
             cb
         })
@@ -118,7 +118,8 @@ fn plans() -> &'static Plans {
     static PLANS: OnceLock<Plans> = OnceLock::new();
     PLANS.get_or_init(|| {
         let mut cs = ConstraintSystem::<Fr>::default();
-        let cols = ExecColumns::new(&mut cs, GADGETS.len());
+        let code = crate::selectors::code();
+        let cols = ExecColumns::new(&mut cs, code.families, code.members);
         let gadgets = declarations(&cols)
             .into_iter()
             .map(|cb| GadgetPlan {
@@ -169,7 +170,8 @@ pub(crate) fn lane_tags(g: usize, imm: &[u64; 3]) -> [u64; NUM_LANES] {
 
 impl ExecutionConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, tables: &Tables, public: &PublicConfig) -> Self {
-        let cols = ExecColumns::new(meta, GADGETS.len());
+        let code = crate::selectors::code();
+        let cols = ExecColumns::new(meta, code.families, code.members);
         let q_active = meta.selector();
         let q_first = meta.selector();
         let q_trans = meta.selector();
@@ -178,7 +180,7 @@ impl ExecutionConfig {
         meta.enable_equality(cols.pc);
 
         let builders = declarations(&cols);
-        let sels: Vec<Expr> = cols.sel.iter().map(|s| s.cur()).collect();
+        let sels: Vec<Expr> = (0..GADGETS.len()).map(|g| crate::selectors::selector(&cols, g)).collect();
         let rows: Vec<usize> = builders.iter().map(|cb| cb.rows).collect();
         let max_rows = rows.iter().copied().max().unwrap_or(1);
         let is_step = cols.is_step.cur();
@@ -207,10 +209,7 @@ impl ExecutionConfig {
             v.push(("is_step is a bit", is_step.clone() * (c(1) - is_step.clone())));
             v.push(("live is a bit", live.clone() * (c(1) - live.clone())));
             v.push(("a step is live", is_step.clone() * (c(1) - live.clone())));
-            for s in &sels {
-                v.push(("selector is a bit", s.clone() * (c(1) - s.clone())));
-            }
-            v.push(("exactly one gadget per step", sum(sels.clone()) - is_step.clone()));
+            v.extend(crate::selectors::constraints(&cols, is_step.clone()));
             let off = c(1) - is_step.clone();
             for col in [cols.pc, cols.sp, cols.depth, cols.msize].into_iter().chain(cols.cursors) {
                 v.push(("no state outside a step's first row", off.clone() * col.cur()));
@@ -371,7 +370,7 @@ impl ExecutionConfig {
         // the code table. Rows without a step look up the all-zero padding row.
         // `suspend` is no instruction: it looks up its own row `(0, suspend, 0, 0, 0)`.
         meta.lookup("code", |_| {
-            let op = sum(sels.iter().enumerate().map(|(i, s)| s.clone() * c(i as u64 + 1)));
+            let op = crate::selectors::opcode_expr(&cols);
             let suspend = sels[crate::gadgets::suspend_index()].clone();
             let mut v = vec![((is_step.clone() - suspend) * cols.pc.cur(), tables.code[0]), (op, tables.code[1])];
             for j in 0..3 {

@@ -1,7 +1,7 @@
 //! The heap region of the memory table: one row per heap word the run needs, chosen by the
 //! prover, instead of one fixed row per word of the initial memory.
 //!
-//! Layer 8: uses `builder` and `tables` (the range and data tables). Configures the heap region
+//! Layer 9: uses `builder` and `tables` (the range and data tables). Configures the heap region
 //! of the memory table ([`HeapConfig`]) and sizes it ([`rows_needed`]); the `witness` module
 //! chooses its rows and the circuit assigns its fixed cells.
 //!

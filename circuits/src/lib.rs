@@ -19,16 +19,17 @@
 //! 4. `step_witness` — what gadgets fill for one step.
 //! 5. `public` — the statement, the instance column and the public table.
 //! 6. `gadgets` — one file per instruction family: the execution table's per-step rules.
-//! 7. `tables` — the fixed tables: code, lane, range, function and data tables.
-//! 8. `heap` — the heap region of the memory table.
-//! 9. `memory_check` — the memory table and its running product.
-//! 10. `execution` — the execution table's gates and lookups.
-//! 11. `config` — the whole circuit's configuration, in its fixed order.
-//! 12. `layout` — the shape for a program and `k`; the instance column's positions.
-//! 13. `segment` — a long run cut into segments.
-//! 14. `witness` — the cell values of a run.
-//! 15. `circuit` — [`VmCircuit`]: configuration and synthesis, filling every table.
-//! 16. `audit` — the soundness audit, corrupting a circuit's cells.
+//! 7. `selectors` — which cells say which gadget a step runs (one-hot families and members).
+//! 8. `tables` — the fixed tables: code, lane, range, function and data tables.
+//! 9. `heap` — the heap region of the memory table.
+//! 10. `memory_check` — the memory table and its running product.
+//! 11. `execution` — the execution table's gates and lookups.
+//! 12. `config` — the whole circuit's configuration, in its fixed order.
+//! 13. `layout` — the shape for a program and `k`; the instance column's positions.
+//! 14. `segment` — a long run cut into segments.
+//! 15. `witness` — the cell values of a run.
+//! 16. `circuit` — [`VmCircuit`]: configuration and synthesis, filling every table.
+//! 17. `audit` — the soundness audit, corrupting a circuit's cells.
 //!
 //! ```no_run
 //! use halowasm_circuits::{Layout, VmCircuit};
@@ -60,6 +61,7 @@ mod public;
 mod segment;
 #[cfg(test)]
 mod segment_tests;
+mod selectors;
 mod step_witness;
 mod tables;
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Offline memory checking (Blum et al.) over stack, frames, globals and heap.
 //!
-//! Layer 9: uses `builder`, `columns`, `tables` and `heap`. Configures the memory table (fixed
+//! Layer 10: uses `builder`, `columns`, `tables` and `heap`. Configures the memory table (fixed
 //! rows, `init`, final value and time, the running product) and computes its running product
 //! ([`products`]), which the circuit assigns in the second phase.
 //!

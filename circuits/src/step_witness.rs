@@ -44,4 +44,9 @@ impl StepWitness<'_> {
     pub fn set_inverse_f(&mut self, aux: usize, v: Fr) {
         self.aux[aux] = v.invert().unwrap_or(Fr::ZERO);
     }
+    /// The witness of [`crate::builder::StepBuilder::is_zero`] for `v`.
+    pub fn set_is_zero(&mut self, inv: usize, out: usize, v: Fr) {
+        self.set_inverse_f(inv, v);
+        self.aux[out] = Fr::from(bool::from(v.is_zero()) as u64);
+    }
 }

@@ -2,7 +2,7 @@
 //! `0..usable rows - 1` for time differences and heap key gaps, and the data words of the
 //! initial memory.
 //!
-//! Layer 7: uses `builder`, `error` and `gadgets` (the encodings). Configures and fills the
+//! Layer 8: uses `builder`, `error`, `gadgets` (the encodings) and `selectors` (opcodes). Configures and fills the
 //! fixed tables: the code table, lane table, range table, function table and data table
 //! ([`data_words`], which the heap region's data rules check against).
 use crate::builder::{LaneTag, AMT_TAGS, BITS_TAGS};
@@ -74,10 +74,10 @@ pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
 /// instruction, two for loads and stores: see [`crate::gadgets::encodings`]). Instructions the
 /// circuit cannot prove are left out, so no step can execute them.
 pub(crate) fn code_rows(image: &Image) -> Vec<[u64; 5]> {
-    let mut rows = vec![[0; 5], [0, crate::gadgets::suspend_index() as u64 + 1, 0, 0, 0]];
+    let mut rows = vec![[0; 5], [0, crate::selectors::opcode(crate::gadgets::suspend_index()), 0, 0, 0]];
     for (pc, instr) in image.code.iter().enumerate().skip(1) {
         for (g, imm) in crate::gadgets::encodings(instr, image).unwrap_or_default() {
-            rows.push([pc as u64, g as u64 + 1, imm[0], imm[1], imm[2]]);
+            rows.push([pc as u64, crate::selectors::opcode(g), imm[0], imm[1], imm[2]]);
         }
     }
     rows

@@ -2,7 +2,7 @@
 //! witness is kept per step with the gadgets' (virtual) cell indices, which is what gadgets fill
 //! and tests edit; [`Witness::physical`] lays it out on the rows and columns of the circuit.
 //!
-//! Layer 14: uses `columns`, `builder`, `error`, `step_witness`, `public`, `gadgets`, `tables`,
+//! Layer 15: uses `columns`, `builder`, `error`, `step_witness`, `public`, `gadgets`, `selectors`, `tables`,
 //! `heap`, `execution`, `layout` and `segment`. Fills the advice cells of the execution table,
 //! of the memory table (initial and final values and times) and of its heap region (keys,
 //! `is_data`, counts).
@@ -32,7 +32,9 @@ pub(crate) enum CellRef {
     Depth,
     Msize,
     Cursor(usize),
-    Sel(usize),
+    /// Selector cells (see [`crate::selectors`]): family `a`, member `b`.
+    Family(usize),
+    Member(usize),
     Imm(usize),
     Aux(usize),
     /// Slot `s`, field 0..5: enable, key, v_old, t_prev, v_new.
@@ -373,7 +375,12 @@ impl Physical {
             CellRef::Depth => u(&self.depth),
             CellRef::Msize => u(&self.msize),
             CellRef::Cursor(i) => u(&self.cursors[i]),
-            CellRef::Sel(g) => Fr::from((self.gadget[row] == Some(g)) as u64),
+            CellRef::Family(a) => {
+                Fr::from(self.gadget[row].is_some_and(|g| crate::selectors::code().cells[g].0 == a) as u64)
+            }
+            CellRef::Member(b) => {
+                Fr::from(self.gadget[row].is_some_and(|g| crate::selectors::code().cells[g].1 == Some(b)) as u64)
+            }
             CellRef::Imm(j) => u(&self.imm[j]),
             CellRef::Aux(a) => self.aux[a][row],
             CellRef::Slot(s, f) => {

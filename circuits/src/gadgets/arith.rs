@@ -18,7 +18,8 @@ pub(crate) fn binary_operands(cb: &mut StepBuilder) -> (crate::builder::Expr, cr
 }
 
 /// imm0 = w64, imm1 = 1 for sub. add: `a + b = r + carry·2^W`; sub: `r + b = a + carry·2^W`.
-/// aux0 = carry (borrow).
+/// aux0 = carry (borrow). The two differ by `2·(r - a)`, so one constraint of degree 2 says
+/// both: `a + b - r - carry·2^W + sub·2·(r - a) = 0`.
 fn add_sub(cb: &mut StepBuilder) {
     let (w64, sub) = (cb.imm(0), cb.imm(1));
     let (a, b) = binary_operands(cb);
@@ -26,9 +27,8 @@ fn add_sub(cb: &mut StepBuilder) {
     let carry = cb.aux(0);
     cb.require_bool("carry is a bit", carry.clone());
     let m = cb.modulus(w64);
-    let add = a.clone() + b.clone() - r.clone() - carry.clone() * m.clone();
-    let subtract = r.clone() + b - a - carry * m;
-    cb.require("add/sub wraps at 2^W", (c(1) - sub.clone()) * add + sub * subtract);
+    let add = a.clone() + b - r.clone() - carry * m;
+    cb.require("add/sub wraps at 2^W", add + sub * c(2) * (r.clone() - a));
     let sp = cb.sp();
     cb.write(0, Space::Stack, sp - c(2), r);
 }

@@ -3,6 +3,7 @@
 use super::Gadget;
 use crate::builder::{c, Expr, StepBuilder};
 use crate::step_witness::StepWitness;
+use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
 
 pub(crate) const BR: Gadget = Gadget { name: "br", configure: br, assign: |_| Ok(()) };
@@ -26,7 +27,7 @@ fn br(cb: &mut StepBuilder) {
     cb.jump(target);
 }
 
-/// imm0 = target, imm1 = drop; aux0 = inverse of the condition. A branch that carries no value
+/// imm0 = target, imm1 = drop; aux0 = inverse of the condition, aux1 = `cond == 0`. A branch that carries no value
 /// (one access, one row) and one that carries one (`br_if (keep 1)`: three accesses, two rows)
 /// are two gadgets, so the common one stays on one row.
 fn br_if(cb: &mut StepBuilder) {
@@ -41,7 +42,7 @@ fn branch_if(cb: &mut StepBuilder, keep: bool) {
     let (target, drop) = (cb.imm(0), cb.imm(1));
     let sp = cb.sp();
     let cond = cb.read(0, Space::Stack, sp.clone() - c(1));
-    let taken = c(1) - cb.is_zero(cond, 0);
+    let taken = c(1) - cb.is_zero(cond, 0, 1);
     if keep {
         keep_value(cb, 1, taken.clone(), sp - c(2), drop.clone());
     }
@@ -51,23 +52,23 @@ fn branch_if(cb: &mut StepBuilder, keep: bool) {
 }
 
 fn assign_br_if(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    w.set_inverse(0, w.acc[0].old);
+    w.set_is_zero(0, 1, Fr::from(w.acc[0].old));
     Ok(())
 }
 
-/// imm0 = target; aux0 = inverse of the condition.
+/// imm0 = target; aux0 = inverse of the condition, aux1 = `cond == 0`.
 fn br_if_eqz(cb: &mut StepBuilder) {
     let target = cb.imm(0);
     let sp = cb.sp();
     let cond = cb.read(0, Space::Stack, sp - c(1));
-    let zero = cb.is_zero(cond, 0);
+    let zero = cb.is_zero(cond, 0, 1);
     cb.sp_delta(-c(1));
     let next = cb.pc() + c(1);
     cb.jump(next.clone() + zero * (target - next));
 }
 
 fn assign_br_if_eqz(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    w.set_inverse(0, w.acc[0].old);
+    w.set_is_zero(0, 1, Fr::from(w.acc[0].old));
     Ok(())
 }
 

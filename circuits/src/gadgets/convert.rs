@@ -1,7 +1,8 @@
 //! Conversions and sign extensions: `i32.wrap_i64`, `i64.extend_i32_u/s` and
 //! `i32/i64.extend8_s/extend16_s`, `i64.extend32_s`. The operand's bytes sit in lanes 0..8; the
 //! result is its low `n` bytes (`n` = 1, 2 or 4, one-hot flags in aux 0..3), plus
-//! `2^W - 2^(8n)` when sign-extending a value whose top bit (of the low `n` bytes) is set.
+//! `2^W - 2^(8n)` when sign-extending a value whose top bit (of the low `n` bytes) is set
+//! (aux 3: that bit, a cell so that the result stays at degree 2).
 use super::Gadget;
 use crate::builder::{c, Expr, StepBuilder};
 use crate::step_witness::StepWitness;
@@ -24,17 +25,22 @@ fn convert(cb: &mut StepBuilder) {
     cb.one_hot(&flags);
     let size = flags.iter().zip(SIZES).fold(c(0), |acc, (f, s)| acc + f.clone() * c(s));
     cb.require("size flag matches the instruction", size - n);
-    let mut r = c(0);
+    let sign = cb.aux(3);
+    let mut top_bit = c(0);
+    let mut low = c(0);
     for (f, s) in flags.iter().zip(SIZES) {
         let s = s as usize;
-        r = r + f.clone() * (cb.bytes_value(0, s) + ext.clone() * cb.lane(s - 1).y);
+        top_bit = top_bit + f.clone() * cb.lane(s - 1).y;
+        low = low + f.clone() * cb.bytes_value(0, s);
     }
-    cb.write(0, Space::Stack, top, r);
+    cb.require("sign is the top bit of the low n bytes", sign.clone() - top_bit);
+    cb.write(0, Space::Stack, top, low + ext * sign);
 }
 
 fn assign_convert(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     w.set_bytes(0, w.acc[0].old, 8);
     let i = SIZES.iter().position(|s| *s == w.imm[0]).expect("encoded size");
     w.aux[i] = Fr::ONE;
+    w.aux[3] = Fr::from((w.acc[0].old >> (8 * w.imm[0] - 1)) & 1);
     Ok(())
 }

@@ -23,6 +23,8 @@ const AUX_INV_R: usize = 4;
 const AUX_DIV_S: usize = 5;
 const AUX_Q_OUT: usize = 6;
 const AUX_R_OUT: usize = 7;
+const AUX_Q_ZERO: usize = 8;
+const AUX_R_ZERO: usize = 9;
 
 /// `v` as a sign `s` and a magnitude `abs` whose top bit is `top`, for values of `bits` bits:
 /// `v = abs` (`top` clear) or `v = 2^bits - abs` with `abs ≤ 2^(bits-1)`. Since `v < 2^bits`,
@@ -43,9 +45,10 @@ fn absolute(cb: &mut StepBuilder, v: Expr, s: Expr, signed: Expr, from: usize) -
     abs
 }
 
-/// `v` negated modulo `2^bits` when `s` (0 stays 0); aux `inv` witnesses whether `v = 0`.
-pub(super) fn negate_if(cb: &mut StepBuilder, v: Expr, s: Expr, inv: usize, bits: u32) -> Expr {
-    let zero = cb.is_zero(v.clone(), inv);
+/// `v` negated modulo `2^bits` when `s` (0 stays 0); aux `inv` and `zero` witness whether
+/// `v = 0`.
+pub(super) fn negate_if(cb: &mut StepBuilder, v: Expr, s: Expr, inv: usize, zero: usize, bits: u32) -> Expr {
+    let zero = cb.is_zero(v.clone(), inv, zero);
     v.clone() + s * (cf(pow2(bits)) - v.clone() - v - cf(pow2(bits)) * zero)
 }
 
@@ -79,9 +82,9 @@ fn divide(cb: &mut StepBuilder) {
     let q_top = cb.lane(3).y;
     cb.require("div_s: MIN / -1 overflows", div_s * (c(1) - sq.clone()) * q_top);
     let (q_out, r_out) = (cb.aux(AUX_Q_OUT), cb.aux(AUX_R_OUT));
-    let q_signed = negate_if(cb, q, sq, AUX_INV_Q, 32);
+    let q_signed = negate_if(cb, q, sq, AUX_INV_Q, AUX_Q_ZERO, 32);
     cb.require("quotient result", q_out.clone() - q_signed);
-    let r_signed = negate_if(cb, r, sa, AUX_INV_R, 32);
+    let r_signed = negate_if(cb, r, sa, AUX_INV_R, AUX_R_ZERO, 32);
     cb.require("remainder result", r_out.clone() - r_signed);
     let result = q_out.clone() + rem * (r_out - q_out);
     let sp = cb.sp();
@@ -112,8 +115,8 @@ fn assign_divide(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> 
     w.aux[AUX_SA] = Fr::from(sa as u64);
     w.aux[AUX_SB] = Fr::from(sb as u64);
     w.aux[AUX_SQ] = Fr::from(sq as u64);
-    w.set_inverse(AUX_INV_Q, q);
-    w.set_inverse(AUX_INV_R, r);
+    w.set_is_zero(AUX_INV_Q, AUX_Q_ZERO, Fr::from(q));
+    w.set_is_zero(AUX_INV_R, AUX_R_ZERO, Fr::from(r));
     w.aux[AUX_DIV_S] = Fr::from((signed && w.imm[1] == 0) as u64);
     w.aux[AUX_Q_OUT] = Fr::from(negate(q, sq));
     w.aux[AUX_R_OUT] = Fr::from(negate(r, sa));

@@ -18,6 +18,7 @@ const AUX_INV: usize = 0;
 const AUX_PUBLIC: usize = 1;
 const AUX_INDEX: usize = 2;
 const AUX_VALUE: usize = 3;
+const AUX_ZERO: usize = 4;
 
 /// `[is_public] -> [value]`, the value an i64 (lanes 0..8). A public input is public input
 /// number `cursor` of the statement (aux 2, 3 = cursor and value, or 0 for a private input);
@@ -26,7 +27,7 @@ fn input(cb: &mut StepBuilder) {
     let top = cb.sp() - c(1);
     let (is_public, value) = cb.access(0, c(1), Space::Stack, top);
     let public = cb.aux(AUX_PUBLIC);
-    let zero = cb.is_zero(is_public, AUX_INV);
+    let zero = cb.is_zero(is_public, AUX_INV, AUX_ZERO);
     cb.require("public = (is_public != 0)", public.clone() - (c(1) - zero));
     let bytes = cb.value_bytes(0, c(1));
     cb.require("input = Σ bytes", value.clone() - bytes);
@@ -39,7 +40,7 @@ fn input(cb: &mut StepBuilder) {
 
 fn assign_input(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     let (flag, value) = (w.acc[0].old, w.acc[0].new);
-    w.set_inverse(AUX_INV, flag);
+    w.set_is_zero(AUX_INV, AUX_ZERO, Fr::from(flag));
     w.set_bytes(0, value, 8);
     if flag != 0 {
         w.aux[AUX_PUBLIC] = Fr::ONE;

@@ -17,6 +17,7 @@ const AUX_SA: usize = 0;
 const AUX_SB: usize = 1;
 const AUX_NEG: usize = 2;
 const AUX_INV: usize = 3;
+const AUX_ZERO: usize = 4;
 
 /// `[a, b] -> [sa + 2·sb, |a|, |b|]`: slots 0 (a → signs), 1 (b → |a|), 2 (write |b| at `sp`);
 /// `|a|` in lanes 0..8, `|b|` in lanes 8..16.
@@ -61,7 +62,7 @@ fn sign_fix(cb: &mut StepBuilder) {
     cb.require("div: negative iff the signs differ; rem: iff a is", neg.clone() - expected);
     let top = cb.lane(7).y;
     cb.require("div_s: MIN / -1 overflows", (c(1) - rem) * (c(1) - neg.clone()) * top);
-    let result = negate_if(cb, v, neg, AUX_INV, 64);
+    let result = negate_if(cb, v, neg, AUX_INV, AUX_ZERO, 64);
     let signs = cb.write(1, Space::Stack, sp - c(2), result);
     cb.require("signs = sa + 2·sb", signs - sa - c(2) * sb);
     cb.sp_delta(-c(1));
@@ -74,7 +75,7 @@ fn assign_sign_fix(w: &mut StepWitness) -> Result<(), crate::error::CircuitError
     w.aux[AUX_SA] = Fr::from(sa);
     w.aux[AUX_SB] = Fr::from(sb);
     w.aux[AUX_NEG] = Fr::from(neg);
-    w.set_inverse(AUX_INV, v);
+    w.set_is_zero(AUX_INV, AUX_ZERO, Fr::from(v));
     w.set_bytes(0, v, 8);
     Ok(())
 }

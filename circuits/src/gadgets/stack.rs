@@ -24,19 +24,19 @@ fn drop(cb: &mut StepBuilder) {
     cb.sp_delta(-c(1));
 }
 
-/// `[a, b, cond] -> [cond != 0 ? a : b]`; aux0 = inverse of cond.
+/// `[a, b, cond] -> [cond != 0 ? a : b]`; aux0 = inverse of cond, aux1 = `cond == 0`.
 fn select(cb: &mut StepBuilder) {
     let sp = cb.sp();
     let cond = cb.read(0, Space::Stack, sp.clone() - c(1));
     let b = cb.read(1, Space::Stack, sp.clone() - c(2));
     let a = cb.slot_old(2);
-    let is_zero = cb.is_zero(cond, 0);
+    let is_zero = cb.is_zero(cond, 0, 1);
     cb.write(2, Space::Stack, sp - c(3), a.clone() + is_zero * (b - a));
     cb.sp_delta(-c(2));
 }
 
 fn assign_select(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    w.set_inverse(0, w.acc[0].old);
+    w.set_is_zero(0, 1, halo2curves::bn256::Fr::from(w.acc[0].old));
     Ok(())
 }
 
