@@ -90,7 +90,7 @@ pub(super) enum Command {
 pub(super) struct AuditArgs {
     #[command(flatten)]
     pub(super) inv: Invocation,
-    /// Rows sampled per kind of step.
+    /// Steps sampled per kind of step (every cell of each of their rows is corrupted).
     #[arg(long, default_value_t = 1)]
     pub(super) rows_per_kind: usize,
     /// Try at most this many corruptions.
