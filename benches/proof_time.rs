@@ -438,9 +438,11 @@ fn main() {
     let sizes: &[u32] = if full { &[14, 16, 18] } else { &[14] };
     let machine = report::machine(rayon_threads());
     let shape = halowasm::circuits::shape();
+    let (_, gates) = halowasm::circuits::gate_costs();
     println!(
         "circuit: {} committed polynomials ({} advice, {} fixed, {} selectors, {} instance, {} permutation, {} \
-         lookups × 3), degree {}",
+         lookups × 3), degree {}; gates: {} constraint polynomials, {} multiplications and {} additions per \
+         row of the extended domain",
         halowasm::resources::committed_polys(&shape),
         shape.advice_columns,
         shape.fixed_columns,
@@ -448,7 +450,10 @@ fn main() {
         shape.instance_columns,
         shape.permutation_columns,
         shape.lookups,
-        shape.degree
+        shape.degree,
+        gates.polys,
+        gates.muls,
+        gates.adds
     );
     println!("machine: {machine}; load average at the start {:.2}", report::load());
     let start = Instant::now();

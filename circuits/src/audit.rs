@@ -1,7 +1,7 @@
 //! The soundness audit: corrupt a valid witness and check that MockProver rejects every
 //! corruption.
 //!
-//! Layer 17, the top: uses `columns`, `execution`, `gadgets`, `selectors`, `witness` and `circuit`. Fills
+//! Layer 18, the top: uses `columns`, `execution`, `gadgets`, `selectors`, `witness` and `circuit`. Fills
 //! nothing of its own: it corrupts cells of the execution table, the memory table and its heap
 //! region, the fixed tables' inputs (image) and the instance column, one at a time.
 //!

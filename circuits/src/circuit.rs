@@ -2,7 +2,7 @@
 //! a run, and its synthesis. Also the statement of a run ([`statement`]) and the configured
 //! circuit's shape ([`shape`], [`link_columns`]).
 //!
-//! Layer 16: uses `config`, `layout`, `segment`, `witness` and, for the cells it assigns, the
+//! Layer 17: uses `config`, `layout`, `segment`, `witness` and, for the cells it assigns, the
 //! table modules and `builder`; only `audit` sits above it. Fills every region: the fixed
 //! tables (code, lane, range, function and data tables, through `tables`), then one region
 //! with the execution table, the memory table's fixed cells and heap region, and the public

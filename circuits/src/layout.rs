@@ -2,7 +2,7 @@
 //! (stack, frame and global addresses) and the size of its heap region (see [`crate::heap`]),
 //! and `k` chosen from a trace.
 //!
-//! Layer 13: uses `error`, `columns`, `public`, `tables`, `heap`, `execution`, `gadgets` and
+//! Layer 14: uses `error`, `columns`, `public`, `tables`, `heap`, `execution`, `gadgets` and
 //! `config` (configured once, for halo2's blinding rows). Sizes the memory table's fixed rows,
 //! the heap region and the public table; builds a statement's instance column
 //! ([`PublicStatement::instances`]) and the public table's rows ([`public_table_rows`]). Fills

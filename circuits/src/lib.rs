@@ -25,11 +25,12 @@
 //! 10. `memory_check` — the memory table and its running product.
 //! 11. `execution` — the execution table's gates and lookups.
 //! 12. `config` — the whole circuit's configuration, in its fixed order.
-//! 13. `layout` — the shape for a program and `k`; the instance column's positions.
-//! 14. `segment` — a long run cut into segments.
-//! 15. `witness` — the cell values of a run.
-//! 16. `circuit` — [`VmCircuit`]: configuration and synthesis, filling every table.
-//! 17. `audit` — the soundness audit, corrupting a circuit's cells.
+//! 13. `gate_cost` — the gates' operations per row, as the prover's evaluator counts them.
+//! 14. `layout` — the shape for a program and `k`; the instance column's positions.
+//! 15. `segment` — a long run cut into segments.
+//! 16. `witness` — the cell values of a run.
+//! 17. `circuit` — [`VmCircuit`]: configuration and synthesis, filling every table.
+//! 18. `audit` — the soundness audit, corrupting a circuit's cells.
 //!
 //! ```no_run
 //! use halowasm_circuits::{Layout, VmCircuit};
@@ -50,6 +51,7 @@ mod config;
 mod error;
 mod execution;
 mod gadgets;
+mod gate_cost;
 mod heap;
 #[cfg(test)]
 mod heap_tests;
@@ -76,6 +78,7 @@ pub use circuit::{
 pub use config::VmConfig;
 pub use error::CircuitError;
 pub use gadgets::max_pages;
+pub use gate_cost::{gadget_costs, gate_costs, GateCost};
 pub use layout::{io_cap, usable_rows, Layout, MAX_K, MIN_K};
 pub use public::{Bounds, PublicStatement, Registers};
 pub use segment::{Cut, Part, SegmentStart, Segmentation};

@@ -1,7 +1,7 @@
 //! Segments: a run too long for one proof, cut into parts that the same circuit (one key per
 //! program and `k`) proves one by one, and that a bundle verifier links into one statement.
 //!
-//! Layer 14: uses `builder`, `error`, `public`, `gadgets`, `execution` and `layout`. Fills no
+//! Layer 15: uses `builder`, `error`, `public`, `gadgets`, `execution` and `layout`. Fills no
 //! table: it gives each segment its statement (the public table) and the memory it starts from
 //! (the memory table's `init` column), which the `witness` module lays out.
 //!

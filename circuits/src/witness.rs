@@ -2,7 +2,7 @@
 //! witness is kept per step with the gadgets' (virtual) cell indices, which is what gadgets fill
 //! and tests edit; [`Witness::physical`] lays it out on the rows and columns of the circuit.
 //!
-//! Layer 15: uses `columns`, `builder`, `error`, `step_witness`, `public`, `gadgets`, `selectors`, `tables`,
+//! Layer 16: uses `columns`, `builder`, `error`, `step_witness`, `public`, `gadgets`, `selectors`, `tables`,
 //! `heap`, `execution`, `layout` and `segment`. Fills the advice cells of the execution table,
 //! of the memory table (initial and final values and times) and of its heap region (keys,
 //! `is_data`, counts).

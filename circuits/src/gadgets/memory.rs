@@ -14,7 +14,7 @@
 //! memory-table key, so an integer below 2^48, and the size at most 2^29 words). An access past
 //! the end of memory, which traps in the VM, cannot be proven.
 use super::Gadget;
-use crate::builder::{c, cf, Expr, StepBuilder};
+use crate::builder::{c, cf, pow2, Expr, StepBuilder};
 use crate::step_witness::StepWitness;
 use ff::Field;
 use halo2curves::bn256::Fr;
@@ -44,9 +44,20 @@ impl Span {
 const WIDTHS: [u64; 4] = [1, 2, 4, 8];
 
 /// The window: flags, the word address and the crossing flag.
+///
+/// The access's bytes are selected without a product per `(offset, width)` pair and byte
+/// (which every row of the table would pay for in the prover's gate evaluation): with the flags
+/// one-hot, `P = Σ_o f_o·256^o` is `256^offset`, `in(l)` (a sum of pairs) says whether lane `l`
+/// lies in the window and `m(i) = Σ_{W_n > i} w_n` whether the value's byte `i` is stored, so
+/// the window's old bytes, in place, are `S = Σ_l in(l)·256^l·x_l = 256^offset · window` and
+/// a load's value `v` is pinned by `P·v = S`.
 struct Window {
-    /// `f_o · w_n` for every offset `o` and width index `n`.
+    /// `f_o · w_n` for every allowed offset `o` and width index `n`.
     pairs: Vec<(usize, usize, Expr)>,
+    /// The offset flags `f_o`.
+    flags: Vec<Expr>,
+    /// The width flags `w_n`.
+    widths: Vec<Expr>,
     word: Expr,
     crosses: Expr,
 }
@@ -57,9 +68,29 @@ impl Window {
         self.pairs.iter().filter(|(o, n, _)| pred(*o, WIDTHS[*n])).fold(c(0), |acc, (_, _, p)| acc + p.clone())
     }
 
-    /// The `width` bytes at offset `o` of the word lanes, selected by the flags.
-    fn value(&self, cb: &mut StepBuilder) -> Expr {
-        self.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.bytes_value(*o, WIDTHS[*n] as usize))
+    /// `256^offset` (degree 1).
+    fn offset_power(&self) -> Expr {
+        self.flags.iter().enumerate().fold(c(0), |acc, (o, f)| acc + f.clone() * cf(pow2(8 * o as u32)))
+    }
+
+    /// 1 when lane `l` of the words lies in the window (degree 2).
+    fn covers(&self, l: usize) -> Expr {
+        self.sum(|o, w| o <= l && (l as u64) < o as u64 + w)
+    }
+
+    /// 1 when lane `l` is the window's last byte (degree 2).
+    fn ends_at(&self, l: usize) -> Expr {
+        self.sum(|o, w| o as u64 + w - 1 == l as u64)
+    }
+
+    /// 1 when the value's byte `i` is inside the width (degree 1).
+    fn stores_byte(&self, i: usize) -> Expr {
+        self.widths.iter().zip(WIDTHS).filter(|(_, w)| *w > i as u64).fold(c(0), |acc, (f, _)| acc + f.clone())
+    }
+
+    /// `Σ in(l)·256^l·x_l` over the word lanes `lanes`: the window's old bytes in place.
+    fn old_bytes(&self, cb: &mut StepBuilder, lanes: std::ops::Range<usize>) -> Expr {
+        lanes.fold(c(0), |acc, l| acc + self.covers(l) * (cb.lane(l).x * cf(pow2(8 * l as u32))))
     }
 }
 
@@ -87,7 +118,7 @@ fn window(cb: &mut StepBuilder, addr: Expr, span: Span) -> Window {
             }
         }
     }
-    let mut win = Window { pairs, word, crosses: c(0) };
+    let mut win = Window { pairs, flags, widths, word, crosses: c(0) };
     if span.0 == 1 {
         // The flags are one-hot, so exactly one pair is set: it must be one of these.
         let inside = win.sum(|_, _| true);
@@ -155,11 +186,13 @@ fn load(cb: &mut StepBuilder, span: Span) {
     let w1 = second_word(cb, &win, span, 2, false).map(|(old, _)| old);
     words_match_lanes(cb, &win, w0, w1);
     in_bounds(cb, &win, span.word_lanes());
-    let top = win.pairs.iter().fold(c(0), |acc, (o, n, p)| acc + p.clone() * cb.lane(o + WIDTHS[*n] as usize - 1).y);
+    let top = (0..span.word_lanes()).fold(c(0), |acc, l| acc + win.ends_at(l) * cb.lane(l).y);
     let sign = cb.aux(AUX_SIGN);
     cb.require("sign is the window's top bit", sign.clone() - top);
-    let value = win.value(cb) + cb.imm(2) * sign;
-    cb.write(0, Space::Stack, sp - c(1), value);
+    let (_, value) = cb.access(0, c(1), Space::Stack, sp - c(1));
+    let window = win.old_bytes(cb, 0..span.word_lanes());
+    let extension = cb.imm(2) * sign;
+    cb.require("value = the window's bytes (sign-extended)", win.offset_power() * (value - extension) - window);
 }
 
 const AUX_SIGN: usize = 12;
@@ -198,30 +231,34 @@ fn store(cb: &mut StepBuilder, span: Span) {
     let win = window(cb, addr, span);
     let (w0, new0) = cb.access(2, c(1), Space::Heap, win.word.clone());
     let w1 = second_word(cb, &win, span, 3, true);
-    words_match_lanes(cb, &win, w0, w1.as_ref().map(|(old, _)| old.clone()));
+    words_match_lanes(cb, &win, w0.clone(), w1.as_ref().map(|(old, _)| old.clone()));
     let value_lanes = span.word_lanes();
     in_bounds(cb, &win, value_lanes + 8);
     cb.byte_lanes(value_lanes..value_lanes + 8);
     let value_bytes = cb.bytes_value(value_lanes, 8);
     cb.require("value = Σ value bytes", value - value_bytes);
-    // Byte j of the words after the store.
-    let new_byte = |cb: &mut StepBuilder, j: usize| {
-        let inside = win.sum(|o, w| (o as u64) <= j as u64 && (j as u64) < o as u64 + w);
-        let from_value = win
-            .pairs
-            .iter()
-            .filter(|(o, n, _)| *o <= j && j < o + WIDTHS[*n] as usize)
-            .fold(c(0), |acc, (o, _, p)| acc + p.clone() * cb.lane(value_lanes + j - o).x);
-        (c(1) - inside) * cb.lane(j).x + from_value
-    };
-    let word = |cb: &mut StepBuilder, w: usize| {
-        (0..8).fold(c(0), |acc, j| acc + new_byte(cb, 8 * w + j) * cf(crate::builder::pow2(8 * j as u32)))
-    };
-    let n0 = word(cb, 0);
-    cb.require("new word 0 = old bytes outside the window, value bytes inside", new0 - n0);
-    if let Some((_, new1)) = w1 {
-        let n1 = word(cb, 1);
-        cb.require("new word 1 = old bytes outside the window, value bytes inside", new1 - n1);
+    // The stored bytes in place: `P · Σ_{i<k} m(i)·256^i·v_i` for the first `k` value bytes.
+    let stored = (0..8).map(|i| win.stores_byte(i) * (cb.lane(value_lanes + i).x * cf(pow2(8 * i as u32))));
+    let prefix: Vec<Expr> = stored
+        .scan(c(0), |acc, t| {
+            *acc = acc.clone() + t;
+            Some(acc.clone())
+        })
+        .collect();
+    // The part in word 0: the value's first `8 - offset` bytes at the offset.
+    let in_word0 = win.flags.iter().enumerate().fold(c(0), |acc, (o, f)| {
+        acc + (f.clone() * cf(pow2(8 * o as u32))) * prefix[7 - o].clone()
+    });
+    let old0 = win.old_bytes(cb, 0..8);
+    cb.require("new word 0 = the old word with the value's bytes in the window", new0 - w0 - (in_word0.clone() - old0));
+    if let Some((w1, new1)) = w1 {
+        // The rest, 2^64 times its place in word 1.
+        let spill = win.offset_power() * prefix[7].clone() - in_word0;
+        let old1 = win.old_bytes(cb, 8..16);
+        cb.require(
+            "new word 1 = the old word with the value's bytes in the window",
+            (new1 - w1) * cf(pow2(64)) - (spill - old1),
+        );
     }
     cb.sp_delta(-c(2));
     let pc = cb.pc();
