@@ -105,6 +105,30 @@ impl ParamsError {
     }
 }
 
+/// Whether this CPU runs the field arithmetic this build was compiled with: on x86-64 the BN254
+/// fields use assembly with the BMI2 (`mulx`) and ADX (`adcx`, `adox`) instructions, which every
+/// x86-64 server CPU since Intel Broadwell (2014) and AMD Zen (2017) has; without them a proof
+/// would stop on an illegal instruction. `Err` names what is missing.
+pub fn check_cpu() -> Result<(), String> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let missing: Vec<&str> =
+            [("bmi2", std::is_x86_feature_detected!("bmi2")), ("adx", std::is_x86_feature_detected!("adx"))]
+                .into_iter()
+                .filter(|(_, has)| !has)
+                .map(|(name, _)| name)
+                .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "this build of halowasm computes BN254 field arithmetic in x86-64 assembly, which needs the CPU \
+                 features {}; this CPU lacks them",
+                missing.join(" and ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The exact size in bytes of an SRS file for `k` in halo2's format:
 /// `k` (u32 LE), `2^k` G1 points `g`, `2^k` G1 points `g_lagrange`, then `g2` and `s_g2`.
 pub fn srs_file_len(k: u32) -> u64 {
@@ -575,6 +599,13 @@ mod tests {
     /// Threads (or processes) that find no file at once each generate an SRS; all of them must
     /// end up using the one that was stored first, or proofs and keys made at the same `k` would
     /// disagree about their SRS.
+    /// The machines this project runs on (and CI's) have what the assembly needs: a build that
+    /// would stop on an illegal instruction here is refused before it proves anything.
+    #[test]
+    fn this_cpu_runs_the_field_assembly() {
+        assert_eq!(check_cpu(), Ok(()));
+    }
+
     #[test]
     fn concurrent_creation_agrees_on_one_srs() {
         let dir = std::env::temp_dir().join(format!("halowasm-params-race-{}", std::process::id()));

@@ -246,9 +246,11 @@ fn store(cb: &mut StepBuilder, span: Span) {
         })
         .collect();
     // The part in word 0: the value's first `8 - offset` bytes at the offset.
-    let in_word0 = win.flags.iter().enumerate().fold(c(0), |acc, (o, f)| {
-        acc + (f.clone() * cf(pow2(8 * o as u32))) * prefix[7 - o].clone()
-    });
+    let in_word0 = win
+        .flags
+        .iter()
+        .enumerate()
+        .fold(c(0), |acc, (o, f)| acc + (f.clone() * cf(pow2(8 * o as u32))) * prefix[7 - o].clone());
     let old0 = win.old_bytes(cb, 0..8);
     cb.require("new word 0 = the old word with the value's bytes in the window", new0 - w0 - (in_word0.clone() - old0));
     if let Some((w1, new1)) = w1 {

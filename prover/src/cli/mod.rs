@@ -74,6 +74,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
+    if let Err(e) = halowasm_params::check_cpu() {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     match dispatch(&cli) {
         Ok(code) => code,
         Err(CliError::Usage(msg)) => {

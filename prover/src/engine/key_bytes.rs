@@ -173,4 +173,3 @@ pub fn pk_from_bytes<C: Circuit<Fr, Params = ()>>(bytes: &[u8]) -> Result<Provin
         e => e,
     })
 }
-

@@ -303,10 +303,7 @@ fn verifier_params_verify_without_srs() {
     let mut bad_circuit = circuit();
     bad_circuit.tamper = true;
     let bad_proof = prove(&f.srs, &f.pk, bad_circuit, &good_instances()).unwrap();
-    assert!(matches!(
-        verify_with(&vp, f.pk.get_vk(), &good_instances(), &bad_proof),
-        Err(EngineError::InvalidProof)
-    ));
+    assert!(matches!(verify_with(&vp, f.pk.get_vk(), &good_instances(), &bad_proof), Err(EngineError::InvalidProof)));
     // the same verifier params serve a downsized SRS (same secret): a k = 4 circuit
     let mut small = f.srs.clone();
     small.downsize(4);
@@ -316,10 +313,7 @@ fn verifier_params_verify_without_srs() {
     verify_with(&vp, pk4.get_vk(), &good_instances(), &proof4).unwrap();
     // another SRS's verifier params reject the proof
     let other = VerifierParams::from_srs(&Srs::setup(2, OsRng));
-    assert!(matches!(
-        verify_with(&other, f.pk.get_vk(), &good_instances(), &f.proof),
-        Err(EngineError::InvalidProof)
-    ));
+    assert!(matches!(verify_with(&other, f.pk.get_vk(), &good_instances(), &f.proof), Err(EngineError::InvalidProof)));
     // malformed bytes: every truncation and every flip is an error
     for len in 0..bytes.len() {
         assert!(verifier_params_from_bytes(&bytes[..len]).is_err());
@@ -340,10 +334,7 @@ fn downsized_srs_cannot_verify_a_larger_circuit() {
     let f = fixture();
     let mut small = f.srs.clone();
     small.downsize(1);
-    assert!(matches!(
-        verify(&small, f.pk.get_vk(), &good_instances(), &f.proof),
-        Err(EngineError::KMismatch { .. })
-    ));
+    assert!(matches!(verify(&small, f.pk.get_vk(), &good_instances(), &f.proof), Err(EngineError::KMismatch { .. })));
     let inst = good_instances();
     let inst: Vec<&[Fr]> = inst.iter().map(|v| &v[..]).collect();
     let raw = catch_unwind(AssertUnwindSafe(|| {

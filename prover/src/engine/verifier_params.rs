@@ -93,4 +93,3 @@ pub fn verifier_params_bytes(srs: &Srs) -> Vec<u8> {
 pub fn verifier_params_from_bytes(bytes: &[u8]) -> Result<VerifierParams, EngineError> {
     VerifierParams::from_bytes(bytes)
 }
-
