@@ -325,6 +325,19 @@ fn memory() -> Vec<Case> {
         case("memory", "i64.store32 (crossing words): last byte xor 1", &MEMORY, {
             first(is!(Store { bytes: 4, w: W64, .. }), rewrite(3, |v, _| v ^ 1))
         }),
+        // `i64.store32 offset=45`: bytes 5..8 of word 5 (access 2) and byte 0 of word 6 (access 3).
+        case("memory", "i64.store32 (crossing words): its first byte left as it was", &MEMORY, {
+            first(
+                is!(Store { bytes: 4, w: W64, .. }),
+                rewrite(2, |v, a| (v & !(0xff << 40)) | (a[2].old & (0xff << 40))),
+            )
+        }),
+        case("memory", "i64.store32 (crossing words): a byte before the window xor 1", &MEMORY, {
+            first(is!(Store { bytes: 4, w: W64, .. }), rewrite(2, |v, _| v ^ (1 << 32)))
+        }),
+        case("memory", "i64.store32 (crossing words): a byte after the window xor 1", &MEMORY, {
+            first(is!(Store { bytes: 4, w: W64, .. }), rewrite(3, |v, _| v ^ (1 << 8)))
+        }),
         case(
             "memory",
             "i64.store32: writes 8 bytes",
