@@ -68,9 +68,14 @@ impl Window {
         self.pairs.iter().filter(|(o, n, _)| pred(*o, WIDTHS[*n])).fold(c(0), |acc, (_, _, p)| acc + p.clone())
     }
 
+    /// `f_o · 256^o` for every offset `o`: their sum is `256^offset`.
+    fn offset_terms(&self) -> impl Iterator<Item = (usize, Expr)> + '_ {
+        self.flags.iter().enumerate().map(|(o, f)| (o, f.clone() * cf(pow2(8 * o as u32))))
+    }
+
     /// `256^offset` (degree 1).
     fn offset_power(&self) -> Expr {
-        self.flags.iter().enumerate().fold(c(0), |acc, (o, f)| acc + f.clone() * cf(pow2(8 * o as u32)))
+        self.offset_terms().fold(c(0), |acc, (_, t)| acc + t)
     }
 
     /// 1 when lane `l` of the words lies in the window (degree 2).
@@ -246,11 +251,7 @@ fn store(cb: &mut StepBuilder, span: Span) {
         })
         .collect();
     // The part in word 0: the value's first `8 - offset` bytes at the offset.
-    let in_word0 = win
-        .flags
-        .iter()
-        .enumerate()
-        .fold(c(0), |acc, (o, f)| acc + (f.clone() * cf(pow2(8 * o as u32))) * prefix[7 - o].clone());
+    let in_word0 = win.offset_terms().fold(c(0), |acc, (o, t)| acc + t * prefix[7 - o].clone());
     let old0 = win.old_bytes(cb, 0..8);
     cb.require("new word 0 = the old word with the value's bytes in the window", new0 - w0 - (in_word0.clone() - old0));
     if let Some((w1, new1)) = w1 {
