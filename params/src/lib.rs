@@ -98,6 +98,15 @@ pub enum ParamsError {
         /// The largest supported `k`.
         max: u32,
     },
+    /// This build computes field arithmetic with CPU instructions this machine lacks.
+    #[error(
+        "this build of halowasm computes BN254 field arithmetic in x86-64 assembly, which needs the CPU \
+         features {missing}; this CPU lacks them"
+    )]
+    UnsupportedCpu {
+        /// The missing CPU features, e.g. `bmi2 and adx`.
+        missing: String,
+    },
 }
 
 impl ParamsError {
@@ -113,7 +122,7 @@ impl ParamsError {
 /// fields use assembly with the BMI2 (`mulx`) and ADX (`adcx`, `adox`) instructions, which every
 /// x86-64 server CPU since Intel Broadwell (2014) and AMD Zen (2017) has; without them a proof
 /// would stop on an illegal instruction. `Err` names what is missing.
-pub fn check_cpu() -> Result<(), String> {
+pub fn check_cpu() -> Result<(), ParamsError> {
     #[cfg(target_arch = "x86_64")]
     {
         let missing: Vec<&str> =
@@ -123,11 +132,7 @@ pub fn check_cpu() -> Result<(), String> {
                 .map(|(name, _)| name)
                 .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "this build of halowasm computes BN254 field arithmetic in x86-64 assembly, which needs the CPU \
-                 features {}; this CPU lacks them",
-                missing.join(" and ")
-            ));
+            return Err(ParamsError::UnsupportedCpu { missing: missing.join(" and ") });
         }
     }
     Ok(())

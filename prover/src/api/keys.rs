@@ -180,6 +180,7 @@ impl ProverKey {
 
     /// Decodes a [`PkFile`]; checks the circuit version before reading the key.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        halowasm_params::check_cpu()?;
         let f = PkFile::<KeyMeta>::from_bytes(bytes)?;
         f.meta.check_version(Self::WHAT)?;
         check_k_range(f.meta.k)?;
@@ -237,6 +238,7 @@ impl VerifierKey {
     /// Decodes a [`VkFile`]; checks the circuit version before reading the key, and that the
     /// metadata agrees with the key (`k`, SRS).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        halowasm_params::check_cpu()?;
         let f = VkFile::<KeyMeta>::from_bytes(bytes)?;
         f.meta.check_version(Self::WHAT)?;
         check_k_range(f.meta.k)?;

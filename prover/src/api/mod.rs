@@ -226,8 +226,10 @@ fn cache_name(meta_hash: &str, k: u32, version: &str, srs: &str) -> String {
 }
 
 impl Program {
-    /// Load from `.wasm` bytes or `.wat` text.
+    /// Load from `.wasm` bytes or `.wat` text. Fails first on a CPU that this build's field
+    /// arithmetic cannot run on ([`halowasm_params::check_cpu`]), before any field operation.
     pub fn load(bytes: &[u8]) -> Result<Self> {
+        halowasm_params::check_cpu()?;
         let wasm = wat::parse_bytes(bytes).map_err(|e| halowasm_vm::Error::Malformed(e.to_string()))?;
         let image = halowasm_vm::translate::load_wasm(&wasm)?;
         Ok(Program { image: Arc::new(image), hash: module_hash(&wasm) })
