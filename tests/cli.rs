@@ -208,7 +208,7 @@ fn keygen_prove_and_verify_with_vk() {
     assert_eq!(code(&o), 0, "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json summary");
     assert_eq!(v["key_source"], "cached", "keygen filled the key cache: {v}");
-    assert_eq!(v["steps"], 335);
+    assert_eq!(v["steps"], 213);
     for field in ["k", "rows", "advice_columns", "witness_ms", "keygen_ms", "prove_ms", "verify_ms", "proof_bytes"] {
         assert!(v[field].is_number(), "{field}: {v}");
     }
@@ -315,14 +315,14 @@ fn too_long_fails_before_proving() {
     assert_eq!(code(&o), 1, "{t}");
     // Each step takes a row or more, and no step reaches into the last few usable rows.
     let rows: usize = t
-        .split("48015 steps need at least ")
+        .split("30013 steps need at least ")
         .nth(1)
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no row count in: {t}"));
-    assert!((48_016..48_100).contains(&rows), "{t}");
+    assert!((30_014..30_100).contains(&rows), "{t}");
     let usable = halowasm::circuits::usable_rows(12);
-    assert!(t.contains("k = 16") && t.contains(&format!("(k = 12) has {usable} usable rows")), "{t}");
+    assert!(t.contains("k = 15") && t.contains(&format!("(k = 12) has {usable} usable rows")), "{t}");
 }
 
 /// `run --trace` writes JSON for `.json` files and the compact binary form otherwise; both
@@ -540,8 +540,8 @@ fn segments_prove_verify_and_inspect() {
     let fib = example("fib.wat");
     let bundle = dir.path().join("fib.bundle");
     let b = bundle.to_str().unwrap();
-    // fib(300): 5,015 steps, k = 13 in one proof; at most k = 11 here.
-    let o = halowasm(&["prove", &fib, "--invoke", "fib", "--args", "300", "--max-k", "11", "--out", b, "--json"]);
+    // fib(500): 5,013 steps, k = 13 in one proof; at most k = 11 here.
+    let o = halowasm(&["prove", &fib, "--invoke", "fib", "--args", "500", "--max-k", "11", "--out", b, "--json"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json summary");
     assert_eq!(v["k"], 11, "{v}");
@@ -576,12 +576,12 @@ fn segments_prove_verify_and_inspect() {
         "--args",
         "20",
         "--segment-steps",
-        "100",
+        "60",
         "--out",
         small.to_str().unwrap(),
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("in 4 segments of at most 100 steps"), "{}", text(&o));
+    assert!(text(&o).contains("in 4 segments of at most 60 steps"), "{}", text(&o));
     let mut bytes = std::fs::read(&small).unwrap();
     let n = bytes.len();
     bytes[n / 2] ^= 1;

@@ -1,14 +1,15 @@
 //! The step constraint builder: gadgets *declare* what a step does — memory accesses, lane
 //! lookups, the public-table lookup and the state transition — and the `execution` module turns
 //! the declarations of all gadgets into gates. Anything a gadget does not declare is pinned:
-//! `pc` advances by one, `sp`, `depth` and the memory size stay, unused slots are disabled, unused lanes and aux
+//! `pc` advances past the instruction ([`StepBuilder::fallthrough`]), `sp`, `depth` and the memory size stay, unused slots are disabled, unused lanes and aux
 //! cells are zero. Cells are addressed by their index within the step; the builder places them
 //! on the step's rows (see [`crate::columns`]) and records how many rows the gadget takes.
 //!
 //! Layer 3: uses `columns`. The vocabulary of the execution table's constraints, plus the lane
 //! table's tags ([`LaneTag`]) and memory keys; it configures no column itself.
 use crate::columns::{
-    place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_LANES, NUM_SLOTS, SLOTS_PER_ROW,
+    place, ExecColumns, AUX_PER_ROW, IMM_CONST, IMM_FUSED, IMM_OPERAND, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_LANES,
+    NUM_SLOTS, SLOTS_PER_ROW,
 };
 use halo2_proofs::plonk::Expression;
 use halo2curves::bn256::Fr;
@@ -144,6 +145,23 @@ impl<'a> StepBuilder<'a> {
     }
     pub fn imm(&self, i: usize) -> Expr {
         self.cols.imm[i].cur()
+    }
+    /// 1 when a `local.get` or `const` was fused into the step ([`crate::columns::IMM_FUSED`]).
+    pub fn fused(&self) -> Expr {
+        self.imm(IMM_FUSED)
+    }
+    /// The step's operand depth or fused constant ([`crate::columns::IMM_OPERAND`]).
+    pub fn operand(&self) -> Expr {
+        self.imm(IMM_OPERAND)
+    }
+    /// 1 when the fused operand is a constant ([`crate::columns::IMM_CONST`]).
+    pub fn konst(&self) -> Expr {
+        self.imm(IMM_CONST)
+    }
+    /// The next instruction after this one: `pc + 1`, or `pc + 2` past a fused `local.get` or
+    /// `const` (what the default transition uses).
+    pub fn fallthrough(&self) -> Expr {
+        self.pc() + c(1) + self.fused()
     }
     /// Row offset `row` of the step is used.
     fn uses_row(&mut self, row: usize) -> i32 {

@@ -498,7 +498,7 @@ fn assign_witness(
                 region.assign_advice(cols.member[m], r, k(1));
             }
         }
-        for j in 0..3 {
+        for j in 0..crate::columns::NUM_IMM {
             region.assign_advice(cols.imm[j], r, k(p.imm[j][r]));
         }
         for (a, col) in cols.aux.iter().enumerate() {

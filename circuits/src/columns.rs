@@ -32,8 +32,18 @@ pub(crate) const AUX_PER_ROW: usize = 7;
 pub(crate) const NUM_CURSORS: usize = 2;
 pub(crate) const CURSOR_INPUT: usize = 0;
 pub(crate) const CURSOR_OUTPUT: usize = 1;
-/// Immediates of an encoded instruction.
-pub(crate) const NUM_IMM: usize = 3;
+/// Immediates of an encoded instruction: three of the gadget's own, then how a fused
+/// instruction (a superinstruction of the VM: `local.get d; add`, `const c; shl`, `local.get;
+/// local.set`, `local.get; eqz; br_if`) takes its operand — see [`IMM_FUSED`].
+pub(crate) const NUM_IMM: usize = 6;
+/// 1 when a `local.get` or `const` before the instruction was fused into its step (the step
+/// then covers one more instruction: it continues at `pc + 2`, or after a fused `eqz` too).
+pub(crate) const IMM_FUSED: usize = 3;
+/// The operand's stack depth: the slot `sp - operand` it reads (1, the stack top, unless a
+/// `local.get` was fused), or a fused constant's value.
+pub(crate) const IMM_OPERAND: usize = 4;
+/// 1 when the fused operand is a constant (then [`IMM_OPERAND`] is its value, and no slot is read).
+pub(crate) const IMM_CONST: usize = 5;
 
 /// Row offset and physical column of a step's virtual cell `i` laid out `per_row` to a row.
 pub(crate) const fn place(i: usize, per_row: usize) -> (usize, usize) {
@@ -98,7 +108,7 @@ impl ExecColumns {
         let cursors = [a(), a()];
         let family = (0..families).map(|_| a()).collect();
         let member = (0..members).map(|_| a()).collect();
-        let imm = [a(), a(), a()];
+        let imm = std::array::from_fn(|_| a());
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
         let lanes = std::array::from_fn(|_| LaneColumns { tag: a(), x: a(), y: a(), z: a() });

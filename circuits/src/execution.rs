@@ -16,7 +16,7 @@
 //! slot enables); rows after the run are zero, and the last [`max_rows`] usable rows are never
 //! live, so no step reaches into the blinding rows.
 use crate::builder::{c, cf, Expr, StepBuilder};
-use crate::columns::{ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_LANES, SLOTS_PER_ROW};
+use crate::columns::{ExecColumns, AUX_PER_ROW, IMM_FUSED, LANES_PER_ROW, NUM_AUX, NUM_IMM, NUM_LANES, SLOTS_PER_ROW};
 use crate::gadgets::GADGETS;
 use crate::public::PublicConfig;
 use crate::tables::Tables;
@@ -111,7 +111,7 @@ pub(crate) struct GadgetPlan {
 struct Plans {
     gadgets: Vec<GadgetPlan>,
     /// Column index of each immediate in the plans' expressions.
-    imm_columns: [usize; 3],
+    imm_columns: [usize; NUM_IMM],
 }
 
 fn plans() -> &'static Plans {
@@ -142,7 +142,7 @@ pub(crate) fn max_rows() -> usize {
 }
 
 /// The tag of every lane of a step of gadget `g` with immediates `imm` (0 for undeclared lanes).
-pub(crate) fn lane_tags(g: usize, imm: &[u64; 3]) -> [u64; NUM_LANES] {
+pub(crate) fn lane_tags(g: usize, imm: &[u64; NUM_IMM]) -> [u64; NUM_LANES] {
     let p = plans();
     let imm_of = |col: usize| -> Fr {
         let j = p.imm_columns.iter().position(|c| *c == col);
@@ -343,7 +343,8 @@ impl ExecutionConfig {
                 let mut expected =
                     weighted(&sels, jumps.iter().map(|g| (*g, builders[*g].next_pc.clone().expect("jumps"))));
                 if !stays.is_empty() {
-                    expected = expected + sel_sum(&sels, stays) * (pc + c(1));
+                    // Past the instruction (and a fused operand before it: see `IMM_FUSED`).
+                    expected = expected + sel_sum(&sels, stays) * (pc + c(1) + cols.imm[IMM_FUSED].cur());
                 }
                 v.push(("pc transition", cols.pc.rot(rot) * all.clone() - expected));
                 let delta = |f: &dyn Fn(&StepBuilder) -> Option<Expr>| {
@@ -373,7 +374,7 @@ impl ExecutionConfig {
             let op = crate::selectors::opcode_expr(&cols);
             let suspend = sels[crate::gadgets::suspend_index()].clone();
             let mut v = vec![((is_step.clone() - suspend) * cols.pc.cur(), tables.code[0]), (op, tables.code[1])];
-            for j in 0..3 {
+            for j in 0..NUM_IMM {
                 v.push((cols.imm[j].cur(), tables.code[2 + j]));
             }
             v

@@ -11,7 +11,7 @@ use halowasm_vm::Access;
 /// What a gadget fills for one step.
 pub(crate) struct StepWitness<'a> {
     pub acc: &'a [Access],
-    pub imm: [u64; 3],
+    pub imm: [u64; crate::columns::NUM_IMM],
     pub aux: [Fr; NUM_AUX],
     pub lanes: [[u64; 3]; NUM_LANES],
     /// The pc of the next step (0 after the last).

@@ -6,6 +6,7 @@
 //! fixed tables: the code table, lane table, range table, function table and data table
 //! ([`data_words`], which the heap region's data rules check against).
 use crate::builder::{LaneTag, AMT_TAGS, BITS_TAGS};
+use crate::columns::NUM_IMM;
 use crate::error::CircuitError;
 use crate::gadgets::encode;
 use halo2_proofs::circuit::{Layouter, Value};
@@ -16,8 +17,8 @@ use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Tables {
-    /// `(pc, opcode, imm0, imm1, imm2)`.
-    pub code: [TableColumn; 5],
+    /// `(pc, opcode, immediates)` ([`CODE_WIDTH`] columns).
+    pub code: [TableColumn; CODE_WIDTH],
     /// `(tag, x, y, z)`.
     pub lane: [TableColumn; 4],
     pub range: TableColumn,
@@ -73,20 +74,36 @@ pub(crate) fn data_rows(image: &Image) -> Vec<[u64; 2]> {
 /// Code-table rows: row 0 is all zero; then every encoding of every `image.code[pc]` (one per
 /// instruction, two for loads and stores: see [`crate::gadgets::encodings`]). Instructions the
 /// circuit cannot prove are left out, so no step can execute them.
-pub(crate) fn code_rows(image: &Image) -> Vec<[u64; 5]> {
-    let mut rows = vec![[0; 5], [0, crate::selectors::opcode(crate::gadgets::suspend_index()), 0, 0, 0]];
+pub(crate) fn code_rows(image: &Image) -> Vec<[u64; CODE_WIDTH]> {
+    let row = |pc: u64, g: usize, imm: [u64; NUM_IMM]| {
+        let mut r = [0; CODE_WIDTH];
+        r[0] = pc;
+        r[1] = crate::selectors::opcode(g);
+        r[2..].copy_from_slice(&imm);
+        r
+    };
+    let mut rows = vec![[0; CODE_WIDTH], row(0, crate::gadgets::suspend_index(), [0; NUM_IMM])];
     for (pc, instr) in image.code.iter().enumerate().skip(1) {
         for (g, imm) in crate::gadgets::encodings(instr, image).unwrap_or_default() {
-            rows.push([pc as u64, crate::selectors::opcode(g), imm[0], imm[1], imm[2]]);
+            rows.push(row(pc as u64, g, imm));
         }
     }
     rows
 }
 
+/// Columns of the code table: `pc`, opcode and the immediates.
+pub(crate) const CODE_WIDTH: usize = 2 + NUM_IMM;
+
 /// Whether the program shifts or rotates (the lane table then holds the `Split` and `Amt` tags).
 fn uses_shifts(image: &Image) -> bool {
     use halowasm_vm::{BinOp::*, Instr};
-    image.code.iter().any(|i| matches!(i, Instr::Bin { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }))
+    image.code.iter().any(|i| {
+        matches!(
+            i,
+            Instr::Bin { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }
+                | Instr::BinWith { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }
+        )
+    })
 }
 
 /// Whether the program counts bits (the lane table then holds the `Bits` tags).

@@ -457,7 +457,7 @@ pub(crate) fn reassign(c: &mut VmCircuit, row: usize) {
         .collect();
     let mut sw = crate::step_witness::StepWitness {
         acc: &acc,
-        imm: [w.imm[0][row], w.imm[1][row], w.imm[2][row]],
+        imm: std::array::from_fn(|j| w.imm[j][row]),
         aux: [Fr::ZERO; crate::columns::NUM_AUX],
         lanes: [[0; 3]; crate::columns::NUM_LANES],
         next_pc: w.pc.get(row + 1).copied().unwrap_or(0),

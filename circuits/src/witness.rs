@@ -74,7 +74,7 @@ pub(crate) struct Witness {
     /// IO cursors before each step.
     pub cursors: [Vec<u64>; crate::columns::NUM_CURSORS],
     pub gadget: Vec<u8>,
-    pub imm: [Vec<u64>; 3],
+    pub imm: [Vec<u64>; NUM_IMM],
     pub aux: [Vec<Fr>; NUM_AUX],
     pub slots: [SlotValues; NUM_SLOTS],
     /// `lanes[l][step] = (x, y, z)`.
@@ -231,8 +231,11 @@ impl Witness {
             let instr = step.instr(image);
             let is_suspend = suspend.is_some() && i + 1 == steps.len();
             let acc = if is_suspend { &[][..] } else { trace.accesses_of(step) };
-            let (g, imm) =
-                if is_suspend { (crate::gadgets::suspend_index(), [0; 3]) } else { step_encoding(&instr, image, acc)? };
+            let (g, imm) = if is_suspend {
+                (crate::gadgets::suspend_index(), [0; NUM_IMM])
+            } else {
+                step_encoding(&instr, image, acc)?
+            };
             w.pc.push(step.pc as u64);
             w.sp.push(step.sp as u64);
             w.depth.push(step.depth as u64);

@@ -22,8 +22,14 @@
 //! so that a mutation sending a program into an endless loop fails fast; limits change when a
 //! run traps, never its trace.
 //!
-//! `cargo test --release -p halowasm-circuits --test mutation` runs one case per family;
-//! `-- --ignored` runs all of them.
+//! The translator fuses common instruction pairs into one step (`local.get`/`const` + operator,
+//! `local.get` + `local.set`, `[local.get] [eqz] br_if`): in straight-line code the fused form is
+//! what runs, so the cases target it (or both forms), and each binary family keeps cases whose
+//! operator runs unfused, its operands computed on the stack, and cases of the fused forms'
+//! own immediates (the operand's depth or constant, the copy's slots, the branch's sense).
+//!
+//! `cargo test --release -p halowasm-circuits --test mutation` runs the fast subset (23 cases,
+//! one or two per family); `-- --ignored` runs all 238.
 /// The targeted instructions of a mutation: `is!(pattern)` matches the `Instr`s of `pattern`.
 macro_rules! is {
     ($p:pat) => {

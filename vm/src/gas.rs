@@ -2,7 +2,8 @@
 //! ([`crate::Execution::run_segment`]).
 //!
 //! Every step costs the gas of its instruction's [`InstrKind`]; the default table charges 1 for
-//! everything, so that gas equals steps. A segment stops *before* the first instruction whose cost
+//! everything, so that gas equals steps. A fused instruction (`local.get` or `const` with the
+//! operator after it, say) is one step and costs one instruction of the kind it ends in. A segment stops *before* the first instruction whose cost
 //! exceeds the gas left, so a segment never overdraws its budget and the cut points depend only
 //! on the program, its inputs, the table and the per-segment limit.
 use crate::instr::{BinOp, Instr};
@@ -78,16 +79,23 @@ impl InstrKind {
             Const(_) | Drop | Select => InstrKind::Stack,
             LocalGet(_) | LocalSet(_) | LocalTee(_) => InstrKind::Local,
             GlobalGet(_) | GlobalSet(_) => InstrKind::Global,
-            Bin { op: BinOp::Mul, .. } => InstrKind::Mul,
+            // A fused instruction is one step, of the kind of the operator or branch it ends in.
+            LocalCopy { .. } => InstrKind::Local,
+            Bin { op: BinOp::Mul, .. } | BinWith { op: BinOp::Mul, .. } => InstrKind::Mul,
             // i64.div_s / rem_s are lowered to `abs2; div_u|rem_u; tail; sign_fix`: all division.
-            Bin { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. } | Abs2 | SignFix { .. } => {
-                InstrKind::Div
-            }
-            Bin { .. } => InstrKind::Arith,
-            Un { .. } | Rel { .. } | Conv(_) | FlipSign2 { .. } => InstrKind::Compare,
-            Unreachable | Br { .. } | BrIfNez { .. } | BrIfEqz { .. } | BrTable { .. } | Return { .. } => {
-                InstrKind::Branch
-            }
+            Bin { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. }
+            | BinWith { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. }
+            | Abs2
+            | SignFix { .. } => InstrKind::Div,
+            Bin { .. } | BinWith { .. } => InstrKind::Arith,
+            Un { .. } | Rel { .. } | RelWith { .. } | Conv(_) | FlipSign2 { .. } => InstrKind::Compare,
+            Unreachable
+            | Br { .. }
+            | BrIfNez { .. }
+            | BrIfEqz { .. }
+            | BrIfWith { .. }
+            | BrTable { .. }
+            | Return { .. } => InstrKind::Branch,
             Call { .. } => InstrKind::Call,
             CallIndirect { .. } => InstrKind::CallIndirect,
             CallHost(_) => InstrKind::Host,

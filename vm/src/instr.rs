@@ -120,6 +120,16 @@ impl std::fmt::Display for ValType {
     }
 }
 
+/// The right operand of a fused binary operator or comparison ([`Instr::BinWith`],
+/// [`Instr::RelWith`]): what the `local.get` or `const` before it would have pushed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Operand {
+    /// Stack slot `sp - depth` (`sp` before the fused step).
+    Local(u32),
+    /// A constant (an i32 zero-extended to 64 bits).
+    Const(u64),
+}
+
 /// Host functions, imported from module `env`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum HostFn {
@@ -261,6 +271,47 @@ pub enum Instr {
     /// they are. The routine has written the exit code to the output stream (an exit word, see
     /// [`crate::wasi`]) just before, so the code is public through the outputs.
     Exit,
+    // Fused instructions (superinstructions: the translator's `fuse` pass): one step doing
+    // what the instruction at `pc` and the `span - 1` after it do, continuing at `pc + span`.
+    // The instructions after `pc` stay in the code as they were, so a branch to one of them
+    // runs it alone.
+    /// `local.get d | const c; bin`: `[a] -> [a op rhs]` (two instructions).
+    BinWith {
+        op: BinOp,
+        w: Width,
+        rhs: Operand,
+    },
+    /// `local.get d | const c; rel`: `[a] -> [a rel rhs]` (two instructions).
+    RelWith {
+        op: RelOp,
+        w: Width,
+        rhs: Operand,
+    },
+    /// `local.get from; local.set`: copies slot `sp - from` to slot `sp - to` (`sp` before the
+    /// step; two instructions, the stack height unchanged).
+    LocalCopy {
+        from: u32,
+        to: u32,
+    },
+    /// `[local.get d]; [eqz]; br_if | br_if_eqz` with at least one of the first two: jump to
+    /// `target` when the condition is zero (`on_zero`) or not zero, dropping `drop` slots when
+    /// it jumps. The condition is stack slot `sp - d` for a fused `local.get d` (`local`; it
+    /// stays), else the stack top (popped); `eqz` says whether an `eqz` was fused (it turned the
+    /// branch's sense).
+    BrIfWith {
+        target: u32,
+        drop: u32,
+        on_zero: bool,
+        local: Option<u32>,
+        eqz: bool,
+    },
+}
+
+fn operand_name(rhs: &Operand) -> &'static str {
+    match rhs {
+        Operand::Local(_) => "local.get",
+        Operand::Const(_) => "const",
+    }
 }
 
 /// `DivS` → `div_s`, `Extend8S` → `extend8_s`, `Popcnt` → `popcnt` (WebAssembly's spelling of
@@ -281,7 +332,22 @@ impl Instr {
     /// [`Instr::Tail`] right after it, whose row holds the rest of the instruction's witness.
     pub fn needs_tail(&self) -> bool {
         use BinOp::*;
-        matches!(self, Instr::Store { .. } | Instr::Bin { op: DivS | DivU | RemS | RemU, .. })
+        matches!(
+            self,
+            Instr::Store { .. }
+                | Instr::Bin { op: DivS | DivU | RemS | RemU, .. }
+                | Instr::BinWith { op: DivS | DivU | RemS | RemU, .. }
+        )
+    }
+
+    /// How many instructions of the code this one runs: 1, or for a fused instruction the
+    /// instructions it stands for (its step continues at `pc + span` when it does not jump).
+    pub fn span(&self) -> u32 {
+        match self {
+            Instr::BinWith { .. } | Instr::RelWith { .. } | Instr::LocalCopy { .. } => 2,
+            Instr::BrIfWith { local, eqz, .. } => 1 + local.is_some() as u32 + *eqz as u32,
+            _ => 1,
+        }
     }
 
     /// The WebAssembly-ish name used in messages and inspection.
@@ -343,6 +409,16 @@ impl Instr {
             MemorySize => "memory.size".into(),
             MemoryGrow => "memory.grow".into(),
             Exit => "exit".into(),
+            BinWith { op, w, rhs } => format!("{}+{}", operand_name(rhs), Bin { op: *op, w: *w }.name()),
+            RelWith { op, w, rhs } => format!("{}+{}", operand_name(rhs), Rel { op: *op, w: *w }.name()),
+            LocalCopy { .. } => "local.get+local.set".into(),
+            BrIfWith { on_zero, local, eqz, .. } => {
+                let get = if local.is_some() { "local.get+" } else { "" };
+                let eqz_part = if *eqz { "eqz+" } else { "" };
+                // The branch before an `eqz` was fused jumped on the opposite condition.
+                let base = if *on_zero != *eqz { "br_if_eqz" } else { "br_if" };
+                format!("{get}{eqz_part}{base}")
+            }
         }
     }
 }

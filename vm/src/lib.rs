@@ -41,7 +41,7 @@ pub use error::{Error, InputKind, Trap};
 pub use exec::{Inputs, Instance, InstanceState, Limits, Linker, NoLinker, Outcome};
 pub use gas::{GasCosts, InstrKind};
 pub use image::{DataSegment, Export, FuncBody, FuncType, Function, Global, Image, MemoryLimits, PAGE_SIZE};
-pub use instr::{BinOp, ConvOp, HostFn, Instr, RelOp, UnOp, ValType, Width, MAX_KEEP};
+pub use instr::{BinOp, ConvOp, HostFn, Instr, Operand, RelOp, UnOp, ValType, Width, MAX_KEEP};
 pub use segment::{Execution, Segment, SegmentEnd, SegmentTrace};
 pub use segment_plan::{RunResult, RunStatus, SegmentPlan};
 pub use snapshot::{Digest, MemoryDelta, Snapshot, SnapshotError};

@@ -5,12 +5,15 @@ use crate::builder::{c, cf, pow2, StepBuilder};
 use crate::step_witness::StepWitness;
 use halowasm_vm::Space;
 
+/// Aux cell of the right operand (see [`super::arith::binary_operands`]).
+const B_CELL: usize = 0;
+
 pub(crate) const BITWISE: Gadget = Gadget { name: "and/or/xor", configure: bitwise, assign: assign_bitwise };
 
 /// imm0 = w64 (unused: a 32-bit operand has zero upper nibbles), imm1 = the lane tag of the
 /// operation ([`crate::builder::LaneTag`]).
 fn bitwise(cb: &mut StepBuilder) {
-    let (a, b) = super::arith::binary_operands(cb);
+    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, B_CELL);
     let tag = cb.imm(1);
     let (mut sa, mut sb, mut sr) = (c(0), c(0), c(0));
     for n in 0..16 {
@@ -23,12 +26,12 @@ fn bitwise(cb: &mut StepBuilder) {
     }
     cb.require("a = Σ nibbles", a - sa);
     cb.require("b = Σ nibbles", b - sb);
-    let sp = cb.sp();
-    cb.write(0, Space::Stack, sp - c(2), sr);
+    cb.write(0, Space::Stack, dest, sr);
 }
 
 fn assign_bitwise(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    let (a, b, r) = (w.acc[0].old, w.acc[1].old, w.acc[0].new);
+    let (a, b) = super::arith::assign_operands(w, B_CELL);
+    let r = w.acc[0].new;
     for n in 0..16 {
         let s = 4 * n;
         w.lanes[n] = [(a >> s) & 15, (b >> s) & 15, (r >> s) & 15];

@@ -27,9 +27,10 @@ fn br(cb: &mut StepBuilder) {
     cb.jump(target);
 }
 
-/// imm0 = target, imm1 = drop; aux0 = inverse of the condition, aux1 = `cond == 0`. A branch that carries no value
-/// (one access, one row) and one that carries one (`br_if (keep 1)`: three accesses, two rows)
-/// are two gadgets, so the common one stays on one row.
+/// imm0 = target, imm1 = drop, imm2 = 1 when an `eqz` was fused before the branch (its sense is
+/// then the eqz's, and the step skips it too); aux0 = inverse of the condition, aux1 = `cond ==
+/// 0`. A branch that carries no value (one access, one row) and one that carries one (`br_if
+/// (keep 1)`: three accesses, two rows) are two gadgets, so the common one stays on one row.
 fn br_if(cb: &mut StepBuilder) {
     branch_if(cb, false);
 }
@@ -38,17 +39,30 @@ fn br_if_keep(cb: &mut StepBuilder) {
     branch_if(cb, true);
 }
 
+/// The condition of a conditional branch: the stack top (popped), or the local of a fused
+/// `local.get` (it stays). Returns the condition and the slots the step pops.
+fn condition(cb: &mut StepBuilder) -> (Expr, Expr) {
+    let sp = cb.sp();
+    let cond = cb.read(0, Space::Stack, sp - cb.operand());
+    (cond, c(1) - cb.fused())
+}
+
+/// Where a conditional branch goes on: `target` when `taken`, else past its fused instructions.
+fn branch_to(cb: &mut StepBuilder, target: Expr, taken: Expr) {
+    let next = cb.fallthrough() + cb.imm(2);
+    cb.jump(next.clone() + taken * (target - next));
+}
+
 fn branch_if(cb: &mut StepBuilder, keep: bool) {
     let (target, drop) = (cb.imm(0), cb.imm(1));
     let sp = cb.sp();
-    let cond = cb.read(0, Space::Stack, sp.clone() - c(1));
+    let (cond, pops) = condition(cb);
     let taken = c(1) - cb.is_zero(cond, 0, 1);
     if keep {
         keep_value(cb, 1, taken.clone(), sp - c(2), drop.clone());
     }
-    cb.sp_delta(-c(1) - taken.clone() * drop);
-    let next = cb.pc() + c(1);
-    cb.jump(next.clone() + taken * (target - next));
+    cb.sp_delta(-pops - taken.clone() * drop);
+    branch_to(cb, target, taken);
 }
 
 fn assign_br_if(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
@@ -56,15 +70,14 @@ fn assign_br_if(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
     Ok(())
 }
 
-/// imm0 = target; aux0 = inverse of the condition, aux1 = `cond == 0`.
+/// imm0 = target, imm2 = 1 when an `eqz` was fused; aux0 = inverse of the condition, aux1 =
+/// `cond == 0`.
 fn br_if_eqz(cb: &mut StepBuilder) {
     let target = cb.imm(0);
-    let sp = cb.sp();
-    let cond = cb.read(0, Space::Stack, sp - c(1));
+    let (cond, pops) = condition(cb);
     let zero = cb.is_zero(cond, 0, 1);
-    cb.sp_delta(-c(1));
-    let next = cb.pc() + c(1);
-    cb.jump(next.clone() + zero * (target - next));
+    cb.sp_delta(-pops);
+    branch_to(cb, target, zero);
 }
 
 fn assign_br_if_eqz(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {

@@ -25,6 +25,8 @@ const AUX_Q_OUT: usize = 6;
 const AUX_R_OUT: usize = 7;
 const AUX_Q_ZERO: usize = 8;
 const AUX_R_ZERO: usize = 9;
+/// The divisor (see [`super::arith::binary_operands`]).
+const AUX_B: usize = 10;
 
 /// `v` as a sign `s` and a magnitude `abs` whose top bit is `top`, for values of `bits` bits:
 /// `v = abs` (`top` clear) or `v = 2^bits - abs` with `abs ≤ 2^(bits-1)`. Since `v < 2^bits`,
@@ -55,7 +57,7 @@ pub(super) fn negate_if(cb: &mut StepBuilder, v: Expr, s: Expr, inv: usize, zero
 /// imm0 = w64, imm1 = 1 for `rem`, imm2 = 1 for signed (32-bit only).
 fn divide(cb: &mut StepBuilder) {
     let (w64, rem, signed) = (cb.imm(0), cb.imm(1), cb.imm(2));
-    let (a, b) = super::arith::binary_operands(cb);
+    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, AUX_B);
     let q = cb.value_bytes(0, w64.clone());
     let r = cb.value_bytes(8, w64.clone());
     cb.byte_lanes(D_LANES..D_LANES + 16);
@@ -87,17 +89,17 @@ fn divide(cb: &mut StepBuilder) {
     let r_signed = negate_if(cb, r, sa, AUX_INV_R, AUX_R_ZERO, 32);
     cb.require("remainder result", r_out.clone() - r_signed);
     let result = q_out.clone() + rem * (r_out - q_out);
-    let sp = cb.sp();
-    cb.write(0, Space::Stack, sp - c(2), result);
-    let pc = cb.pc();
-    cb.jump(pc + c(2));
+    cb.write(0, Space::Stack, dest, result);
+    // The `tail` after the instruction is this step's too.
+    let next = cb.fallthrough() + c(1);
+    cb.jump(next);
 }
 
 /// Lanes of `D` (then `|a|` and `|b|` of a signed op).
 const D_LANES: usize = 16;
 
 fn assign_divide(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    let (a, b) = (w.acc[0].old, w.acc[1].old);
+    let (a, b) = super::arith::assign_operands(w, AUX_B);
     let signed = w.imm[2] == 1;
     let neg = |v: u64| signed && v >> 31 == 1;
     let (sa, sb) = (neg(a), neg(b));

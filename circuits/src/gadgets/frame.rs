@@ -16,7 +16,7 @@ pub(crate) const RETURN: Gadget = Gadget { name: "return", configure: ret, assig
 /// through slot `s`.
 fn enter(cb: &mut StepBuilder, s: usize, target: Expr) {
     let depth = cb.depth();
-    let ret = cb.pc() + c(1);
+    let ret = cb.fallthrough();
     cb.write(s, Space::Frame, depth + c(1), ret);
     cb.depth_delta(c(1));
     cb.jump(target);

@@ -264,8 +264,9 @@ fn store(cb: &mut StepBuilder, span: Span) {
         );
     }
     cb.sp_delta(-c(2));
-    let pc = cb.pc();
-    cb.jump(pc + c(2));
+    // The `tail` after the store is this step's too.
+    let next = cb.fallthrough() + c(1);
+    cb.jump(next);
 }
 
 fn assign_store(w: &mut StepWitness, span: Span) -> Result<(), crate::error::CircuitError> {

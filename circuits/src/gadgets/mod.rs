@@ -26,6 +26,7 @@ pub(crate) use memory_size::grown_size;
 pub use memory_size::max_pages;
 
 use crate::builder::{LaneTag, StepBuilder};
+use crate::columns::{IMM_CONST, IMM_FUSED, IMM_OPERAND, NUM_IMM};
 use crate::error::CircuitError;
 use crate::step_witness::StepWitness;
 use halowasm_vm::{BinOp, ConvOp, HostFn, Image, Instr, RelOp, UnOp, Width};
@@ -99,11 +100,55 @@ fn index_of(name: &str) -> usize {
     GADGETS.iter().position(|g| g.name == name).expect("gadget registered")
 }
 
-/// The encoded form of an instruction: gadget index and immediates.
-pub(crate) type Encoded = (usize, [u64; 3]);
+/// The encoded form of an instruction: gadget index and immediates ([`NUM_IMM`]).
+pub(crate) type Encoded = (usize, [u64; NUM_IMM]);
 
-/// Encode `instr` of `image` for the code table, or say why the circuit cannot prove it.
+/// Encode `instr` of `image` for the code table, or say why the circuit cannot prove it. A
+/// fused instruction is its last instruction's gadget with the fused operand in the immediates
+/// [`IMM_FUSED`], [`IMM_OPERAND`] and [`IMM_CONST`]; an unfused one reads its operand at depth 1.
 pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitError> {
+    use halowasm_vm::Operand;
+    use Instr::*;
+    let with = |(g, own): (usize, [u64; 3]), fused: bool, operand: u64, konst: bool| -> Encoded {
+        let mut imm = [0; NUM_IMM];
+        imm[..3].copy_from_slice(&own);
+        imm[IMM_FUSED] = fused as u64;
+        imm[IMM_OPERAND] = operand;
+        imm[IMM_CONST] = konst as u64;
+        (g, imm)
+    };
+    let rhs = |rhs: &Operand| match rhs {
+        Operand::Local(d) => (*d as u64, false),
+        Operand::Const(c) => (*c, true),
+    };
+    Ok(match instr {
+        BinWith { op, w, rhs: r } => {
+            let (operand, konst) = rhs(r);
+            with(encode_own(&Bin { op: *op, w: *w }, image)?, true, operand, konst)
+        }
+        RelWith { op, w, rhs: r } => {
+            let (operand, konst) = rhs(r);
+            with(encode_own(&Rel { op: *op, w: *w }, image)?, true, operand, konst)
+        }
+        LocalCopy { from, to } => {
+            with((index_of(stack::LOCAL_SET.name), [*to as u64, 0, 0]), true, *from as u64, false)
+        }
+        // imm2 = 1 when an `eqz` was fused too (one more instruction to skip).
+        BrIfWith { target, drop, on_zero, local, eqz } => {
+            let own = [*target as u64, *drop as u64, *eqz as u64];
+            let g = match (on_zero, drop) {
+                (false, _) => &control::BR_IF,
+                (true, 0) => &control::BR_IF_EQZ,
+                (true, _) => return Err(CircuitError::Unsupported(format!("{} dropping slots", instr.name()))),
+            };
+            with((index_of(g.name), own), local.is_some(), local.map_or(1, |d| d as u64), false)
+        }
+        _ => with(encode_own(instr, image)?, false, 1, false),
+    })
+}
+
+/// The gadget and its own three immediates of an unfused instruction.
+fn encode_own(instr: &Instr, image: &Image) -> Result<(usize, [u64; 3]), CircuitError> {
     use Instr::*;
     let w64 = |w: &Width| (*w == Width::W64) as u64;
     let g = |g: &Gadget, imm: [u64; 3]| Ok((index_of(g.name), imm));
@@ -164,7 +209,7 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
         SignFix { rem } => g(&signed::SIGN_FIX, [*rem as u64, 0, 0]),
         Br { target, drop, keep } if *keep <= 1 => g(&control::BR, [*target as u64, *drop as u64, *keep as u64]),
         BrIfNez { target, drop, keep: 0 } => g(&control::BR_IF, [*target as u64, *drop as u64, 0]),
-        BrIfNez { target, drop, keep: 1 } => g(&control::BR_IF_KEEP, [*target as u64, *drop as u64, 1]),
+        BrIfNez { target, drop, keep: 1 } => g(&control::BR_IF_KEEP, [*target as u64, *drop as u64, 0]),
         BrIfEqz { target } => g(&control::BR_IF_EQZ, [*target as u64, 0, 0]),
         Call { target, .. } => g(&frame::CALL, [*target as u64, 0, 0]),
         CallIndirect { type_index, .. } => g(&frame::CALL_INDIRECT, [*type_index as u64, 0, 0]),

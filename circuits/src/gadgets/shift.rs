@@ -24,6 +24,8 @@ pub(crate) const ROTATE: Gadget = Gadget { name: "rotl/rotr", configure: rotate,
 const AUX_LO: usize = 9;
 const AUX_T: usize = 10;
 const AUX_SIGN: usize = 11;
+/// The shift amount (see [`super::arith::binary_operands`]).
+const AUX_B: usize = 12;
 
 /// imm0 = w64, imm1 = 1 for `shl`, imm2 = 1 for `shr_s`.
 fn shift(cb: &mut StepBuilder) {
@@ -40,7 +42,7 @@ fn rotate(cb: &mut StepBuilder) {
 /// negative `shr_s` operand.
 fn cut_and_combine(cb: &mut StepBuilder, e_lo: Expr, e_hi: Expr, signed: Option<Expr>) {
     let (w64, left) = (cb.imm(0), cb.imm(1));
-    let (a, b) = super::arith::binary_operands(cb);
+    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, AUX_B);
     let flags: Vec<Expr> = (0..9).map(|i| cb.aux(i)).collect();
     cb.one_hot(&flags);
     let byte = StepBuilder::flag_index(&flags);
@@ -91,12 +93,11 @@ fn cut_and_combine(cb: &mut StepBuilder, e_lo: Expr, e_hi: Expr, signed: Option<
             complement(t)
         }
     };
-    let sp = cb.sp();
-    cb.write(0, Space::Stack, sp - c(2), r);
+    cb.write(0, Space::Stack, dest, r);
 }
 
 fn assign_cut(w: &mut StepWitness, e_lo: bool, e_hi: bool, signed: bool) {
-    let (a, b) = (w.acc[0].old, w.acc[1].old);
+    let (a, b) = super::arith::assign_operands(w, AUX_B);
     let (w64, left) = (w.imm[0] == 1, w.imm[1] == 1);
     let bits: u64 = if w64 { 64 } else { 32 };
     let mask = if w64 { u64::MAX } else { u32::MAX as u64 };

@@ -48,10 +48,11 @@ fn local_get(cb: &mut StepBuilder) {
     cb.sp_delta(c(1));
 }
 
-/// imm0 = depth, imm1 = 1 for `local.set` (pops), 0 for `local.tee`.
+/// imm0 = depth, imm1 = 1 for `local.set` (pops), 0 for `local.tee` and for a copy (a fused
+/// `local.get d; local.set`: the value is slot `sp - d`, the operand, instead of the top).
 fn local_set(cb: &mut StepBuilder) {
     let sp = cb.sp();
-    let v = cb.read(0, Space::Stack, sp.clone() - c(1));
+    let v = cb.read(0, Space::Stack, sp.clone() - cb.operand());
     cb.write(1, Space::Stack, sp - cb.imm(0), v);
     cb.sp_delta(-cb.imm(1));
 }

@@ -8,6 +8,13 @@
 //! record first); `call` writes the frame record (0), `call_indirect` after reading its index;
 //! a load writes its value over the address (0) and reads the words; a store reads value and
 //! address, then writes the word (2) and the next word (3) when it crosses one.
+//!
+//! The fused steps (the translator's superinstructions): `local.get from; local.set`
+//! (`Instr::LocalCopy`) reads slot `sp - from` (0) and writes slot `sp - to` (1); a fused branch
+//! (`Instr::BrIfWith`: `[local.get d]; [eqz]; br_if | br_if_eqz`) reads its condition (0), local
+//! `d` (which stays) or the stack top (popped). [`STACK`] and [`CONTROL`] run the plain forms,
+//! [`COPY`] and [`BRANCH`] the fused ones ([`BRANCH_EXIT`] for the mutations that pop a slot
+//! too many).
 use crate::cases::{first, result, runs_as};
 use crate::programs::*;
 use crate::{case, Case};
@@ -26,6 +33,26 @@ fn poke(space: Space, addr: u32, value: fn(u64) -> u64) -> Change {
 
 fn rewrite(access: usize, value: fn(u64, &[halowasm_vm::Access]) -> u64) -> Change {
     Change::Rewrite { access, value }
+}
+
+/// A fused branch jumps on the other condition (zero for not zero).
+fn flip_sense() -> Change {
+    runs_as(|i| match i {
+        Instr::BrIfWith { target, drop, on_zero, local, eqz } => {
+            Instr::BrIfWith { target, drop, on_zero: !on_zero, local, eqz }
+        }
+        other => other,
+    })
+}
+
+/// A fused branch reads its condition from the local above (one slot higher) instead.
+fn cond_from_local_above() -> Change {
+    runs_as(|i| match i {
+        Instr::BrIfWith { target, drop, on_zero, local: Some(d), eqz } => {
+            Instr::BrIfWith { target, drop, on_zero, local: Some(d - 1), eqz }
+        }
+        other => other,
+    })
 }
 
 /// A load or store runs at another offset, `delta` bytes further.
@@ -98,11 +125,38 @@ fn stack_globals() -> Vec<Case> {
         case("stack", "a local changes between steps", &STACK, {
             first(is!(LocalGet(_)), poke(Space::Stack, 0, |v| v + 1))
         }),
-        // Slot 5 is i32.add's b: the stub's four arguments are slots 0..4, then a.
+        // The first plain (unfused) binary operator is i32.mul, its a (i32.add's result) in slot
+        // 4 above the four arguments, its b (i32.sub's) in slot 5.
         case("stack", "an operand changes between steps", &ARITH, {
             first(is!(Bin { .. }), poke(Space::Stack, 5, |v| v ^ 1))
         }),
         case("stack", "memory.size: one page more", &STACK, first(is!(MemorySize), result(|v, _| v + 1))),
+        // `local.get; local.set`, one step: the first copies local 0 (depth 5) to local 3 (`to` 2).
+        case("stack", "local.get+local.set: copies from the slot above (local 1)", &COPY, {
+            first(
+                is!(LocalCopy { .. }),
+                runs_as(|i| if let LocalCopy { from, to } = i { LocalCopy { from: from - 1, to } } else { i }),
+            )
+        })
+        .fast(),
+        case("stack", "local.get+local.set: writes the slot below (local 2)", &COPY, {
+            first(
+                is!(LocalCopy { .. }),
+                runs_as(|i| if let LocalCopy { from, to } = i { LocalCopy { from, to: to + 1 } } else { i }),
+            )
+        }),
+        case(
+            "stack",
+            "local.get+local.set: value xor 1",
+            &COPY,
+            first(is!(LocalCopy { .. }), rewrite(1, |v, _| v ^ 1)),
+        ),
+        case(
+            "stack",
+            "local.get+local.set: leaves a copy on the stack",
+            &COPY,
+            first(is!(LocalCopy { .. }), Change::Sp(1)),
+        ),
         case(
             "global",
             "global.get: reads the other global",
@@ -179,12 +233,77 @@ fn control() -> Vec<Case> {
             first(is!(BrTable { .. }), Change::Jump(-2))
         }),
         case("control", "br_table: does not pop its index", &CONTROL, first(is!(BrTable { .. }), Change::Sp(1))),
+        // The fused branches of BRANCH: the loop's `local.get; i32.eqz; br_if` (not taken three
+        // times, then taken), `local.get; br_if` (not taken), `i32.eqz; br_if` (taken),
+        // `local.get; br_if` dropping a slot (taken), and `if`s of `local.get` (taken, over the
+        // body), `local.get; i32.eqz` (not taken) and `i32.eqz` (taken).
+        case("control", "local.get+eqz+br_if: taken when its local is not zero", &BRANCH, {
+            first(is!(BrIfWith { local: Some(_), eqz: true, on_zero: true, .. }), flip_sense())
+        })
+        .fast(),
+        case("control", "local.get+eqz+br_if: pops its local condition", &BRANCH_EXIT, {
+            first(is!(BrIfWith { local: Some(_), eqz: true, on_zero: true, .. }), Change::Sp(-1))
+        }),
+        case("control", "local.get+eqz+br_if (not taken): continues at its br_if", &BRANCH_EXIT, {
+            first(is!(BrIfWith { local: Some(_), eqz: true, on_zero: true, .. }), Change::Jump(-1))
+        }),
+        case("control", "local.get+eqz+br_if (not taken): continues at its eqz", &BRANCH_EXIT, {
+            first(is!(BrIfWith { local: Some(_), eqz: true, on_zero: true, .. }), Change::Jump(-2))
+        }),
+        case("control", "local.get+eqz+br_if (taken): to the instruction before its target", &BRANCH, {
+            nth(3, is!(BrIfWith { local: Some(_), eqz: true, on_zero: true, .. }), Change::Jump(-1))
+        }),
+        case("control", "local.get+eqz+br_if: the condition read from the local above", &BRANCH, {
+            first(is!(BrIfWith { local: Some(_), eqz: true, on_zero: true, .. }), cond_from_local_above())
+        }),
+        case("control", "local.get+br_if: taken when its local is zero", &BRANCH, {
+            first(is!(BrIfWith { local: Some(_), eqz: false, on_zero: false, drop: 0, .. }), flip_sense())
+        }),
+        case("control", "local.get+br_if: the condition read from the local above", &BRANCH, {
+            first(is!(BrIfWith { local: Some(_), eqz: false, on_zero: false, drop: 0, .. }), cond_from_local_above())
+        }),
+        case("control", "local.get+br_if: pops its local condition", &BRANCH_EXIT, {
+            first(is!(BrIfWith { local: Some(_), eqz: false, on_zero: false, drop: 0, .. }), Change::Sp(-1))
+        }),
+        case("control", "local.get+br_if (not taken): continues at its br_if", &BRANCH_EXIT, {
+            first(is!(BrIfWith { local: Some(_), eqz: false, on_zero: false, drop: 0, .. }), Change::Jump(-1))
+        }),
+        case("control", "local.get+br_if (taken, dropping a slot): drops nothing", &BRANCH, {
+            first(is!(BrIfWith { local: Some(_), eqz: false, drop: 1, .. }), Change::Sp(1))
+        }),
+        case("control", "eqz+br_if (stack condition): not taken although zero", &BRANCH, {
+            first(is!(BrIfWith { local: None, eqz: true, on_zero: true, .. }), flip_sense())
+        }),
+        case("control", "eqz+br_if (stack condition): does not pop it", &BRANCH, {
+            first(is!(BrIfWith { local: None, eqz: true, on_zero: true, .. }), Change::Sp(1))
+        }),
+        case("control", "eqz+br_if (stack condition): reads a local instead (popping nothing)", &BRANCH, {
+            first(
+                is!(BrIfWith { local: None, eqz: true, on_zero: true, .. }),
+                runs_as(|i| match i {
+                    BrIfWith { target, drop, on_zero, local: None, eqz } => {
+                        BrIfWith { target, drop, on_zero, local: Some(2), eqz }
+                    }
+                    other => other,
+                }),
+            )
+        }),
+        case("control", "local.get+if: takes the body although its local is zero", &BRANCH, {
+            first(is!(BrIfWith { local: Some(_), eqz: false, on_zero: true, .. }), flip_sense())
+        }),
+        case("control", "local.get+eqz+if (not taken): continues at its if", &BRANCH_EXIT, {
+            first(is!(BrIfWith { local: Some(_), eqz: true, on_zero: false, .. }), Change::Jump(-1))
+        }),
+        case("control", "eqz+if (stack condition): takes the body although not zero", &BRANCH, {
+            first(is!(BrIfWith { local: None, eqz: true, on_zero: false, .. }), flip_sense())
+        }),
         case(
             "control",
             "i32.add, every execution (in and after the loop): result + 1",
             &CONTROL,
             Mutation {
-                target: is!(Bin { op: halowasm_vm::BinOp::Add, w: halowasm_vm::Width::W32 }),
+                target: is!(Bin { op: halowasm_vm::BinOp::Add, w: halowasm_vm::Width::W32 }
+                    | BinWith { op: halowasm_vm::BinOp::Add, w: halowasm_vm::Width::W32, .. }),
                 occurrence: Occurrence::Every,
                 change: result(|v, _| v + 1),
             },

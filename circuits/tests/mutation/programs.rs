@@ -32,23 +32,29 @@ pub const ARITH: Program = run(
     &[0xffff_fff0, 0x20, 1000, 3000],
 );
 
-/// `and`, `or`, `xor` of both widths.
+/// `and`, `or`, `xor` of both widths, with a local operand (fused) and, for `i32.and` and
+/// `i64.or`, also with both operands on the stack.
 pub const BITWISE: Program = run(
     "bitwise",
     r#"(module (func (export "f") (param i32 i32 i64 i64) (result i64)
         local.get 0 local.get 1 i32.and
         local.get 0 i32.or
         local.get 1 i32.xor
+        local.get 1 i32.const 0x00ffff00 i32.xor
+        i32.and
         i64.extend_i32_u
         local.get 2 local.get 3 i64.and
         local.get 2 i64.or
         local.get 3 i64.xor
+        local.get 3 i64.const 0x0f0f0f0f i64.add
+        i64.or
         i64.add))"#,
     &[0xf0f0_1234, 0x0ff0_8421, 0xdead_beef_0000_ffff, 0x0123_4567_89ab_cdef],
 );
 
 /// `eq`, `ne`, `eqz` and the unsigned and signed orders of both widths (signed ones are
-/// lowered to `flip_sign2` + unsigned).
+/// lowered to `flip_sign2` + unsigned), the operand a local (fused) but for the `lt_u` and
+/// `gt_u` after `flip_sign2` and a last `i32.eq` of two computed (and equal) operands.
 pub const COMPARE: Program = run(
     "compare",
     r#"(module (func (export "f") (param i32 i32 i64 i64) (result i32)
@@ -63,7 +69,8 @@ pub const COMPARE: Program = run(
         local.get 2 local.get 3 i64.eq i32.add
         local.get 2 local.get 3 i64.lt_u i32.add
         local.get 2 local.get 3 i64.gt_s i32.add
-        local.get 2 i64.eqz i32.add))"#,
+        local.get 2 i64.eqz i32.add
+        local.get 1 local.get 0 i32.const 0xffffffeb i32.add i32.eq i32.add))"#,
     &[5, 0xffff_fff0, 3, 0x8000_0000_0000_0000],
 );
 
@@ -82,7 +89,10 @@ pub const BITCOUNT: Program = run(
 );
 
 /// Shifts and rotations of both widths, by amounts of at least the width (36 at 32 bits, 68
-/// at 64), so a wrong masking of the amount shows.
+/// at 64), so a wrong masking of the amount shows; the amount is a local (fused), then for an
+/// `i64.shr_u` by 72 and an `i32.rotl` by 35 computed on the stack, then constants (fused: the
+/// constant operators of [`CONSTS`] that need the lane table's shift rows, which take a larger
+/// circuit).
 pub const SHIFT: Program = run(
     "shift",
     r#"(module (func (export "f") (param i32 i32 i64 i64) (result i64)
@@ -96,12 +106,20 @@ pub const SHIFT: Program = run(
         local.get 2 local.get 3 i64.shr_u i64.xor
         local.get 2 local.get 3 i64.shr_s i64.xor
         local.get 2 local.get 3 i64.rotl i64.xor
-        local.get 2 local.get 3 i64.rotr i64.xor))"#,
+        local.get 2 local.get 3 i64.rotr i64.xor
+        local.get 2 local.get 3 i64.const 4 i64.add i64.shr_u i64.xor
+        local.get 0 local.get 1 i32.const 1 i32.sub i32.rotl i64.extend_i32_u i64.xor
+        local.get 0 i32.const 3 i32.shl
+        local.get 0 i32.const 5 i32.shr_u i32.xor
+        local.get 0 i32.const 9 i32.rotl i32.xor
+        i64.extend_i32_u i64.xor
+        local.get 2 i64.const 12 i64.shr_u i64.xor))"#,
     &[0x80f0_1234, 36, 0x8000_1234_5678_9abc, 68],
 );
 
 /// Unsigned division of both widths and i32 signed division (i64 signed division is
-/// [`SIGNED`]); the i32 dividend is negative.
+/// [`SIGNED`]); the i32 dividend is negative. The divisor is a local (fused), but for a last
+/// `i32.div_u` by a divisor computed on the stack.
 pub const DIVIDE: Program = run(
     "divide",
     r#"(module (func (export "f") (param i32 i32 i64 i64) (result i64)
@@ -111,7 +129,8 @@ pub const DIVIDE: Program = run(
         local.get 0 local.get 1 i32.rem_s i32.add
         i64.extend_i32_u
         local.get 2 local.get 3 i64.div_u i64.add
-        local.get 2 local.get 3 i64.rem_u i64.add))"#,
+        local.get 2 local.get 3 i64.rem_u i64.add
+        local.get 0 local.get 1 i32.const 2 i32.add i32.div_u i64.extend_i32_u i64.add))"#,
     &[(-100i32) as u32 as u64, 7, 1_000_003, 1000],
 );
 
@@ -161,13 +180,15 @@ pub const STACK: Program = run(
 );
 
 /// A `br_if` loop, an `if`/`else`, a `br_table`, and a `br` and a `br_if` that carry a value out
-/// of a block.
+/// of a block. The branches are the plain (unfused) ones: the loop's condition is a comparison
+/// with a constant, not a `local.get` or `eqz` that would fuse with the `br_if` (those are
+/// [`BRANCH`]'s).
 pub const CONTROL: Program = run(
     "control",
     r#"(module (func (export "f") (param i32) (result i32) (local i32)
         (block $exit
           (loop $top
-            local.get 0 i32.eqz br_if $exit
+            local.get 0 i32.const 1 i32.lt_u br_if $exit
             local.get 1 local.get 0 i32.add local.set 1
             local.get 0 i32.const 1 i32.sub local.set 0
             br $top))
@@ -339,3 +360,108 @@ pub const GROW: Program = run(
           (local.get $h)))"#,
     &[2],
 );
+
+/// Binary operators and comparisons with a constant right operand (`const; op`, fused into one
+/// step whose operand is an immediate) of both widths, the results combined by `xor`s with
+/// both operands on the stack. The i32 argument has its top bit set and equals the constant
+/// of the `i32.eq`. (The shifts by a constant are [`SHIFT`]'s.)
+pub const CONSTS: Program = run(
+    "consts",
+    r#"(module (func (export "f") (param i32 i64) (result i64)
+        local.get 0 i32.const 7 i32.add
+        local.get 0 i32.const 0x1234 i32.sub i32.xor
+        local.get 0 i32.const 0xff0f i32.and i32.xor
+        local.get 0 i32.const 1000 i32.mul i32.xor
+        local.get 0 i32.const 10 i32.div_u i32.xor
+        local.get 0 i32.const 10 i32.rem_u i32.xor
+        local.get 0 i32.const 0x80000000 i32.lt_u i32.xor
+        local.get 0 i32.const 0x9abcdef1 i32.eq i32.xor
+        i64.extend_i32_u
+        local.get 1 i64.const 0x100000001 i64.add i64.xor
+        local.get 1 i64.const 1000 i64.rem_u i64.xor
+        local.get 1 i64.const 0x8000000000000000 i64.lt_u i64.extend_i32_u i64.xor))"#,
+    &[0x9abc_def1, 0xfedc_ba98_7654_3210],
+);
+
+/// `local.get; local.set` copies (fused into one step) between parameters and locals.
+pub const COPY: Program = run(
+    "copy",
+    r#"(module (func (export "f") (param i64 i64 i64) (result i64) (local i64 i64)
+        local.get 0 local.set 3
+        local.get 2 local.set 4
+        local.get 1 local.set 0
+        local.get 3 local.get 4 i64.sub
+        local.get 0 i64.xor
+        local.get 1 i64.add
+        local.get 2 i64.mul))"#,
+    &[11, 22, 33],
+);
+
+/// `$run` of [`BRANCH`] and [`BRANCH_EXIT`]: a countdown loop exited by
+/// `local.get; i32.eqz; br_if` (one step; not taken three times, then taken), a `local.get;
+/// br_if` not taken and one taken that drops a slot, an `i32.eqz; br_if` of a computed (stack)
+/// condition (taken), and `if`s of a `local.get` (taken, over the body), a `local.get;
+/// i32.eqz` (not taken) and an `i32.eqz` (taken).
+macro_rules! branch_run {
+    () => {
+        r#"(func $run (param $n i32) (param $flag i32) (result i32) (local $acc i32)
+          (block $done
+            (loop $top
+              local.get $n i32.eqz br_if $done
+              local.get $acc local.get $n i32.add local.set $acc
+              local.get $n i32.const 1 i32.sub local.set $n
+              br $top))
+          (block $skip
+            local.get $flag br_if $skip
+            local.get $acc i32.const 100 i32.add local.set $acc)
+          (block $even
+            local.get $acc i32.const 1 i32.and i32.eqz br_if $even
+            local.get $acc i32.const 1000 i32.add local.set $acc)
+          (block $drop
+            i32.const 7
+            local.get $acc br_if $drop
+            drop)
+          local.get $flag if local.get $acc i32.const 3 i32.mul local.set $acc end
+          local.get $n i32.eqz if local.get $acc i32.const 5 i32.add local.set $acc end
+          local.get $acc i32.const 2 i32.rem_u i32.eqz if local.get $acc i32.const 11 i32.xor local.set $acc end
+          local.get $acc)"#
+    };
+}
+
+/// The fused branches (see [`branch_run!`]), `$run(3, 0)`.
+pub const BRANCH: Program = run(
+    "branch",
+    concat!(
+        "(module ",
+        branch_run!(),
+        r#"
+        (func (export "f") (param i32 i32) (result i32) local.get 0 local.get 1 call $run))"#
+    ),
+    &[3, 0],
+);
+
+/// [`BRANCH`]'s `$run(3, 0)` in a WASI command that ends in `proc_exit`, which ends the run at
+/// any stack height: for the mutations that pop a slot too many, after which every later
+/// return would move its results below slot 0 (a trap). `$run` is called one slot above
+/// `_start`'s local, on a 1: with the stack one slot low, every local is the one below, and
+/// the loop counts that 1 down. (Its routines take the lane table's shift rows: a larger
+/// circuit than [`BRANCH`]'s.)
+pub const BRANCH_EXIT: Program = Program {
+    name: "branch-exit",
+    wat: concat!(
+        r#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        "#,
+        branch_run!(),
+        r#"
+        (func (export "_start") (local i32)
+          i32.const 1
+          i32.const 3 i32.const 0 call $run
+          i32.add
+          call $exit))"#
+    ),
+    export: "_start",
+    args: &[],
+    public: &[],
+    private: &[],
+};

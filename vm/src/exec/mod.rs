@@ -563,6 +563,26 @@ impl<'a> Instance<'a> {
 
     /// Binary ops read b (recorded) before writing a's slot; the documented order is
     /// `a → result` first, then `b`: record in that order.
+    /// The right operand of a fused operator: the local's value (not yet recorded) or the
+    /// constant.
+    fn peek_operand(&self, regs: &Regs, rhs: Operand) -> u64 {
+        match rhs {
+            Operand::Local(d) => self.stack.get((regs.sp - d) as usize).copied().unwrap_or(0),
+            Operand::Const(c) => c,
+        }
+    }
+
+    /// A fused operator's accesses, in the order of the unfused one: the stack top `a` becomes
+    /// `r`, then the local operand is read (a constant is no access).
+    fn fused_rmw(&mut self, regs: &Regs, a: u64, r: u64, rhs: Operand) {
+        let top = regs.sp - 1;
+        self.stack[top as usize] = r;
+        self.record(Access { space: Space::Stack, addr: top, old: a, new: r });
+        if let Operand::Local(d) = rhs {
+            self.read(regs.sp - d);
+        }
+    }
+
     fn reorder_rmw_first(&mut self, addr: u32, a: u64, r: u64) {
         self.stack[addr as usize] = r;
         if let Some(t) = &mut self.trace {

@@ -119,6 +119,38 @@ impl Instance<'_> {
                     self.reorder_rmw_first(regs.sp - 2, a, r);
                     regs.sp -= 1;
                 }
+                Instr::BinWith { op, w, rhs } => {
+                    next = pc + 2;
+                    let b = self.peek_operand(regs, rhs);
+                    let a = self.stack[regs.sp as usize - 1];
+                    let r = binop(op, w, a, b).map_err(|t| self.trap(pc, t))?;
+                    self.fused_rmw(regs, a, r, rhs);
+                }
+                Instr::RelWith { op, w, rhs } => {
+                    next = pc + 2;
+                    let b = self.peek_operand(regs, rhs);
+                    let a = self.stack[regs.sp as usize - 1];
+                    self.fused_rmw(regs, a, relop(op, w, a, b) as u64, rhs);
+                }
+                Instr::LocalCopy { from, to } => {
+                    next = pc + 2;
+                    let v = self.read(regs.sp - from);
+                    self.write(regs, regs.sp - to, v)?;
+                }
+                Instr::BrIfWith { target, drop, on_zero, local, .. } => {
+                    next = pc + instr.span();
+                    let c = match local {
+                        Some(d) => self.read(regs.sp - d),
+                        None => {
+                            regs.sp -= 1;
+                            self.read(regs.sp)
+                        }
+                    };
+                    if (c == 0) == on_zero {
+                        self.drop_keep(regs, drop, 0)?;
+                        next = target;
+                    }
+                }
                 Instr::Un { op, w } => {
                     let a = self.stack[regs.sp as usize - 1];
                     self.write(regs, regs.sp - 1, unop(op, w, a))?;

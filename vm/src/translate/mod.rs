@@ -11,6 +11,7 @@
 //! module's own functions ([`routine`]), with hidden globals after the module's globals.
 mod bulk;
 mod func;
+mod fuse;
 mod routine;
 pub mod wasi;
 
@@ -602,6 +603,7 @@ pub fn load_wasm_with(
         exports.push(Export { name, func, stub });
     }
 
+    fuse::fuse(&mut code);
     let unsupported_at = needs.lazy;
     Ok((Image { code, types, functions, globals, memory, data, table, exports, start, unsupported_at }, info))
 }

@@ -94,6 +94,9 @@ pub(super) fn link(
             Instr::Br { target, drop, keep } => Instr::Br { target: reloc(target), drop, keep },
             Instr::BrIfNez { target, drop, keep } => Instr::BrIfNez { target: reloc(target), drop, keep },
             Instr::BrIfEqz { target } => Instr::BrIfEqz { target: reloc(target) },
+            Instr::BrIfWith { target, drop, on_zero, local, eqz } => {
+                Instr::BrIfWith { target: reloc(target), drop, on_zero, local, eqz }
+            }
             Instr::BrTable { table, len } => Instr::BrTable { table: reloc(table), len },
             Instr::Call { func, .. } if exits.contains(&func) => Instr::Exit,
             Instr::Call { func, .. } => {

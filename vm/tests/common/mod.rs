@@ -241,6 +241,32 @@ fn expect(image: &Image, s: &Step, acc: &[Access]) -> Result<Expect, String> {
             a.extend([(S, sp - 2), (S, sp - 1)]);
             next_sp = Some(sp - 1);
         }
+        Instr::BinWith { rhs, .. } | Instr::RelWith { rhs, .. } => {
+            a.push((S, sp - 1));
+            if let halowasm_vm::Operand::Local(d) = rhs {
+                a.push((S, sp - d));
+            }
+            next_pc = Some(pc + 2);
+        }
+        Instr::LocalCopy { from, to } => {
+            a.extend([(S, sp - from), (S, sp - to)]);
+            next_pc = Some(pc + 2);
+        }
+        Instr::BrIfWith { target, drop, on_zero, local, .. } => {
+            let top = match local {
+                Some(d) => sp - d,
+                None => sp - 1,
+            };
+            a.push((S, top));
+            let popped = sp - local.is_none() as u32;
+            next_sp = Some(popped);
+            next_pc = Some(pc + instr.span());
+            if (first(0)? == 0) == on_zero {
+                pairs(&mut a, popped, drop, 0);
+                next_sp = Some(popped - drop);
+                next_pc = Some(target);
+            }
+        }
         Instr::Un { .. } | Instr::Conv(_) | Instr::MemoryGrow => a.push((S, sp - 1)),
         Instr::FlipSign2 { .. } => a.extend([(S, sp - 2), (S, sp - 1)]),
         Instr::Abs2 => {
