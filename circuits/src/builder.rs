@@ -42,6 +42,12 @@ pub(crate) fn key(space: Space, addr: Expr) -> Expr {
     cf(pow2(32) * Fr::from(space as u64)) + addr
 }
 
+/// The `pc` after a step's instructions: `pc + 1`, or `pc + 2` past a fused `local.get` or
+/// `const` ([`IMM_FUSED`]); a gadget's default transition.
+pub(crate) fn fallthrough(cols: &ExecColumns) -> Expr {
+    cols.pc.cur() + c(1) + cols.imm[IMM_FUSED].cur()
+}
+
 /// Tags of the lane lookup table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
@@ -161,7 +167,7 @@ impl<'a> StepBuilder<'a> {
     /// The next instruction after this one: `pc + 1`, or `pc + 2` past a fused `local.get` or
     /// `const` (what the default transition uses).
     pub fn fallthrough(&self) -> Expr {
-        self.pc() + c(1) + self.fused()
+        fallthrough(self.cols)
     }
     /// Row offset `row` of the step is used.
     fn uses_row(&mut self, row: usize) -> i32 {

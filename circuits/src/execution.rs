@@ -16,7 +16,7 @@
 //! slot enables); rows after the run are zero, and the last [`max_rows`] usable rows are never
 //! live, so no step reaches into the blinding rows.
 use crate::builder::{c, cf, Expr, StepBuilder};
-use crate::columns::{ExecColumns, AUX_PER_ROW, IMM_FUSED, LANES_PER_ROW, NUM_AUX, NUM_IMM, NUM_LANES, SLOTS_PER_ROW};
+use crate::columns::{ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_IMM, NUM_LANES, SLOTS_PER_ROW};
 use crate::gadgets::GADGETS;
 use crate::public::PublicConfig;
 use crate::tables::Tables;
@@ -336,15 +336,14 @@ impl ExecutionConfig {
                 }
                 let rot = r as i32;
                 let all = sel_sum(&sels, group.clone());
-                let (pc, sp, depth) = (cols.pc.cur(), cols.sp.cur(), cols.depth.cur());
+                let (sp, depth) = (cols.sp.cur(), cols.depth.cur());
                 v.push(("a step is followed by a step", all.clone() * (c(1) - cols.is_step.rot(rot))));
                 let (jumps, stays): (Vec<usize>, Vec<usize>) =
                     group.iter().partition(|g| builders[**g].next_pc.is_some());
                 let mut expected =
                     weighted(&sels, jumps.iter().map(|g| (*g, builders[*g].next_pc.clone().expect("jumps"))));
                 if !stays.is_empty() {
-                    // Past the instruction (and a fused operand before it: see `IMM_FUSED`).
-                    expected = expected + sel_sum(&sels, stays) * (pc + c(1) + cols.imm[IMM_FUSED].cur());
+                    expected = expected + sel_sum(&sels, stays) * crate::builder::fallthrough(&cols);
                 }
                 v.push(("pc transition", cols.pc.rot(rot) * all.clone() - expected));
                 let delta = |f: &dyn Fn(&StepBuilder) -> Option<Expr>| {
