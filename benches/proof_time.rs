@@ -4,14 +4,14 @@
 //! below 2^16 and 2^18 (the run's step count, measured with the VM, is at most `2^N - 40`):
 //!
 //! - `fib_iter (compute)`: the peer anchor `../shared/anchors/fib_iter.wat`, export `zkmain`, the
-//!   public input n (`prove … --invoke zkmain --public n`; 10 n + 18 steps, n = 3000 is the
-//!   anchor's 30,018: 48,020 before the VM fused operand moves into the operators' steps);
+//!   public input n (`prove … --invoke zkmain --public n`; 9 n + 18 steps, n = 3000 is the
+//!   anchor's 27,018: 48,020 before the VM fused operand moves into the operators' steps);
 //! - `checksum (memory)`: `examples/checksum.wat`, `run(n, 7)`: stores, loads, calls, globals
-//!   (45 n + 40 steps);
+//!   (40 n + 40 steps);
 //! - `sha256 (bytes)`: the corpus's `O2-mvp/sha256.wasm` (compiled C), `sha256(len, 1)`: rotates,
-//!   shifts and bitwise operations on bytes. Its step count moves in blocks of ~6,400 steps per 64
-//!   bytes, so the largest run below 2^N is two blocks (14,473 steps) at 2^14, nine (63,333) at
-//!   2^16 and 37 (258,773) at 2^18.
+//!   shifts and bitwise operations on bytes. Its step count moves in blocks of ~5,800 steps per 64
+//!   bytes, so the largest run below 2^N is two blocks (12,085 steps) at 2^14, 11 (64,348) at
+//!   2^16 and 45 (261,786) at 2^18.
 //!
 //! Files of `../shared` (beside the repository) are read from there at run time; without it the
 //! bench says so and skips those workloads.
@@ -31,7 +31,7 @@
 //!
 //! With `HALOWASM_BENCH_SEGMENTS=1` it measures instead runs past one proof, proven as linked
 //! segments that fill `k = HALOWASM_BENCH_SEGMENT_K` (default 18): the anchor at 2^20 steps
-//! (n = 104,856: 1,048,578 steps) and the corpus's `sha256(4096, 9)`, `prime_count(30000)` and
+//! (n = 116,507: 1,048,581 steps) and the corpus's `sha256(4096, 9)`, `prime_count(30000)` and
 //! `sort(4096, 6)` (O2-mvp); `HALOWASM_BENCH_ONLY=fib,sieve` keeps some. Every figure is the
 //! whole bundle's (times and proof bytes summed over the segments). Its rows live in
 //! `docs/proof_time_segments.csv`: a run measured again replaces its row, the others stay, and
@@ -85,11 +85,11 @@ const WORKLOADS: [Workload; 3] = [
         dir: Dir::Shared,
         file: "anchors/fib_iter.wat",
         export: "zkmain",
-        // 10 n + 18 steps: 16,338, 65,488 and 262,098.
+        // 9 n + 18 steps: 16,344, 65,493 and 262,098.
         size: |log2| match log2 {
-            14 => 1632,
-            16 => 6547,
-            _ => 26208,
+            14 => 1814,
+            16 => 7275,
+            _ => 29120,
         },
         invoke: |n| (vec![], Inputs { public: vec![n], private: vec![] }, format!("n = {n}")),
     },
@@ -98,11 +98,11 @@ const WORKLOADS: [Workload; 3] = [
         dir: Dir::Examples,
         file: "checksum.wat",
         export: "run",
-        // 45 n + 40 steps: 16,330, 65,470 and 262,075.
+        // 40 n + 40 steps: 16,320, 65,480 and 262,080.
         size: |log2| match log2 {
-            14 => 362,
-            16 => 1454,
-            _ => 5823,
+            14 => 407,
+            16 => 1636,
+            _ => 6551,
         },
         invoke: |n| (vec![n, 7], Inputs::default(), format!("n = {n}, k = 7")),
     },
@@ -111,11 +111,11 @@ const WORKLOADS: [Workload; 3] = [
         dir: Dir::Shared,
         file: "corpus/programs/wasm/O2-mvp/sha256.wasm",
         export: "sha256",
-        // The longest message of 2, 9 and 37 blocks: 14,473, 63,333 and 258,773 steps.
+        // The longest message of 2, 11 and 45 blocks: 12,085, 64,348 and 261,786 steps.
         size: |log2| match log2 {
             14 => 119,
-            16 => 567,
-            _ => 2359,
+            16 => 695,
+            _ => 2871,
         },
         invoke: |len| (vec![len, 1], Inputs::default(), format!("len = {len}, seed = 1")),
     },
@@ -241,7 +241,7 @@ const SEGMENTED: [LongRun; 4] = [
         file: "anchors/fib_iter.wat",
         export: "zkmain",
         args: &[],
-        public: &[104_856],
+        public: &[116_507],
     },
     LongRun {
         name: "sha256 (bytes)",

@@ -1,4 +1,4 @@
-;; sum_to(n) = n + (n - 1) + … + 1, about 8 steps per iteration: the small run that the
+;; sum_to(n) = n + (n - 1) + … + 1, 7 steps per iteration: the small run that the
 ;; aggregation tests and the aggregation measurement cut into two segments.
 (module (func (export "sum_to") (param $n i32) (result i32) (local $acc i32)
   (block $done (loop $next

@@ -76,7 +76,7 @@
 //!         (br $next)))
 //!       (local.get $acc)))"#)?;
 //! let run = program.run("sum_to", &[100], Inputs::default())?;
-//! let proved = program.prove_segments(&run, Cut::Steps(300), &opts)?;   // 809 steps
+//! let proved = program.prove_segments(&run, Cut::Steps(300), &opts)?;   // 709 steps
 //! assert_eq!(proved.bundle.segments.len(), 3);
 //! let statement = verify_bundle(&proved.vk, &proved.bundle)?;   // every proof and every link
 //! assert_eq!(statement.results[0].value, 5050);

@@ -20,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 fn poseidon_bundle(program: &Program) -> BundleFile {
     let run = program.run("sum_to", &[10], Inputs::default()).unwrap();
     let opts = halowasm::ProveOptions { transcript: Transcript::Poseidon, ..common::opts() };
-    let bundle = program.prove_segments(&run, Cut::Steps(80), &opts).unwrap().bundle;
+    let bundle = program.prove_segments(&run, Cut::Steps(60), &opts).unwrap().bundle;
     assert_eq!(bundle.segments.len(), 2);
     assert_eq!(bundle.transcript, Transcript::Poseidon);
     bundle
@@ -43,7 +43,7 @@ fn poseidon_segments_verify_and_only_they_aggregate() {
 
     // A Blake2b bundle cannot be aggregated: it says how to make one that can.
     let run = program.run("sum_to", &[10], Inputs::default()).unwrap();
-    let blake = program.prove_segments(&run, Cut::Steps(80), &opts).unwrap().bundle;
+    let blake = program.prove_segments(&run, Cut::Steps(60), &opts).unwrap().bundle;
     match program.aggregate(&blake, None, &opts) {
         Err(ProverError::Aggregate(m)) => assert!(m.contains("--transcript poseidon"), "{m}"),
         other => panic!("a Blake2b bundle aggregated: {:?}", other.map(|_| ())),
@@ -152,7 +152,7 @@ fn aggregate_end_to_end_at_k20() {
     opts.params.load_or_create(20).unwrap();
     let run = program.run("sum_to", &[10], Inputs::default()).unwrap();
     let segment_opts = halowasm::ProveOptions { transcript: Transcript::Poseidon, ..opts.clone() };
-    let b = program.prove_segments(&run, Cut::Steps(80), &segment_opts).unwrap().bundle;
+    let b = program.prove_segments(&run, Cut::Steps(60), &segment_opts).unwrap().bundle;
     let bundle_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sum_to.bundle");
     b.write(&bundle_path).unwrap();
     let wat = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sum_to.wat");
@@ -185,7 +185,7 @@ fn aggregate_command_refuses_what_it_cannot_do() {
     let bundle = dir.path().join("b.bundle");
     let b = bundle.to_str().unwrap();
     // A Blake2b bundle: the message says how to make one that aggregates.
-    let out = common::halowasm(&["prove", w, "--invoke", "sum_to", "--args", "10", "--segment-steps", "80", "-o", b]);
+    let out = common::halowasm(&["prove", w, "--invoke", "sum_to", "--args", "10", "--segment-steps", "60", "-o", b]);
     assert!(out.status.success(), "{}", common::text(&out));
     let out = common::halowasm(&["aggregate", w, b]);
     assert_eq!(out.status.code(), Some(1), "{}", common::text(&out));
@@ -200,7 +200,7 @@ fn aggregate_command_refuses_what_it_cannot_do() {
         "--args",
         "10",
         "--segment-steps",
-        "80",
+        "60",
         "--transcript",
         "poseidon",
         "-o",

@@ -208,7 +208,7 @@ fn keygen_prove_and_verify_with_vk() {
     assert_eq!(code(&o), 0, "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json summary");
     assert_eq!(v["key_source"], "cached", "keygen filled the key cache: {v}");
-    assert_eq!(v["steps"], 213);
+    assert_eq!(v["steps"], 193);
     for field in ["k", "rows", "advice_columns", "witness_ms", "keygen_ms", "prove_ms", "verify_ms", "proof_bytes"] {
         assert!(v[field].is_number(), "{field}: {v}");
     }
@@ -315,12 +315,12 @@ fn too_long_fails_before_proving() {
     assert_eq!(code(&o), 1, "{t}");
     // Each step takes a row or more, and no step reaches into the last few usable rows.
     let rows: usize = t
-        .split("30013 steps need at least ")
+        .split("27013 steps need at least ")
         .nth(1)
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no row count in: {t}"));
-    assert!((30_014..30_100).contains(&rows), "{t}");
+    assert!((27_014..27_100).contains(&rows), "{t}");
     let usable = halowasm::circuits::usable_rows(12);
     assert!(t.contains("k = 15") && t.contains(&format!("(k = 12) has {usable} usable rows")), "{t}");
 }
@@ -540,7 +540,7 @@ fn segments_prove_verify_and_inspect() {
     let fib = example("fib.wat");
     let bundle = dir.path().join("fib.bundle");
     let b = bundle.to_str().unwrap();
-    // fib(500): 5,013 steps, k = 13 in one proof; at most k = 11 here.
+    // fib(500): 4,513 steps, k = 13 in one proof; at most k = 11 here.
     let o = halowasm(&["prove", &fib, "--invoke", "fib", "--args", "500", "--max-k", "11", "--out", b, "--json"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json summary");

@@ -349,7 +349,7 @@ fn trap_is_recorded_in_the_result() {
         "--invoke",
         "countdown",
         "--args",
-        "100",
+        "130",
         "--gas-limit",
         "100",
         "--enable-gas-refill",

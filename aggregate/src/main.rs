@@ -39,7 +39,7 @@ use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConf
 use snark_verifier_sdk::halo2::{gen_snark_shplonk, read_snark};
 use snark_verifier_sdk::{gen_pk, read_pk, CircuitExt, Snark, SHPLONK};
 
-/// The run whose segments are aggregated: `sum_to(n)`, about 8 steps per iteration.
+/// The run whose segments are aggregated: `sum_to(n)`, 7 steps per iteration.
 const SUM_TO: &str = include_str!("../../examples/sum_to.wat");
 
 /// A segment circuit with the instance accessors the SDK's prover asks for.
@@ -146,7 +146,7 @@ fn segment_snarks(cache: &SrsCache, steps: usize, dir: &Path) -> Result<Vec<Snar
         return Ok(snarks);
     }
     let program = Program::load(SUM_TO.as_bytes())?;
-    let run = program.run("sum_to", &[(steps as u64 * 3) / 8], Inputs::default())?;
+    let run = program.run("sum_to", &[(steps as u64 * 3) / 7], Inputs::default())?;
     let plan = program.segmentation(&run, Cut::Steps(steps))?;
     if plan.parts.len() < 2 {
         bail!("the run has {} steps: fewer than two segments of {steps}", run.trace.len());

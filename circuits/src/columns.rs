@@ -23,7 +23,7 @@ pub(crate) const NUM_SLOTS: usize = 4;
 /// Lookup lanes per step (a store's 16-byte window and its value; a division's 32 bytes).
 pub(crate) const NUM_LANES: usize = 32;
 /// Auxiliary cells per step (offset and width flags and the sign of a load are the most).
-pub(crate) const NUM_AUX: usize = 13;
+pub(crate) const NUM_AUX: usize = 14;
 /// Physical columns per row: slots, lanes and aux cells.
 pub(crate) const SLOTS_PER_ROW: usize = 2;
 pub(crate) const LANES_PER_ROW: usize = 8;
@@ -35,15 +35,21 @@ pub(crate) const CURSOR_OUTPUT: usize = 1;
 /// Immediates of an encoded instruction: three of the gadget's own, then how a fused
 /// instruction (a superinstruction of the VM: `local.get d; add`, `const c; shl`, `local.get;
 /// local.set`, `local.get; eqz; br_if`) takes its operand — see [`IMM_FUSED`].
-pub(crate) const NUM_IMM: usize = 6;
-/// 1 when a `local.get` or `const` before the instruction was fused into its step (the step
-/// then covers one more instruction: it continues at `pc + 2`, or after a fused `eqz` too).
+pub(crate) const NUM_IMM: usize = 8;
+/// How many instructions before the step's own were fused into it: 0, 1 (a `local.get` or
+/// `const`; the step continues at `pc + 2`, or after a fused `eqz` too) or 2 (`local.get x;
+/// const c` before an operator: `pc + 3`).
 pub(crate) const IMM_FUSED: usize = 3;
-/// The operand's stack depth: the slot `sp - operand` it reads (1, the stack top, unless a
-/// `local.get` was fused), or a fused constant's value.
+/// The depth of the slot `sp - operand` that the step reads as its operand: 1, the stack top,
+/// unless a `local.get` was fused (0 when it reads no slot).
 pub(crate) const IMM_OPERAND: usize = 4;
-/// 1 when the fused operand is a constant (then [`IMM_OPERAND`] is its value, and no slot is read).
+/// 1 when an operator's right operand is a fused constant, [`IMM_VALUE`].
 pub(crate) const IMM_CONST: usize = 5;
+/// The fused constant (0 without one).
+pub(crate) const IMM_VALUE: usize = 6;
+/// 1 when an operator's left operand is a fused local (`local.get x; const c; op`): slot
+/// `sp - operand` holds it, and the result is pushed.
+pub(crate) const IMM_LHS_LOCAL: usize = 7;
 
 /// Row offset and physical column of a step's virtual cell `i` laid out `per_row` to a row.
 pub(crate) const fn place(i: usize, per_row: usize) -> (usize, usize) {

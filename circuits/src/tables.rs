@@ -102,6 +102,7 @@ fn uses_shifts(image: &Image) -> bool {
             i,
             Instr::Bin { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }
                 | Instr::BinWith { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }
+                | Instr::BinLocalConst { op: Shl | ShrS | ShrU | Rotl | Rotr, .. }
         )
     })
 }

@@ -22,14 +22,16 @@
 //! so that a mutation sending a program into an endless loop fails fast; limits change when a
 //! run traps, never its trace.
 //!
-//! The translator fuses common instruction pairs into one step (`local.get`/`const` + operator,
-//! `local.get` + `local.set`, `[local.get] [eqz] br_if`): in straight-line code the fused form is
-//! what runs, so the cases target it (or both forms), and each binary family keeps cases whose
-//! operator runs unfused, its operands computed on the stack, and cases of the fused forms'
-//! own immediates (the operand's depth or constant, the copy's slots, the branch's sense).
+//! The translator fuses common instruction runs into one step (`local.get`/`const` + operator,
+//! `local.get x; const c` + operator, `local.get` + `local.set`, `[local.get] [eqz] br_if`): in
+//! straight-line code the fused form is what runs, so the cases target it (or every form), and
+//! each binary family keeps cases whose operator runs unfused, its operands computed on the
+//! stack, cases of each fused form, and cases of the fused forms' own immediates (the operand's
+//! depth or constant; the local, the constant and the order of the operands of `local.get x;
+//! const c; op`, its push and its pc; the copy's slots; the branch's sense).
 //!
-//! `cargo test --release -p halowasm-circuits --test mutation` runs the fast subset (23 cases,
-//! one or two per family); `-- --ignored` runs all 238.
+//! `cargo test --release -p halowasm-circuits --test mutation` runs the fast subset (25 cases,
+//! one to three per family); `-- --ignored` runs all 262.
 /// The targeted instructions of a mutation: `is!(pattern)` matches the `Instr`s of `pattern`.
 macro_rules! is {
     ($p:pat) => {
@@ -37,6 +39,8 @@ macro_rules! is {
     };
 }
 
+// `bin!` and the other target macros of the computing families serve the other families too.
+#[macro_use]
 #[path = "mutation/cases.rs"]
 mod cases;
 #[path = "mutation/cases_control.rs"]

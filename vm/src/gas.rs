@@ -81,14 +81,19 @@ impl InstrKind {
             GlobalGet(_) | GlobalSet(_) => InstrKind::Global,
             // A fused instruction is one step, of the kind of the operator or branch it ends in.
             LocalCopy { .. } => InstrKind::Local,
-            Bin { op: BinOp::Mul, .. } | BinWith { op: BinOp::Mul, .. } => InstrKind::Mul,
+            Bin { op: BinOp::Mul, .. } | BinWith { op: BinOp::Mul, .. } | BinLocalConst { op: BinOp::Mul, .. } => {
+                InstrKind::Mul
+            }
             // i64.div_s / rem_s are lowered to `abs2; div_u|rem_u; tail; sign_fix`: all division.
             Bin { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. }
             | BinWith { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. }
+            | BinLocalConst { op: BinOp::DivS | BinOp::DivU | BinOp::RemS | BinOp::RemU, .. }
             | Abs2
             | SignFix { .. } => InstrKind::Div,
-            Bin { .. } | BinWith { .. } => InstrKind::Arith,
-            Un { .. } | Rel { .. } | RelWith { .. } | Conv(_) | FlipSign2 { .. } => InstrKind::Compare,
+            Bin { .. } | BinWith { .. } | BinLocalConst { .. } => InstrKind::Arith,
+            Un { .. } | Rel { .. } | RelWith { .. } | RelLocalConst { .. } | Conv(_) | FlipSign2 { .. } => {
+                InstrKind::Compare
+            }
             Unreachable
             | Br { .. }
             | BrIfNez { .. }

@@ -287,6 +287,21 @@ pub enum Instr {
         w: Width,
         rhs: Operand,
     },
+    /// `local.get x; const c; op`: pushes `local op c` (three instructions; the local is
+    /// slot `sp - local`).
+    BinLocalConst {
+        op: BinOp,
+        w: Width,
+        local: u32,
+        c: u64,
+    },
+    /// `local.get x; const c; rel`: pushes `local rel c` (three instructions).
+    RelLocalConst {
+        op: RelOp,
+        w: Width,
+        local: u32,
+        c: u64,
+    },
     /// `local.get from; local.set`: copies slot `sp - from` to slot `sp - to` (`sp` before the
     /// step; two instructions, the stack height unchanged).
     LocalCopy {
@@ -337,6 +352,7 @@ impl Instr {
             Instr::Store { .. }
                 | Instr::Bin { op: DivS | DivU | RemS | RemU, .. }
                 | Instr::BinWith { op: DivS | DivU | RemS | RemU, .. }
+                | Instr::BinLocalConst { op: DivS | DivU | RemS | RemU, .. }
         )
     }
 
@@ -345,6 +361,7 @@ impl Instr {
     pub fn span(&self) -> u32 {
         match self {
             Instr::BinWith { .. } | Instr::RelWith { .. } | Instr::LocalCopy { .. } => 2,
+            Instr::BinLocalConst { .. } | Instr::RelLocalConst { .. } => 3,
             Instr::BrIfWith { local, eqz, .. } => 1 + local.is_some() as u32 + *eqz as u32,
             _ => 1,
         }
@@ -411,6 +428,8 @@ impl Instr {
             Exit => "exit".into(),
             BinWith { op, w, rhs } => format!("{}+{}", operand_name(rhs), Bin { op: *op, w: *w }.name()),
             RelWith { op, w, rhs } => format!("{}+{}", operand_name(rhs), Rel { op: *op, w: *w }.name()),
+            BinLocalConst { op, w, .. } => format!("local.get+const+{}", Bin { op: *op, w: *w }.name()),
+            RelLocalConst { op, w, .. } => format!("local.get+const+{}", Rel { op: *op, w: *w }.name()),
             LocalCopy { .. } => "local.get+local.set".into(),
             BrIfWith { on_zero, local, eqz, .. } => {
                 let get = if local.is_some() { "local.get+" } else { "" };

@@ -310,7 +310,7 @@ fn segmented_wasi_run() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut run = Instance::new(&image, Limits::default()).begin(hash, "_start", &[], inputs.clone()).unwrap();
     let finished = loop {
-        match run.run_segment(4000, false).unwrap().end {
+        match run.run_segment(3000, false).unwrap().end {
             SegmentEnd::OutOfGas { snapshot, delta } => snapshot.write_to_dir(&delta, &dir).unwrap(),
             SegmentEnd::Finished(outcome) => break outcome,
         }

@@ -5,15 +5,15 @@ use crate::builder::{c, cf, pow2, StepBuilder};
 use crate::step_witness::StepWitness;
 use halowasm_vm::Space;
 
-/// Aux cell of the right operand (see [`super::arith::binary_operands`]).
-const B_CELL: usize = 0;
+/// Aux cells of the operands `(a, b)` (see [`super::arith::binary_operands`]).
+const OPERANDS: (usize, usize) = (1, 0);
 
 pub(crate) const BITWISE: Gadget = Gadget { name: "and/or/xor", configure: bitwise, assign: assign_bitwise };
 
 /// imm0 = w64 (unused: a 32-bit operand has zero upper nibbles), imm1 = the lane tag of the
 /// operation ([`crate::builder::LaneTag`]).
 fn bitwise(cb: &mut StepBuilder) {
-    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, B_CELL);
+    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, OPERANDS);
     let tag = cb.imm(1);
     let (mut sa, mut sb, mut sr) = (c(0), c(0), c(0));
     for n in 0..16 {
@@ -30,7 +30,7 @@ fn bitwise(cb: &mut StepBuilder) {
 }
 
 fn assign_bitwise(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    let (a, b) = super::arith::assign_operands(w, B_CELL);
+    let (a, b) = super::arith::assign_operands(w, OPERANDS);
     let r = w.acc[0].new;
     for n in 0..16 {
         let s = 4 * n;

@@ -8,8 +8,8 @@ use halowasm_vm::Space;
 
 use super::arith::{assign_operands, binary_operands, Operands};
 
-/// Aux cell of the right operand of `eq` and `lt` (see [`binary_operands`]).
-const B_CELL: usize = 2;
+/// Aux cells of the operands `(a, b)` of `eq` and `lt` (see [`binary_operands`]).
+const OPERANDS: (usize, usize) = (3, 2);
 
 pub(crate) const EQ: Gadget = Gadget { name: "eq/ne", configure: eq, assign: assign_eq };
 pub(crate) const EQZ: Gadget = Gadget { name: "eqz", configure: eqz, assign: assign_eqz };
@@ -19,14 +19,14 @@ pub(crate) const FLIP_SIGN: Gadget = Gadget { name: "flip_sign2", configure: fli
 /// imm1 = 1 for `ne`. aux0 = inverse of `a - b`, aux1 = `a == b`.
 fn eq(cb: &mut StepBuilder) {
     let neg = cb.imm(1);
-    let Operands { a, b, dest } = binary_operands(cb, B_CELL);
+    let Operands { a, b, dest } = binary_operands(cb, OPERANDS);
     let z = cb.is_zero(a - b, 0, 1);
     let r = z.clone() + neg * (c(1) - z.clone() - z);
     cb.write(0, Space::Stack, dest, r);
 }
 
 fn assign_eq(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    let (a, b) = assign_operands(w, B_CELL);
+    let (a, b) = assign_operands(w, OPERANDS);
     let d = Fr::from(a) - Fr::from(b);
     w.set_is_zero(0, 1, d);
     Ok(())
@@ -52,7 +52,7 @@ fn assign_eqz(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
 /// keeps the constraints at degree 2.
 fn lt(cb: &mut StepBuilder) {
     let (w64, swap, neg) = (cb.imm(0), cb.imm(1), cb.imm(2));
-    let Operands { a, b, dest } = binary_operands(cb, B_CELL);
+    let Operands { a, b, dest } = binary_operands(cb, OPERANDS);
     let (lt, e) = (cb.aux(0), cb.aux(1));
     cb.require_bool("lt is a bit", lt.clone());
     cb.require("e = lt xor swap", e.clone() - (lt.clone() + swap.clone() - c(2) * lt.clone() * swap));
@@ -63,7 +63,7 @@ fn lt(cb: &mut StepBuilder) {
 }
 
 fn assign_lt(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    let (a, b) = assign_operands(w, B_CELL);
+    let (a, b) = assign_operands(w, OPERANDS);
     let (x, y) = if w.imm[1] == 1 { (b, a) } else { (a, b) };
     w.set_less_than(x, y, 0, 0);
     w.aux[1] = Fr::from((x < y) as u64 ^ w.imm[1]);

@@ -25,8 +25,8 @@ const AUX_Q_OUT: usize = 6;
 const AUX_R_OUT: usize = 7;
 const AUX_Q_ZERO: usize = 8;
 const AUX_R_ZERO: usize = 9;
-/// The divisor (see [`super::arith::binary_operands`]).
-const AUX_B: usize = 10;
+/// The operand cells: dividend and divisor (see [`super::arith::binary_operands`]).
+const OPERANDS: (usize, usize) = (11, 10);
 
 /// `v` as a sign `s` and a magnitude `abs` whose top bit is `top`, for values of `bits` bits:
 /// `v = abs` (`top` clear) or `v = 2^bits - abs` with `abs ≤ 2^(bits-1)`. Since `v < 2^bits`,
@@ -57,7 +57,7 @@ pub(super) fn negate_if(cb: &mut StepBuilder, v: Expr, s: Expr, inv: usize, zero
 /// imm0 = w64, imm1 = 1 for `rem`, imm2 = 1 for signed (32-bit only).
 fn divide(cb: &mut StepBuilder) {
     let (w64, rem, signed) = (cb.imm(0), cb.imm(1), cb.imm(2));
-    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, AUX_B);
+    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, OPERANDS);
     let q = cb.value_bytes(0, w64.clone());
     let r = cb.value_bytes(8, w64.clone());
     cb.byte_lanes(D_LANES..D_LANES + 16);
@@ -99,7 +99,7 @@ fn divide(cb: &mut StepBuilder) {
 const D_LANES: usize = 16;
 
 fn assign_divide(w: &mut StepWitness) -> Result<(), crate::error::CircuitError> {
-    let (a, b) = super::arith::assign_operands(w, AUX_B);
+    let (a, b) = super::arith::assign_operands(w, OPERANDS);
     let signed = w.imm[2] == 1;
     let neg = |v: u64| signed && v >> 31 == 1;
     let (sa, sb) = (neg(a), neg(b));

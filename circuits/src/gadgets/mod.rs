@@ -26,7 +26,7 @@ pub(crate) use memory_size::grown_size;
 pub use memory_size::max_pages;
 
 use crate::builder::{LaneTag, StepBuilder};
-use crate::columns::{IMM_CONST, IMM_FUSED, IMM_OPERAND, NUM_IMM};
+use crate::columns::{IMM_CONST, IMM_FUSED, IMM_LHS_LOCAL, IMM_OPERAND, IMM_VALUE, NUM_IMM};
 use crate::error::CircuitError;
 use crate::step_witness::StepWitness;
 use halowasm_vm::{BinOp, ConvOp, HostFn, Image, Instr, RelOp, UnOp, Width};
@@ -103,36 +103,66 @@ fn index_of(name: &str) -> usize {
 /// The encoded form of an instruction: gadget index and immediates ([`NUM_IMM`]).
 pub(crate) type Encoded = (usize, [u64; NUM_IMM]);
 
-/// Encode `instr` of `image` for the code table, or say why the circuit cannot prove it. A
-/// fused instruction is its last instruction's gadget with the fused operand in the immediates
-/// [`IMM_FUSED`], [`IMM_OPERAND`] and [`IMM_CONST`]; an unfused one reads its operand at depth 1.
-pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitError> {
-    use halowasm_vm::Operand;
-    use Instr::*;
-    let with = |(g, own): (usize, [u64; 3]), fused: bool, operand: u64, konst: bool| -> Encoded {
+/// How a step takes its operands (the immediates after a gadget's own three, see
+/// [`crate::columns::IMM_FUSED`]).
+#[derive(Clone, Copy)]
+struct Fusion {
+    /// Instructions fused before the step's own.
+    fused: u64,
+    /// Depth of the slot read as the operand (0: none).
+    operand: u64,
+    /// A fused constant right operand.
+    konst: Option<u64>,
+    /// The left operand is the slot read (a fused `local.get x; const c`).
+    lhs_local: bool,
+}
+
+impl Fusion {
+    /// An unfused instruction: its operand is the stack top.
+    const NONE: Fusion = Fusion { fused: 0, operand: 1, konst: None, lhs_local: false };
+
+    fn encoded(self, (g, own): (usize, [u64; 3])) -> Encoded {
         let mut imm = [0; NUM_IMM];
         imm[..3].copy_from_slice(&own);
-        imm[IMM_FUSED] = fused as u64;
-        imm[IMM_OPERAND] = operand;
-        imm[IMM_CONST] = konst as u64;
+        imm[IMM_FUSED] = self.fused;
+        imm[IMM_OPERAND] = self.operand;
+        imm[IMM_CONST] = self.konst.is_some() as u64;
+        imm[IMM_VALUE] = self.konst.unwrap_or(0);
+        imm[IMM_LHS_LOCAL] = self.lhs_local as u64;
         (g, imm)
-    };
-    let rhs = |rhs: &Operand| match rhs {
-        Operand::Local(d) => (*d as u64, false),
-        Operand::Const(c) => (*c, true),
-    };
+    }
+
+    /// A fused right operand: a local at depth `d` or a constant.
+    fn rhs(rhs: &halowasm_vm::Operand) -> Fusion {
+        match rhs {
+            halowasm_vm::Operand::Local(d) => Fusion { fused: 1, operand: *d as u64, ..Fusion::NONE },
+            halowasm_vm::Operand::Const(c) => Fusion { fused: 1, operand: 0, konst: Some(*c), lhs_local: false },
+        }
+    }
+
+    /// `local.get x; const c` before an operator.
+    fn local_const(local: u32, c: u64) -> Fusion {
+        Fusion { fused: 2, operand: local as u64, konst: Some(c), lhs_local: true }
+    }
+}
+
+/// Encode `instr` of `image` for the code table, or say why the circuit cannot prove it. A
+/// fused instruction is its last instruction's gadget with how it takes its operands in the
+/// immediates after the gadget's own (see [`Fusion`]); an unfused one reads its operand at
+/// depth 1.
+pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitError> {
+    use Instr::*;
     Ok(match instr {
-        BinWith { op, w, rhs: r } => {
-            let (operand, konst) = rhs(r);
-            with(encode_own(&Bin { op: *op, w: *w }, image)?, true, operand, konst)
+        BinWith { op, w, rhs } => Fusion::rhs(rhs).encoded(encode_own(&Bin { op: *op, w: *w }, image)?),
+        RelWith { op, w, rhs } => Fusion::rhs(rhs).encoded(encode_own(&Rel { op: *op, w: *w }, image)?),
+        BinLocalConst { op, w, local, c } => {
+            Fusion::local_const(*local, *c).encoded(encode_own(&Bin { op: *op, w: *w }, image)?)
         }
-        RelWith { op, w, rhs: r } => {
-            let (operand, konst) = rhs(r);
-            with(encode_own(&Rel { op: *op, w: *w }, image)?, true, operand, konst)
+        RelLocalConst { op, w, local, c } => {
+            Fusion::local_const(*local, *c).encoded(encode_own(&Rel { op: *op, w: *w }, image)?)
         }
-        LocalCopy { from, to } => {
-            with((index_of(stack::LOCAL_SET.name), [*to as u64, 0, 0]), true, *from as u64, false)
-        }
+        LocalCopy { from, to } => Fusion { fused: 1, operand: *from as u64, ..Fusion::NONE }
+            .encoded((index_of(stack::LOCAL_SET.name), [*to as u64, 0, 0])),
         // imm2 = 1 when an `eqz` was fused too (one more instruction to skip).
         BrIfWith { target, drop, on_zero, local, eqz } => {
             let own = [*target as u64, *drop as u64, *eqz as u64];
@@ -141,9 +171,11 @@ pub(crate) fn encode(instr: &Instr, image: &Image) -> Result<Encoded, CircuitErr
                 (true, 0) => &control::BR_IF_EQZ,
                 (true, _) => return Err(CircuitError::Unsupported(format!("{} dropping slots", instr.name()))),
             };
-            with((index_of(g.name), own), local.is_some(), local.map_or(1, |d| d as u64), false)
+            let fusion =
+                Fusion { fused: local.is_some() as u64, operand: local.map_or(1, |d| d as u64), ..Fusion::NONE };
+            fusion.encoded((index_of(g.name), own))
         }
-        _ => with(encode_own(instr, image)?, false, 1, false),
+        _ => Fusion::NONE.encoded(encode_own(instr, image)?),
     })
 }
 

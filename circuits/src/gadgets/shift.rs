@@ -24,8 +24,8 @@ pub(crate) const ROTATE: Gadget = Gadget { name: "rotl/rotr", configure: rotate,
 const AUX_LO: usize = 9;
 const AUX_T: usize = 10;
 const AUX_SIGN: usize = 11;
-/// The shift amount (see [`super::arith::binary_operands`]).
-const AUX_B: usize = 12;
+/// The operand cells: the value and the shift amount (see [`super::arith::binary_operands`]).
+const OPERANDS: (usize, usize) = (13, 12);
 
 /// imm0 = w64, imm1 = 1 for `shl`, imm2 = 1 for `shr_s`.
 fn shift(cb: &mut StepBuilder) {
@@ -42,7 +42,7 @@ fn rotate(cb: &mut StepBuilder) {
 /// negative `shr_s` operand.
 fn cut_and_combine(cb: &mut StepBuilder, e_lo: Expr, e_hi: Expr, signed: Option<Expr>) {
     let (w64, left) = (cb.imm(0), cb.imm(1));
-    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, AUX_B);
+    let super::arith::Operands { a, b, dest } = super::arith::binary_operands(cb, OPERANDS);
     let flags: Vec<Expr> = (0..9).map(|i| cb.aux(i)).collect();
     cb.one_hot(&flags);
     let byte = StepBuilder::flag_index(&flags);
@@ -97,7 +97,7 @@ fn cut_and_combine(cb: &mut StepBuilder, e_lo: Expr, e_hi: Expr, signed: Option<
 }
 
 fn assign_cut(w: &mut StepWitness, e_lo: bool, e_hi: bool, signed: bool) {
-    let (a, b) = super::arith::assign_operands(w, AUX_B);
+    let (a, b) = super::arith::assign_operands(w, OPERANDS);
     let (w64, left) = (w.imm[0] == 1, w.imm[1] == 1);
     let bits: u64 = if w64 { 64 } else { 32 };
     let mask = if w64 { u64::MAX } else { u32::MAX as u64 };

@@ -6,12 +6,17 @@
 //! unary operator or a conversion `acc[0]` is `a → result`.
 //!
 //! The translator fuses `local.get d; op` and `const c; op` into one step (`Instr::BinWith`,
-//! `Instr::RelWith` with `rhs` `Operand::Local(d)` or `Operand::Const(c)`), and in straight-line
-//! code that fused step is what runs: [`bin!`] and [`rel!`] target both forms, and the first
-//! execution in the programs here is the fused one with a local operand. A fused step with a
-//! constant operand reads no `b`: it has `acc[0]` alone, so its rewrites do not use `acc[1]`.
-//! The cases "(stack operands)" target the plain `Instr::Bin` / `Instr::Rel` alone, an operator
-//! whose right operand was computed by the instructions before it.
+//! `Instr::RelWith` with `rhs` `Operand::Local(d)` or `Operand::Const(c)`), and `local.get x;
+//! const c; op` too (`Instr::BinLocalConst`, `Instr::RelLocalConst`: `x op c`, pushed). In
+//! straight-line code the fused step is what runs: [`bin!`] and [`rel!`] target every form, and
+//! the first execution in the programs here is the fused one with a local right operand. A fused
+//! step with a constant operand reads no `b`: `const c; op` has `acc[0]` alone, so its rewrites
+//! do not use `acc[1]`; `local.get x; const c; op` pushes its result (`acc[0]`, whose `old` is
+//! the slot's stale value, not an operand) and then reads its local, the left operand
+//! (`acc[1]`). The cases "(stack operands)" target the plain `Instr::Bin` / `Instr::Rel` alone,
+//! an operator whose right operand was computed by the instructions before it; the cases
+//! "const+" the constant's form after a computed left operand, and "local.get+const+" the
+//! three-instruction form.
 use crate::programs::*;
 use crate::{case, Case};
 use halowasm_vm::mutation::{Change, Mutation, Occurrence};
@@ -39,19 +44,23 @@ pub fn runs_as(substitute: fn(Instr) -> Instr) -> Change {
 
 const M32: u64 = 0xffff_ffff;
 
-/// A binary operator `op` of width `w`, plain or fused with its right operand's `local.get`
-/// or `const`.
+/// A binary operator `op` of width `w`, plain or fused: with its right operand's `local.get` or
+/// `const`, or with `local.get x; const c` before it.
 macro_rules! bin {
     ($op:ident, $w:ident) => {
-        is!(Instr::Bin { op: $op, w: $w } | Instr::BinWith { op: $op, w: $w, .. })
+        is!(Instr::Bin { op: $op, w: $w }
+            | Instr::BinWith { op: $op, w: $w, .. }
+            | Instr::BinLocalConst { op: $op, w: $w, .. })
     };
 }
 
-/// A comparison `op` of width `w`, plain or fused with its right operand's `local.get` or
-/// `const`.
+/// A comparison `op` of width `w`, plain or fused: with its right operand's `local.get` or
+/// `const`, or with `local.get x; const c` before it.
 macro_rules! rel {
     ($op:ident, $w:ident) => {
-        is!(Instr::Rel { op: $op, w: $w } | Instr::RelWith { op: $op, w: $w, .. })
+        is!(Instr::Rel { op: $op, w: $w }
+            | Instr::RelWith { op: $op, w: $w, .. }
+            | Instr::RelLocalConst { op: $op, w: $w, .. })
     };
 }
 
@@ -69,30 +78,47 @@ macro_rules! rel_with {
     };
 }
 
-/// A binary operator runs as `op` of the same width (a fused one keeps its right operand).
+/// A binary operator fused with `local.get x; const c` before it.
+macro_rules! bin_local_const {
+    ($op:ident, $w:ident) => {
+        is!(Instr::BinLocalConst { op: $op, w: $w, .. })
+    };
+}
+
+/// A comparison fused with `local.get x; const c` before it.
+macro_rules! rel_local_const {
+    ($op:ident, $w:ident) => {
+        is!(Instr::RelLocalConst { op: $op, w: $w, .. })
+    };
+}
+
+/// A binary operator runs as `op` of the same width (a fused one keeps its fused operands).
 macro_rules! bin_as {
     ($op:ident) => {
         runs_as(|i| match i {
             Instr::Bin { w, .. } => Instr::Bin { op: $op, w },
             Instr::BinWith { w, rhs, .. } => Instr::BinWith { op: $op, w, rhs },
+            Instr::BinLocalConst { w, local, c, .. } => Instr::BinLocalConst { op: $op, w, local, c },
             other => other,
         })
     };
 }
 
-/// A comparison runs as `op` of the same width (a fused one keeps its right operand).
+/// A comparison runs as `op` of the same width (a fused one keeps its fused operands).
 macro_rules! rel_as {
     ($op:ident) => {
         runs_as(|i| match i {
             Instr::Rel { w, .. } => Instr::Rel { op: $op, w },
             Instr::RelWith { w, rhs, .. } => Instr::RelWith { op: $op, w, rhs },
+            Instr::RelLocalConst { w, local, c, .. } => Instr::RelLocalConst { op: $op, w, local, c },
             other => other,
         })
     };
 }
 
-/// A fused operator runs with its right operand changed by `f` (a constant's value, a local's
-/// depth: `Local(d + 1)` is the slot below).
+/// A fused operator runs with its fused operands changed by `f` (a constant's value, a local's
+/// depth: `Local(d + 1)` is the slot below): the right operand of `local.get | const; op`, the
+/// local and the constant of `local.get x; const c; op`.
 macro_rules! operand_as {
     ($f:expr) => {
         runs_as(|i| {
@@ -100,10 +126,27 @@ macro_rules! operand_as {
             match i {
                 Instr::BinWith { op, w, rhs } => Instr::BinWith { op, w, rhs: f(rhs) },
                 Instr::RelWith { op, w, rhs } => Instr::RelWith { op, w, rhs: f(rhs) },
+                Instr::BinLocalConst { op, w, local, c } => {
+                    let (local, c) = local_const_as(f, local, c);
+                    Instr::BinLocalConst { op, w, local, c }
+                }
+                Instr::RelLocalConst { op, w, local, c } => {
+                    let (local, c) = local_const_as(f, local, c);
+                    Instr::RelLocalConst { op, w, local, c }
+                }
                 other => other,
             }
         })
     };
+}
+
+/// The local's depth and the constant of `local.get x; const c; op` changed by `f`, which keeps
+/// an operand's kind.
+fn local_const_as(f: fn(Operand) -> Operand, local: u32, c: u64) -> (u32, u64) {
+    match (f(Operand::Local(local)), f(Operand::Const(c))) {
+        (Operand::Local(local), Operand::Const(c)) => (local, c),
+        _ => panic!("an operand change must keep the operand's kind"),
+    }
 }
 
 /// A constant operand plus `delta`.
@@ -122,12 +165,29 @@ fn local_below(o: Operand) -> Operand {
     }
 }
 
+/// The operand `local.get` reads the slot above (the next local).
+fn local_above(o: Operand) -> Operand {
+    match o {
+        Operand::Local(d) => Operand::Local(d - 1),
+        other => other,
+    }
+}
+
+/// A constant operand without its high half.
+fn const_low_half(o: Operand) -> Operand {
+    match o {
+        Operand::Const(c) => Operand::Const(c & M32),
+        other => other,
+    }
+}
+
 pub fn compute() -> Vec<Case> {
     let mut v = arith_bitwise();
     v.extend(compare_bitcount());
     v.extend(shift());
     v.extend(divide_signed());
     v.extend(convert());
+    v.extend(local_const());
     v
 }
 
@@ -206,10 +266,7 @@ fn arith_bitwise() -> Vec<Case> {
             first(bin_with!(Mul, W32, Operand::Const(_)), result(|_, a| a[0].old * 1000))
         }),
         case("arith", "const+i64.add: the constant's high half dropped (adds 1 for 2^32 + 1)", &CONSTS, {
-            first(
-                bin_with!(Add, W64, Operand::Const(_)),
-                operand_as!(|o| if let Operand::Const(c) = o { Operand::Const(c & M32) } else { o }),
-            )
+            first(bin_with!(Add, W64, Operand::Const(_)), operand_as!(const_low_half))
         }),
         case("bitwise", "const+i32.and runs as i32.or", &CONSTS, {
             first(bin_with!(And, W32, Operand::Const(_)), bin_as!(Or))
@@ -483,5 +540,93 @@ fn convert() -> Vec<Case> {
             &CONVERT,
             first(is!(Instr::Un { op: Extend32S, w: W64 }), result(|v, _| v & M32)),
         ),
+    ]
+}
+
+/// `local.get x; const c; op` in one step (`Instr::BinLocalConst`, `Instr::RelLocalConst`): its
+/// constant, the slot of its local, the order of its operands, its operator. (Its own moves, the
+/// push, the local that stays and the pc, are `cases_control`'s.) [`CONSTS`] runs it on `x` =
+/// 0x9abcdef1 (local 0, two slots below the top in the first line) and `y` =
+/// 0xfedcba9876543210, [`SHIFT`] on 0x80f01234 and 0x8000123456789abc; `acc[1].old` is the
+/// local, the left operand.
+fn local_const() -> Vec<Case> {
+    vec![
+        case("arith", "local.get+const+i32.add: adds c + 1 (8 for 7)", &CONSTS, {
+            first(bin_local_const!(Add, W32), operand_as!(|o| const_plus(o, 1)))
+        }),
+        case("arith", "local.get+const+i32.add: the local read from the slot above (local 1)", &CONSTS, {
+            first(bin_local_const!(Add, W32), operand_as!(local_above))
+        }),
+        case("arith", "local.get+const+i64.add: the local read from the slot below (local 0)", &CONSTS, {
+            first(bin_local_const!(Add, W64), operand_as!(local_below))
+        })
+        .fast(),
+        case("arith", "local.get+const+i32.sub: c - x (0x1234 - x)", &CONSTS, {
+            first(bin_local_const!(Sub, W32), result(|_, a| 0x1234u64.wrapping_sub(a[1].old) & M32))
+        }),
+        case("arith", "local.get+const+i32.mul: the full 64-bit product (x times 1000)", &CONSTS, {
+            first(bin_local_const!(Mul, W32), result(|_, a| a[1].old * 1000))
+        }),
+        case(
+            "arith",
+            "local.get+const+i64.add runs as i64.sub",
+            &CONSTS,
+            first(bin_local_const!(Add, W64), bin_as!(Sub)),
+        ),
+        case("arith", "local.get+const+i64.add: the constant's high half dropped (adds 1 for 2^32 + 1)", &CONSTS, {
+            first(bin_local_const!(Add, W64), operand_as!(const_low_half))
+        }),
+        case(
+            "bitwise",
+            "local.get+const+i32.or runs as i32.and",
+            &CONSTS,
+            first(bin_local_const!(Or, W32), bin_as!(And)),
+        ),
+        case(
+            "bitwise",
+            "local.get+const+i64.or runs as i64.xor",
+            &CONSTS,
+            first(bin_local_const!(Or, W64), bin_as!(Xor)),
+        ),
+        case("divide", "local.get+const+i32.div_u: quotient + 1", &CONSTS, {
+            first(bin_local_const!(DivU, W32), result(|v, _| v + 1))
+        }),
+        case("divide", "local.get+const+i32.div_u: c / x (10 / x, 0)", &CONSTS, {
+            first(bin_local_const!(DivU, W32), result(|_, a| 10 / a[1].old))
+        }),
+        case("divide", "local.get+const+i32.rem_u runs as i32.div_u", &CONSTS, {
+            first(bin_local_const!(RemU, W32), bin_as!(DivU))
+        }),
+        case("divide", "local.get+const+i64.rem_u: divides by c + 1 (1001 for 1000)", &CONSTS, {
+            first(bin_local_const!(RemU, W64), operand_as!(|o| const_plus(o, 1)))
+        }),
+        case("compare", "local.get+const+i32.eq (true): compares with c + 1", &CONSTS, {
+            first(rel_local_const!(Eq, W32), operand_as!(|o| const_plus(o, 1)))
+        })
+        .fast(),
+        case(
+            "compare",
+            "local.get+const+i32.eq runs as i32.ne",
+            &CONSTS,
+            first(rel_local_const!(Eq, W32), rel_as!(Ne)),
+        ),
+        case("compare", "local.get+const+i32.lt_u: c < x (2^31 < x)", &CONSTS, {
+            first(rel_local_const!(LtU, W32), result(|_, a| (0x8000_0000 < a[1].old) as u64))
+        }),
+        case("compare", "local.get+const+i64.lt_u: inverted", &CONSTS, {
+            first(rel_local_const!(LtU, W64), result(|v, _| v ^ 1))
+        }),
+        case("shift", "local.get+const+i32.shl: shifts by c + 1 (4 for 3)", &SHIFT, {
+            first(bin_local_const!(Shl, W32), operand_as!(|o| const_plus(o, 1)))
+        }),
+        case("shift", "local.get+const+i32.shr_u: c >> x (5 >> 20)", &SHIFT, {
+            first(bin_local_const!(ShrU, W32), result(|_, a| 5 >> (a[1].old & 31)))
+        }),
+        case("shift", "local.get+const+i32.rotl runs as i32.rotr", &SHIFT, {
+            first(bin_local_const!(Rotl, W32), bin_as!(Rotr))
+        }),
+        case("shift", "local.get+const+i64.shr_u runs as i64.shr_s", &SHIFT, {
+            first(bin_local_const!(ShrU, W64), bin_as!(ShrS))
+        }),
     ]
 }

@@ -12,9 +12,10 @@
 //! The fused steps (the translator's superinstructions): `local.get from; local.set`
 //! (`Instr::LocalCopy`) reads slot `sp - from` (0) and writes slot `sp - to` (1); a fused branch
 //! (`Instr::BrIfWith`: `[local.get d]; [eqz]; br_if | br_if_eqz`) reads its condition (0), local
-//! `d` (which stays) or the stack top (popped). [`STACK`] and [`CONTROL`] run the plain forms,
-//! [`COPY`] and [`BRANCH`] the fused ones ([`BRANCH_EXIT`] for the mutations that pop a slot
-//! too many).
+//! `d` (which stays) or the stack top (popped); `local.get x; const c; op`
+//! (`Instr::BinLocalConst`, `Instr::RelLocalConst`) pushes its result (0) and reads its local
+//! (1), which stays. [`STACK`] and [`CONTROL`] run the plain forms, [`COPY`], [`BRANCH`] and
+//! [`CONSTS`] the fused ones ([`BRANCH_EXIT`] for the mutations that pop a slot too many).
 use crate::cases::{first, result, runs_as};
 use crate::programs::*;
 use crate::{case, Case};
@@ -98,6 +99,8 @@ pub fn control_and_io() -> Vec<Case> {
 }
 
 fn stack_globals() -> Vec<Case> {
+    use halowasm_vm::BinOp::{Add, Sub};
+    use halowasm_vm::Width::W32;
     use Instr::*;
     vec![
         case("stack", "const: value + 1", &STACK, first(is!(Const(100)), result(|v, _| v + 1))).fast(),
@@ -157,6 +160,14 @@ fn stack_globals() -> Vec<Case> {
             &COPY,
             first(is!(LocalCopy { .. }), Change::Sp(1)),
         ),
+        // `local.get x; const c; op`, one step: CONSTS's first is `x + 7` of local 0; BRANCH_EXIT's
+        // countdown `$n - 1` is the one to leave the stack a slot low.
+        case("stack", "local.get+const+i32.add: writes the result over its local too", &CONSTS, {
+            first(bin_local_const!(Add, W32), rewrite(1, |_, a| a[0].new))
+        }),
+        case("stack", "local.get+const+i32.sub: pushes nothing", &BRANCH_EXIT, {
+            first(bin_local_const!(Sub, W32), Change::Sp(-1))
+        }),
         case(
             "global",
             "global.get: reads the other global",
@@ -180,6 +191,8 @@ fn stack_globals() -> Vec<Case> {
 }
 
 fn control() -> Vec<Case> {
+    use halowasm_vm::BinOp::Add;
+    use halowasm_vm::Width::W32;
     use Instr::*;
     vec![
         case(
@@ -297,16 +310,16 @@ fn control() -> Vec<Case> {
         case("control", "eqz+if (stack condition): takes the body although not zero", &BRANCH, {
             first(is!(BrIfWith { local: None, eqz: true, on_zero: false, .. }), flip_sense())
         }),
+        // `local.get x; const c; op` runs its three instructions in one step: CONSTS's first is
+        // `x + 7`, and the `const 7; i32.add` after its `local.get` is a fused step itself.
+        case("control", "local.get+const+i32.add: continues at its const (pc + 1, not pc + 3)", &CONSTS, {
+            first(bin_local_const!(Add, W32), Change::Jump(-2))
+        }),
         case(
             "control",
             "i32.add, every execution (in and after the loop): result + 1",
             &CONTROL,
-            Mutation {
-                target: is!(Bin { op: halowasm_vm::BinOp::Add, w: halowasm_vm::Width::W32 }
-                    | BinWith { op: halowasm_vm::BinOp::Add, w: halowasm_vm::Width::W32, .. }),
-                occurrence: Occurrence::Every,
-                change: result(|v, _| v + 1),
-            },
+            Mutation { target: bin!(Add, W32), occurrence: Occurrence::Every, change: result(|v, _| v + 1) },
         ),
     ]
 }

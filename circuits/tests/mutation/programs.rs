@@ -90,9 +90,11 @@ pub const BITCOUNT: Program = run(
 
 /// Shifts and rotations of both widths, by amounts of at least the width (36 at 32 bits, 68
 /// at 64), so a wrong masking of the amount shows; the amount is a local (fused), then for an
-/// `i64.shr_u` by 72 and an `i32.rotl` by 35 computed on the stack, then constants (fused: the
+/// `i64.shr_u` by 72 and an `i32.rotl` by 35 computed on the stack, then constants: the
 /// constant operators of [`CONSTS`] that need the lane table's shift rows, which take a larger
-/// circuit).
+/// circuit. Those come in pairs `(x op1 c1) op2 c2`, as compilers emit them: `local.get x;
+/// const c1; op1` is one step, and `const c2; op2` another, its left operand computed (with its
+/// top bit set for the `shr_u`).
 pub const SHIFT: Program = run(
     "shift",
     r#"(module (func (export "f") (param i32 i32 i64 i64) (result i64)
@@ -109,11 +111,12 @@ pub const SHIFT: Program = run(
         local.get 2 local.get 3 i64.rotr i64.xor
         local.get 2 local.get 3 i64.const 4 i64.add i64.shr_u i64.xor
         local.get 0 local.get 1 i32.const 1 i32.sub i32.rotl i64.extend_i32_u i64.xor
-        local.get 0 i32.const 3 i32.shl
-        local.get 0 i32.const 5 i32.shr_u i32.xor
-        local.get 0 i32.const 9 i32.rotl i32.xor
+        local.get 0 i32.const 3 i32.shl i32.const 9 i32.rotl
+        local.get 0 i32.const 9 i32.rotl i32.const 5 i32.shr_u i32.xor
+        local.get 0 i32.const 5 i32.shr_u i32.const 3 i32.shl i32.xor
         i64.extend_i32_u i64.xor
-        local.get 2 i64.const 12 i64.shr_u i64.xor))"#,
+        local.get 2 i64.const 12 i64.shr_u i64.const 4 i64.rotl i64.xor
+        local.get 2 i64.const 4 i64.rotl i64.const 12 i64.shr_u i64.xor))"#,
     &[0x80f0_1234, 36, 0x8000_1234_5678_9abc, 68],
 );
 
@@ -361,24 +364,31 @@ pub const GROW: Program = run(
     &[2],
 );
 
-/// Binary operators and comparisons with a constant right operand (`const; op`, fused into one
-/// step whose operand is an immediate) of both widths, the results combined by `xor`s with
-/// both operands on the stack. The i32 argument has its top bit set and equals the constant
-/// of the `i32.eq`. (The shifts by a constant are [`SHIFT`]'s.)
+/// Binary operators and comparisons with a constant right operand, of both widths, in the two
+/// fused forms a constant takes: most lines are `(x op1 c1) op2 c2`, as compilers emit it, where
+/// `local.get x; const c1; op1` is one step (`Instr::BinLocalConst`, `Instr::RelLocalConst`: the
+/// local is the left operand, the result pushed) and `const c2; op2` another, whose left operand
+/// is computed (`Instr::BinWith`, `Instr::RelWith` with a constant operand); two comparisons of a
+/// local stand alone. The results are combined by `xor`s with both operands on the stack. The
+/// i32 argument has its top bit set, the `i32.eq`s are true, and the products overflow. (The
+/// shifts by a constant are [`SHIFT`]'s.)
 pub const CONSTS: Program = run(
     "consts",
     r#"(module (func (export "f") (param i32 i64) (result i64)
-        local.get 0 i32.const 7 i32.add
-        local.get 0 i32.const 0x1234 i32.sub i32.xor
-        local.get 0 i32.const 0xff0f i32.and i32.xor
-        local.get 0 i32.const 1000 i32.mul i32.xor
-        local.get 0 i32.const 10 i32.div_u i32.xor
-        local.get 0 i32.const 10 i32.rem_u i32.xor
-        local.get 0 i32.const 0x80000000 i32.lt_u i32.xor
+        local.get 0 i32.const 7 i32.add i32.const 0x1234 i32.sub
+        local.get 0 i32.const 0x1234 i32.sub i32.const 7 i32.add i32.xor
+        local.get 0 i32.const 1000 i32.mul i32.const 0xff0f i32.and i32.xor
+        local.get 0 i32.const 0xff0f i32.or i32.const 1000 i32.mul i32.xor
+        local.get 0 i32.const 10 i32.div_u i32.const 10 i32.rem_u i32.xor
+        local.get 0 i32.const 1000 i32.rem_u i32.const 10 i32.div_u i32.xor
         local.get 0 i32.const 0x9abcdef1 i32.eq i32.xor
+        local.get 0 i32.const 0x80000000 i32.lt_u i32.xor
+        local.get 0 i32.const 7 i32.add i32.const 0x9abcdef8 i32.eq i32.xor
+        local.get 0 i32.const 0x1234 i32.sub i32.const 0x80000000 i32.lt_u i32.xor
         i64.extend_i32_u
-        local.get 1 i64.const 0x100000001 i64.add i64.xor
-        local.get 1 i64.const 1000 i64.rem_u i64.xor
+        local.get 1 i64.const 0x100000001 i64.add i64.const 1000 i64.rem_u i64.xor
+        local.get 1 i64.const 0x0f0f0f0f0f0f0f0f i64.or i64.const 0x100000001 i64.add i64.xor
+        local.get 1 i64.const 1000 i64.rem_u i64.const 0x8000000000000000 i64.lt_u i64.extend_i32_u i64.xor
         local.get 1 i64.const 0x8000000000000000 i64.lt_u i64.extend_i32_u i64.xor))"#,
     &[0x9abc_def1, 0xfedc_ba98_7654_3210],
 );

@@ -94,6 +94,15 @@ impl Instance<'_> {
         }
     }
 
+    /// The accesses of `local.get x; const c; op` run as one step: the result is pushed (the
+    /// step's first access, as an operator's result is), then the local is read.
+    pub(super) fn push_from_local(&mut self, regs: &mut Regs, local: u32, r: u64) -> Result<(), Error> {
+        self.write(regs, regs.sp, r)?;
+        self.read(regs.sp - local);
+        regs.sp += 1;
+        Ok(())
+    }
+
     /// Binary ops read b (recorded) before writing a's slot; the documented order is
     /// `a → result` first, then `b`: record in that order.
     pub(super) fn reorder_rmw_first(&mut self, addr: u32, a: u64, r: u64) {

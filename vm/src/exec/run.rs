@@ -132,6 +132,17 @@ impl Instance<'_> {
                     let a = self.stack[regs.sp as usize - 1];
                     self.fused_rmw(regs, a, relop(op, w, a, b) as u64, rhs);
                 }
+                Instr::BinLocalConst { op, w, local, c } => {
+                    next = pc + 3;
+                    let a = self.peek_operand(regs, Operand::Local(local));
+                    let r = binop(op, w, a, c).map_err(|t| self.trap(pc, t))?;
+                    self.push_from_local(regs, local, r)?;
+                }
+                Instr::RelLocalConst { op, w, local, c } => {
+                    next = pc + 3;
+                    let a = self.peek_operand(regs, Operand::Local(local));
+                    self.push_from_local(regs, local, relop(op, w, a, c) as u64)?;
+                }
                 Instr::LocalCopy { from, to } => {
                     next = pc + 2;
                     let v = self.read(regs.sp - from);

@@ -37,6 +37,9 @@ fn fused(first: Instr, next: Instr) -> Option<Instr> {
         (_, Rel { op, w }) => RelWith { op, w, rhs: operand? },
         // `local.set t` runs one slot higher than the `local.get` before it.
         (LocalGet(from), LocalSet(t)) => LocalCopy { from, to: t - 1 },
+        // `local.get x` before a constant's operator: the local is its left operand.
+        (LocalGet(local), BinWith { op, w, rhs: Operand::Const(c) }) => BinLocalConst { op, w, local, c },
+        (LocalGet(local), RelWith { op, w, rhs: Operand::Const(c) }) => RelLocalConst { op, w, local, c },
         // `eqz` turns the branch's sense; the branch after it keeps nothing (the circuit's
         // jump-on-zero branch drops nothing, so a dropping `br_if` keeps its own `eqz`).
         (Un { op: UnOp::Eqz, .. }, BrIfNez { target, drop: 0, keep: 0 }) => {

@@ -248,6 +248,11 @@ fn expect(image: &Image, s: &Step, acc: &[Access]) -> Result<Expect, String> {
             }
             next_pc = Some(pc + 2);
         }
+        Instr::BinLocalConst { local, .. } | Instr::RelLocalConst { local, .. } => {
+            a.extend([(S, sp), (S, sp - local)]);
+            next_sp = Some(sp + 1);
+            next_pc = Some(pc + 3);
+        }
         Instr::LocalCopy { from, to } => {
             a.extend([(S, sp - from), (S, sp - to)]);
             next_pc = Some(pc + 2);
