@@ -162,6 +162,7 @@ fn row_cells(gadget: usize, other: usize) -> Vec<CellRef> {
     for l in 0..LANES_PER_ROW {
         v.extend((0..4).map(|f| CellRef::Lane(l, f)));
     }
+    v.extend((0..crate::columns::NUM_QUERY).map(CellRef::Query));
     v
 }
 

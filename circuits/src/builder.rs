@@ -104,10 +104,10 @@ pub(crate) struct StepBuilder<'a> {
     pub msize_delta: Option<Expr>,
     /// IO cursor increments (default 0).
     pub cursor_delta: [Option<Expr>; NUM_CURSORS],
-    /// `(tag, index, value)` looked up in the public table.
-    pub public: Option<[Expr; 3]>,
-    /// `(table index, function pc, type)` looked up in the function table.
-    pub func_table: Option<[Expr; 3]>,
+    /// `(tag, index, value)` looked up in the public table or (tags from `TAG_FUNC` of the
+    /// `public` module) in the function table: the step's query cells hold it
+    /// ([`ExecColumns::query`]).
+    pub query: Option<[Expr; 3]>,
     /// The run ends at this step (no transition).
     pub halts: bool,
     pub aux_used: [bool; NUM_AUX],
@@ -128,8 +128,7 @@ impl<'a> StepBuilder<'a> {
             depth_delta: None,
             msize_delta: None,
             cursor_delta: Default::default(),
-            public: None,
-            func_table: None,
+            query: None,
             halts: false,
             aux_used: [false; NUM_AUX],
             rows: 1,
@@ -282,13 +281,15 @@ impl<'a> StepBuilder<'a> {
     pub fn public_lookup(&mut self, tag: u64, index: Expr, value: Expr) {
         self.public_lookup_expr(c(tag), index, value);
     }
-    /// A public lookup whose tag is an expression (of degree <= 1; 0 looks up nothing).
+    /// A public lookup whose tag is an expression (0 looks up nothing: then index and value
+    /// must be 0 too). The tuple goes into the step's query cells, which the lookup reads.
     pub fn public_lookup_expr(&mut self, tag: Expr, index: Expr, value: Expr) {
-        self.public = Some([tag, index, value]);
-    }
-    /// Table entry `index` holds a function starting at `pc` of type `ty`.
-    pub fn func_table_lookup(&mut self, index: Expr, pc: Expr, ty: Expr) {
-        self.func_table = Some([index, pc, ty]);
+        assert!(self.query.is_none(), "a step makes one public or function-table lookup");
+        let query = self.cols.query.map(|l| l.cur());
+        self.require("query cell: the looked-up tag", query[0].clone() - tag.clone());
+        self.require("query cell: the looked-up index", query[1].clone() - index.clone());
+        self.require("query cell: the looked-up value", query[2].clone() - value.clone());
+        self.query = Some([tag, index, value]);
     }
 
     /// `1` when `value == 0`, else `0`: aux cell `out` (returned), with aux cell `inv` holding

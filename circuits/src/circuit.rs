@@ -380,6 +380,13 @@ impl Circuit<Fr> for VmCircuit {
                     let cell = region.assign_advice(pb.value, r, v);
                     copies.push((cell.cell(), *irow));
                 }
+                // The function table's rows after the public table's (see the `public` module).
+                for (i, [tag, index, pc]) in crate::tables::func_rows(&self.image).iter().enumerate() {
+                    let r = public_rows.len() + i;
+                    region.assign_fixed(pb.tag, r, Fr::from(*tag));
+                    region.assign_fixed(pb.index, r, Fr::from(*index));
+                    region.assign_fixed(pb.func_pc, r, Fr::from(*pc));
+                }
                 let pc0 = w.map(|w| Fr::from(w.pc.first().copied().unwrap_or(0)));
                 let pc0 = region.assign_advice(ex.cols.pc, 0, pc0.map(Value::known).unwrap_or(Value::unknown()));
                 copies.push((pc0.cell(), 0));
@@ -519,6 +526,9 @@ fn assign_witness(
             region.assign_advice(lc.z, r, k(z));
             region.assign_advice(lc.tag, r, k(tag));
         }
+        for (i, col) in cols.query.iter().enumerate() {
+            region.assign_advice(*col, r, Value::known(p.query[i][r]));
+        }
     }
     for (r, v) in w.init.iter().enumerate() {
         region.assign_advice(mem.init, r, k(*v));
@@ -552,6 +562,7 @@ fn assign_witness(
                 [sc.enable, sc.key, sc.v_old, sc.t_prev, sc.v_new][f]
             }
             CellRef::Lane(l, f) => [cols.lanes[l].x, cols.lanes[l].y, cols.lanes[l].z, cols.lanes[l].tag][f],
+            CellRef::Query(i) => cols.query[i],
             CellRef::FinalValue => mem.final_value,
             CellRef::FinalTime => mem.final_time,
             CellRef::HeapKey => h.key,

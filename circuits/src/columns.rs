@@ -51,6 +51,10 @@ pub(crate) const IMM_VALUE: usize = 6;
 /// `sp - operand` holds it, and the result is pushed.
 pub(crate) const IMM_LHS_LOCAL: usize = 7;
 
+/// Cells of a step's public or function-table lookup: `(tag, index, value)` (see
+/// [`ExecColumns::query`]).
+pub(crate) const NUM_QUERY: usize = 3;
+
 /// Row offset and physical column of a step's virtual cell `i` laid out `per_row` to a row.
 pub(crate) const fn place(i: usize, per_row: usize) -> (usize, usize) {
     (i / per_row, i % per_row)
@@ -96,6 +100,12 @@ pub(crate) struct ExecColumns {
     pub aux: [Column<Advice>; AUX_PER_ROW],
     pub slots: [SlotColumns; SLOTS_PER_ROW],
     pub lanes: [LaneColumns; LANES_PER_ROW],
+    /// The tuple a step looks up in the public table (`(tag, index, value)`: an argument, a
+    /// result, a public input or output, the signature or the IO counts) or in the function
+    /// table (`(TAG_FUNC + type, table index, function pc)`), on the step's first row; zero on
+    /// every other row. Cells of their own, so that the lookup's input has degree 1 and the
+    /// gadgets that look up can have a product selector (see the `selectors` module).
+    pub query: [Column<Advice>; NUM_QUERY],
     /// 1 on every row when this proof's run starts at the program's entry (the whole run, or
     /// its first segment); 0 for a later segment, which starts from the state the instance
     /// names and from the memory the previous segment ended with (see the `segment` module).
@@ -118,7 +128,24 @@ impl ExecColumns {
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
         let lanes = std::array::from_fn(|_| LaneColumns { tag: a(), x: a(), y: a(), z: a() });
+        let query = std::array::from_fn(|_| a());
         let first = a();
-        ExecColumns { is_step, live, pc, sp, depth, msize, cursors, family, member, imm, aux, slots, lanes, first }
+        ExecColumns {
+            is_step,
+            live,
+            pc,
+            sp,
+            depth,
+            msize,
+            cursors,
+            family,
+            member,
+            imm,
+            aux,
+            slots,
+            lanes,
+            query,
+            first,
+        }
     }
 }

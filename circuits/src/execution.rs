@@ -3,12 +3,13 @@
 //! selectors on a step's first row (see [`crate::selectors`]), the code-table lookup (a step can only execute an
 //! instruction of the program), the row structure of a run (`live` rows, each step followed by
 //! its gadget's rows and then the next step), the declared state transitions, memory slots,
-//! lanes and the public-table lookup.
+//! lanes and the public- and function-table lookup (one argument over the step's query cells).
 //!
 //! Layer 11: uses `builder`, `columns`, `gadgets`, `selectors`, `public` and `tables`. Configures the
-//! execution table's gates and its lookups into the code, lane, range, function and public
-//! tables; says how many rows steps take ([`gadget_rows`], [`trace_rows`]), for sizing and the
-//! witness.
+//! execution table's gates and its lookups into the code, lane and range tables and the public
+//! table (which holds the function table's rows too); says how many rows steps take
+//! ([`gadget_rows`], [`trace_rows`]), for sizing and the witness, and what a step's query cells
+//! hold ([`query_values`]).
 //!
 //! Pinning: every cell of a live row belongs to exactly one step — the chain of steps starts at
 //! row 0 and each step's next one is `rows` rows later, with only continuation rows between —
@@ -38,10 +39,6 @@ pub(crate) struct ExecutionConfig {
     pub q_end: Selector,
     /// `row + 1`: the time of the accesses on this row.
     pub t_now: Column<Fixed>,
-}
-
-fn sum(it: impl IntoIterator<Item = Expr>) -> Expr {
-    it.into_iter().fold(c(0), |a, b| a + b)
 }
 
 /// `Σ sel[g]` for gadgets `gs` (in ascending order, so that equal sums are equal expressions,
@@ -101,17 +98,20 @@ fn declarations(cols: &ExecColumns) -> Vec<StepBuilder<'_>> {
         .collect()
 }
 
-/// What the witness needs of a gadget's declarations: its rows and its lanes' tags.
+/// What the witness needs of a gadget's declarations: its rows, its lanes' tags and what its
+/// query cells hold.
 pub(crate) struct GadgetPlan {
     pub rows: usize,
     /// `(lane, tag)`: the tag as an expression of the step's immediates.
     tags: Vec<(usize, Expr)>,
+    /// The tuple it looks up in the public or function table, over the step's cells.
+    query: Option<[Expr; crate::columns::NUM_QUERY]>,
 }
 
 struct Plans {
     gadgets: Vec<GadgetPlan>,
-    /// Column index of each immediate in the plans' expressions.
-    imm_columns: [usize; NUM_IMM],
+    /// The columns the plans' expressions query.
+    cols: ExecColumns,
 }
 
 fn plans() -> &'static Plans {
@@ -125,9 +125,10 @@ fn plans() -> &'static Plans {
             .map(|cb| GadgetPlan {
                 rows: cb.rows,
                 tags: cb.lane_tags.iter().enumerate().filter_map(|(l, t)| t.clone().map(|t| (l, t))).collect(),
+                query: cb.query.clone(),
             })
             .collect();
-        Plans { gadgets, imm_columns: cols.imm.map(|c| c.index()) }
+        Plans { gadgets, cols }
     })
 }
 
@@ -144,28 +145,43 @@ pub(crate) fn max_rows() -> usize {
 /// The tag of every lane of a step of gadget `g` with immediates `imm` (0 for undeclared lanes).
 pub(crate) fn lane_tags(g: usize, imm: &[u64; NUM_IMM]) -> [u64; NUM_LANES] {
     let p = plans();
-    let imm_of = |col: usize| -> Fr {
-        let j = p.imm_columns.iter().position(|c| *c == col);
+    let imm_of = |col: usize, _rot: i32| -> Fr {
+        let j = p.cols.imm.iter().position(|c| c.index() == col);
         Fr::from(imm[j.expect("lane tags depend on immediates only")])
     };
     let mut tags = [0u64; NUM_LANES];
     for (l, t) in &p.gadgets[g].tags {
-        let v = t.evaluate(
-            &|c| c,
-            &|_| unreachable!("lane tags use no selector"),
-            &|_| unreachable!("lane tags use no fixed column"),
-            &|q| imm_of(q.column_index()),
-            &|_| unreachable!("lane tags use no instance"),
-            &|_| unreachable!("lane tags use no challenge"),
-            &|a| -a,
-            &|a, b| a + b,
-            &|a, b| a * b,
-            &|a, f| a * f,
-        );
-        let bytes = v.to_bytes();
+        let bytes = evaluate(t, &imm_of).to_bytes();
         tags[*l] = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
     }
     tags
+}
+
+/// The columns that the expressions of [`query_values`] query (by index).
+pub(crate) fn plan_columns() -> &'static ExecColumns {
+    &plans().cols
+}
+
+/// What the query cells of a step of gadget `g` hold (`None` when it looks nothing up), with
+/// `cell(column index, rotation)` the values of the step's cells (columns of [`plan_columns`]).
+pub(crate) fn query_values(g: usize, cell: &dyn Fn(usize, i32) -> Fr) -> Option<[Fr; crate::columns::NUM_QUERY]> {
+    plans().gadgets[g].query.as_ref().map(|l| l.each_ref().map(|e| evaluate(e, cell)))
+}
+
+/// The value of a gadget's expression over advice cells `cell(column index, rotation)`.
+fn evaluate(e: &Expr, cell: &dyn Fn(usize, i32) -> Fr) -> Fr {
+    e.evaluate(
+        &|c| c,
+        &|_| unreachable!("declarations use no selector"),
+        &|_| unreachable!("declarations use no fixed column"),
+        &|q| cell(q.column_index(), q.rotation().0),
+        &|_| unreachable!("declarations use no instance"),
+        &|_| unreachable!("declarations use no challenge"),
+        &|a| -a,
+        &|a, b| a + b,
+        &|a, b| a * b,
+        &|a, f| a * f,
+    )
 }
 
 impl ExecutionConfig {
@@ -216,6 +232,13 @@ impl ExecutionConfig {
             }
             for col in cols.imm {
                 v.push(("no immediates outside a step's first row", off.clone() * col.cur()));
+            }
+            // The query cells hold a lookup's tuple on the first row of a step that declares one
+            // (its constraints say which), and are zero on every other row: `(0, 0, 0)` is in
+            // the table (rows of neither table), and nothing else with tag 0 is.
+            let querying = sel_sum(&sels, (0..GADGETS.len()).filter(|g| builders[*g].query.is_some()).collect());
+            for col in cols.query {
+                v.push(("no query cells outside a looking-up step", (c(1) - querying.clone()) * col.cur()));
             }
             let dead = c(1) - live.clone();
             for col in
@@ -395,27 +418,12 @@ impl ExecutionConfig {
                 vec![(slot.enable.cur() * (t - slot.t_prev.cur() - c(1)), tables.range)]
             });
         }
-        // An indirect call names a function of the right type at that table index.
-        meta.lookup("function table", |_| {
-            let users = || builders.iter().zip(&sels).filter(|(cb, _)| cb.func_table.is_some());
-            let present = sum(users().map(|(_, s)| s.clone()));
-            let part =
-                |i: usize| sum(users().map(|(cb, s)| s.clone() * cb.func_table.as_ref().expect("declared")[i].clone()));
-            vec![
-                (present, tables.func[0]),
-                (part(0), tables.func[1]),
-                (part(1), tables.func[2]),
-                (part(2), tables.func[3]),
-            ]
-        });
-        meta.lookup_any("public", |_| {
-            let part = |i: usize| {
-                sum(builders
-                    .iter()
-                    .zip(&sels)
-                    .filter_map(|(cb, s)| cb.public.as_ref().map(|p| s.clone() * p[i].clone())))
-            };
-            vec![(part(0), public.tag.cur()), (part(1), public.index.cur()), (part(2), public.value.cur())]
+        // The public table, and after it the function table (`call_indirect`: a function of the
+        // right type at that table index), in the same columns: `value` is zero off the public
+        // rows and `func_pc` off the function rows (see the `public` module).
+        meta.lookup_any("public and function table", |_| {
+            let table = [public.tag.cur(), public.index.cur(), public.value.cur() + public.func_pc.cur()];
+            cols.query.iter().zip(table).map(|(l, t)| (l.cur(), t)).collect()
         });
 
         ExecutionConfig { cols, q_active, q_first, q_trans, q_end, t_now }

@@ -112,7 +112,7 @@ impl Layout {
         let cap = |f: fn(&halowasm_vm::FuncType) -> usize| {
             image.exports.iter().map(|e| f(&image.functions[e.func as usize].ty)).max().unwrap_or(0).max(1) as u32
         };
-        Ok(Layout {
+        let layout = Layout {
             k,
             stack_cap: stack_cap as u32,
             frame_cap: frame_cap as u32,
@@ -123,7 +123,16 @@ impl Layout {
             results_cap: cap(|t| t.results.len()),
             inputs_cap: if imports(image, HostFn::WasmInput) { io_cap(k) } else { 0 },
             outputs_cap: if imports(image, HostFn::WasmOutput) { io_cap(k) } else { 0 },
-        })
+        };
+        // The function table's rows follow the public table's, and a row of neither must remain
+        // (the lookup's `(0, 0, 0)`).
+        let public = public_table_rows(&layout).len() + crate::tables::func_rows(image).len() + 1;
+        if public as u64 > usable {
+            return Err(CircuitError::TooLarge(format!(
+                "the program's public and function tables need {public} rows; k = {k} has {usable}"
+            )));
+        }
+        Ok(layout)
     }
 
     /// The smallest `k` whose layout fits the trace.
@@ -249,14 +258,13 @@ fn max_heap_words(image: &Image) -> u64 {
 }
 
 /// Rows the program's fixed tables need whatever the run: its data words (plus the pinned
-/// first heap key), its code image, its byte-lane table and its function table (each plus one
-/// padding row).
-fn table_rows(image: &Image) -> [(&'static str, usize); 4] {
+/// first heap key), its code image and its byte-lane table (plus a padding row). (The function
+/// table shares the public table's rows: see [`Layout::new`].)
+fn table_rows(image: &Image) -> [(&'static str, usize); 3] {
     [
         ("data segments", crate::tables::data_words(image).len() + 1),
         ("code table", crate::tables::code_rows(image).len()),
         ("lane table", crate::tables::lane_rows(image).len() + 1),
-        ("function table", crate::tables::func_rows(image).len() + 1),
     ]
 }
 

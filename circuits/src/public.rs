@@ -5,7 +5,9 @@
 //! outputs written + how the run ended, see [`io_counts`]). The first step's `pc` is copied from
 //! cell 0; the rest is copied into the public table `(tag, index, value)` that `entry`, `arg`,
 //! `result`, `halt`, `exit`, `suspend` and host-IO steps look up, and whose first four rows (the
-//! start cells) the first row's state is pinned to.
+//! start cells) the first row's state is pinned to. The function table that `call_indirect`
+//! looks up follows the public table's rows in the same columns (tags from [`TAG_FUNC`]), so
+//! one lookup argument serves both.
 //!
 //! Layer 5: uses `builder`. Configures the public table and the instance column
 //! ([`PublicConfig`]) and names the public table's tags, which gadgets look up; fills nothing.
@@ -31,6 +33,10 @@ pub(crate) const TAG_IO_COUNTS: u64 = 4;
 pub(crate) const TAG_INPUT: u64 = 5;
 pub(crate) const TAG_OUTPUT: u64 = 6;
 pub(crate) const TAG_START: u64 = 7;
+/// Function-table rows of the same lookup: `(TAG_FUNC + type index, table index, function
+/// pc)`, one for each table entry holding a function with code and each type index equal to its
+/// type (see [`crate::tables::func_rows`]). Above every public tag, so the two never meet.
+pub(crate) const TAG_FUNC: u64 = 8;
 /// Start cells: sp, depth, memory size, first (the public table's rows 0..4).
 pub(crate) const START_CELLS: usize = 4;
 
@@ -110,7 +116,9 @@ pub(crate) fn suspended_counts(inputs: u64, outputs: u64, end: &Registers) -> Fr
 
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Fixed, Instance};
 
-/// The public table: fixed `(tag, index)`, advice `value` copied from the instance column.
+/// The public table: fixed `(tag, index)`, advice `value` copied from the instance column; and
+/// after its rows, the function table's: fixed `(tag, index, func_pc)`. A step looks up
+/// `(tag, index, value + func_pc)`: one lookup argument serves both tables.
 #[derive(Clone, Debug)]
 pub(crate) struct PublicConfig {
     pub instance: Column<Instance>,
@@ -119,6 +127,8 @@ pub(crate) struct PublicConfig {
     /// 1 on the public table's rows.
     pub q: Column<Fixed>,
     pub value: Column<Advice>,
+    /// A function's first pc on the function table's rows, else 0.
+    pub func_pc: Column<Fixed>,
 }
 
 impl PublicConfig {
@@ -127,7 +137,9 @@ impl PublicConfig {
         let value = meta.advice_column();
         meta.enable_equality(instance);
         meta.enable_equality(value);
-        PublicConfig { instance, tag: meta.fixed_column(), index: meta.fixed_column(), q: meta.fixed_column(), value }
+        let (tag, index, q, func_pc) =
+            (meta.fixed_column(), meta.fixed_column(), meta.fixed_column(), meta.fixed_column());
+        PublicConfig { instance, tag, index, q, value, func_pc }
     }
 
     pub fn configure_gates(&self, meta: &mut ConstraintSystem<Fr>, q_active: halo2_proofs::plonk::Selector) {

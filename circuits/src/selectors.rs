@@ -8,8 +8,7 @@
 //! gadgets whose declarations stay within the degree budget under a degree-2 selector are
 //! *grouped*: their selector is the product `family_a · member_b` of two one-hot cells, so that
 //! `G` families of `M` members cost `G + M` columns instead of `G · M`. Every other gadget — one
-//! whose constraints have degree 3, or that looks up the public or function table (lookup
-//! inputs have degree at most 2), or `suspend`, whose selector the code lookup multiplies — is
+//! whose constraints have degree 3, or `suspend`, whose selector the code lookup multiplies — is
 //! *solo*: its selector is its own family cell. The constraints:
 //!
 //! - every family and member cell is a bit;
@@ -42,8 +41,8 @@ pub(crate) struct SelectorCode {
 /// Whether a gadget, declared with a degree-2 selector, keeps every gate and lookup of the
 /// execution table within degree 5: constraints (`q · sel · e`) at most 4 before `q`, next `pc`
 /// and state deltas at most 2 (`Σ sel · next`), slot enables at most 2 and keys at most 1
-/// (`enable · sel · key`), no public or function-table lookup (their inputs are `sel · value`,
-/// at most degree 2 for a lookup of degree 5), and not `suspend`.
+/// (`enable · sel · key`), and not `suspend`. (A public or function-table lookup reads the
+/// step's query cells, which its constraints pin, so it fits like any constraint.)
 fn fits_product_selector(cb: &StepBuilder, gadget: usize) -> bool {
     let deg = |e: &Option<Expr>| e.as_ref().map_or(0, |e| e.degree());
     let constraints = cb.constraints.iter().all(|(_, e)| e.degree() <= 4);
@@ -53,13 +52,7 @@ fn fits_product_selector(cb: &StepBuilder, gadget: usize) -> bool {
         .all(|d| deg(d) <= 2);
     let slots = cb.slots.iter().flatten().all(|s| s.enable.degree() <= 2 && s.key.degree() <= 1);
     let tags = cb.lane_tags.iter().flatten().all(|t| t.degree() <= 1);
-    constraints
-        && deltas
-        && slots
-        && tags
-        && cb.public.is_none()
-        && cb.func_table.is_none()
-        && gadget != suspend_index()
+    constraints && deltas && slots && tags && gadget != suspend_index()
 }
 
 /// The encoding, decided once from the gadgets' declarations.

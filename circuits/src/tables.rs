@@ -2,9 +2,11 @@
 //! `0..usable rows - 1` for time differences and heap key gaps, and the data words of the
 //! initial memory.
 //!
-//! Layer 8: uses `builder`, `error`, `gadgets` (the encodings) and `selectors` (opcodes). Configures and fills the
-//! fixed tables: the code table, lane table, range table, function table and data table
-//! ([`data_words`], which the heap region's data rules check against).
+//! Layer 8: uses `builder`, `error`, `public`, `gadgets` (the encodings) and `selectors` (opcodes).
+//! Configures and fills the fixed tables: the code table, lane table, range table and data table
+//! ([`data_words`], which the heap region's data rules check against); says which rows the
+//! function table has ([`func_rows`]: the public table's columns hold them, see the `public`
+//! module).
 use crate::builder::{LaneTag, AMT_TAGS, BITS_TAGS};
 use crate::columns::NUM_IMM;
 use crate::error::CircuitError;
@@ -22,23 +24,22 @@ pub(crate) struct Tables {
     /// `(tag, x, y, z)`.
     pub lane: [TableColumn; 4],
     pub range: TableColumn,
-    /// `(present, table index, function pc, type index)`.
-    pub func: [TableColumn; 4],
     /// `(key, value)`: `(0, 0)` and every heap word of the initial memory that is not zero.
     pub data: [TableColumn; 2],
 }
 
-/// Function-table rows: the all-zero padding row, then `(1, i, start pc, t)` for every table
-/// entry `i` holding a function with code, for every type index `t` equal to its type (types
-/// are compared structurally, as `call_indirect` does).
-pub(crate) fn func_rows(image: &Image) -> Vec<[u64; 4]> {
-    let mut rows = vec![[0; 4]];
+/// Function-table rows `(TAG_FUNC + t, i, start pc)`: one for every table entry `i` holding a
+/// function with code and every type index `t` equal to its type (types are compared
+/// structurally, as `call_indirect` does). They follow the public table's rows in its columns
+/// ([`crate::public::TAG_FUNC`]).
+pub(crate) fn func_rows(image: &Image) -> Vec<[u64; 3]> {
+    let mut rows = Vec::new();
     for (i, f) in image.table.iter().enumerate() {
         let Some(f) = f.map(|f| &image.functions[f as usize]) else { continue };
         if let halowasm_vm::FuncBody::Code { start, .. } = f.body {
             for (t, ty) in image.types.iter().enumerate() {
                 if *ty == f.ty {
-                    rows.push([1, i as u64, start as u64, t as u64]);
+                    rows.push([crate::public::TAG_FUNC + t as u64, i as u64, start as u64]);
                 }
             }
         }
@@ -167,7 +168,6 @@ impl Tables {
             code: std::array::from_fn(|_| meta.lookup_table_column()),
             lane: std::array::from_fn(|_| meta.lookup_table_column()),
             range: meta.lookup_table_column(),
-            func: std::array::from_fn(|_| meta.lookup_table_column()),
             data: std::array::from_fn(|_| meta.lookup_table_column()),
         }
     }
@@ -180,18 +180,6 @@ impl Tables {
                 for (r, row) in code.iter().enumerate() {
                     for (c, v) in row.iter().enumerate() {
                         t.assign_cell(|| "code", self.code[c], r, || Value::known(Fr::from(*v)))?;
-                    }
-                }
-                Ok(())
-            },
-        )?;
-        let funcs = func_rows(image);
-        layouter.assign_table(
-            || "functions",
-            |mut t| {
-                for (r, row) in funcs.iter().enumerate() {
-                    for (c, v) in row.iter().enumerate() {
-                        t.assign_cell(|| "function", self.func[c], r, || Value::known(Fr::from(*v)))?;
                     }
                 }
                 Ok(())

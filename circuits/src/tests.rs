@@ -402,8 +402,37 @@ fn call_indirect_accepted_and_pinned() {
     // $same has no row to look up.
     let image = load(TABLES.as_bytes()).expect("loads");
     let rows = crate::tables::func_rows(&image);
-    assert!(rows.iter().all(|r| r[0] == 0 || r[1] < 3 || (r[1] == 3 && r[3] == 2)), "{rows:?}");
-    assert_eq!(rows.len(), 1 + 3 * 2 + 1, "three entries of type $ii (also $same), one of $other");
+    let func_tag = |t: u64| crate::public::TAG_FUNC + t;
+    assert!(rows.iter().all(|r| r[1] < 3 || (r[1] == 3 && r[0] == func_tag(2))), "{rows:?}");
+    assert_eq!(rows.len(), 3 * 2 + 1, "three entries of type $ii (also $same), one of $other");
+}
+
+/// The query cells hold the looked-up tuple on a looking-up step's first row and zero on every
+/// other row: a tuple that is in the table, put on another step's row or on a looking-up step
+/// that declares another, is rejected.
+#[test]
+fn query_cells_are_pinned() {
+    use crate::columns::NUM_QUERY;
+    use crate::witness::CellRef;
+    let base = circuit(FIB, "fib", &[5]);
+    assert_accepts(&base);
+    let w = base.witness.as_ref().expect("witness");
+    let (starts, p) = (w.start_rows(), w.physical());
+    let row_of = |name: &str| starts[rows_of(&base, name)[0]];
+    let (arg, entry, konst) = (row_of("arg"), row_of("entry"), row_of("const"));
+    let tuple = |r: usize| -> Vec<Fr> { (0..NUM_QUERY).map(|i| p.query[i][r]).collect() };
+    assert!(tuple(arg)[0] != Fr::ZERO && tuple(entry)[0] != Fr::ZERO, "arg and entry look up");
+    for (what, from, to) in
+        [("a lookup on a const step", arg, konst), ("the signature's tuple on an arg step", entry, arg)]
+    {
+        let moved = tampered(&base, |c| {
+            let values = tuple(from);
+            for (i, v) in values.into_iter().enumerate() {
+                c.witness_mut().overrides.push((CellRef::Query(i), to, v));
+            }
+        });
+        assert_rejects(&moved, what);
+    }
 }
 
 const DIVISION: &str = r#"(module

@@ -8,7 +8,8 @@
 //! `is_data`, counts).
 use crate::builder::memory_key;
 use crate::columns::{
-    place, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_LANES, NUM_SLOTS, SLOTS_PER_ROW,
+    place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_LANES, NUM_QUERY, NUM_SLOTS,
+    SLOTS_PER_ROW,
 };
 use crate::error::CircuitError;
 use crate::execution::{gadget_rows, lane_tags};
@@ -41,6 +42,8 @@ pub(crate) enum CellRef {
     Slot(usize, usize),
     /// Lane `l`, field 0..4: x, y, z, tag.
     Lane(usize, usize),
+    /// Query cell `i` (a step's public or function-table lookup).
+    Query(usize),
     FinalValue,
     FinalTime,
     /// The initial value of a memory-table row.
@@ -360,6 +363,8 @@ pub(crate) struct Physical {
     pub slots: [SlotValues; SLOTS_PER_ROW],
     /// `(x, y, z, tag)` per lane column and row.
     pub lanes: [Vec<[u64; 4]>; LANES_PER_ROW],
+    /// What each row's query cells hold.
+    pub query: [Vec<Fr>; NUM_QUERY],
 }
 
 impl Physical {
@@ -391,6 +396,7 @@ impl Physical {
                 Fr::from([sv.enable[row] as u64, sv.key[row], sv.v_old[row], sv.t_prev[row], sv.v_new[row]][f])
             }
             CellRef::Lane(l, f) => Fr::from(self.lanes[l][row][f]),
+            CellRef::Query(i) => self.query[i][row],
             _ => Fr::ZERO,
         }
     }
@@ -420,6 +426,7 @@ impl Witness {
                 v_new: vec![0; rows],
             }),
             lanes: std::array::from_fn(|_| vec![[0; 4]; rows]),
+            query: std::array::from_fn(|_| vec![Fr::ZERO; rows]),
         };
         for (i, start) in self.start_rows().into_iter().enumerate() {
             let g = self.gadget[i] as usize;
@@ -463,8 +470,66 @@ impl Witness {
                 }
             }
         }
+        // The query cells: the lookup's tuple, computed from the step's cells as declared.
+        let cols = crate::execution::plan_columns();
+        for r in (0..rows).filter(|r| p.is_step[*r]) {
+            let g = p.gadget[r].expect("a step's first row has its gadget");
+            let cell = |col: usize, rot: i32| {
+                let cell = exec_cell(cols, col).expect("lookup tuples read the execution table's cells");
+                p.value(cell, (r as i64 + rot as i64) as usize)
+            };
+            if let Some(values) = crate::execution::query_values(g, &cell) {
+                for (i, v) in values.into_iter().enumerate() {
+                    p.query[i][r] = v;
+                }
+            }
+        }
         p
     }
+}
+
+/// The cell of execution-table column `index` of `cols` (`None` for the query cells and the
+/// `first` flag, which no declaration reads).
+fn exec_cell(cols: &ExecColumns, index: usize) -> Option<CellRef> {
+    let is = |c: &halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>| c.index() == index;
+    let pos = |cs: &[halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>]| cs.iter().position(is);
+    let state = [
+        (cols.is_step, CellRef::IsStep),
+        (cols.live, CellRef::Live),
+        (cols.pc, CellRef::Pc),
+        (cols.sp, CellRef::Sp),
+        (cols.depth, CellRef::Depth),
+        (cols.msize, CellRef::Msize),
+    ];
+    if let Some((_, cell)) = state.iter().find(|(c, _)| is(c)) {
+        return Some(*cell);
+    }
+    if let Some(i) = pos(&cols.cursors) {
+        return Some(CellRef::Cursor(i));
+    }
+    if let Some(i) = pos(&cols.family) {
+        return Some(CellRef::Family(i));
+    }
+    if let Some(i) = pos(&cols.member) {
+        return Some(CellRef::Member(i));
+    }
+    if let Some(i) = pos(&cols.imm) {
+        return Some(CellRef::Imm(i));
+    }
+    if let Some(i) = pos(&cols.aux) {
+        return Some(CellRef::Aux(i));
+    }
+    for (s, sc) in cols.slots.iter().enumerate() {
+        if let Some(f) = pos(&[sc.enable, sc.key, sc.v_old, sc.t_prev, sc.v_new]) {
+            return Some(CellRef::Slot(s, f));
+        }
+    }
+    for (l, lc) in cols.lanes.iter().enumerate() {
+        if let Some(f) = pos(&[lc.x, lc.y, lc.z, lc.tag]) {
+            return Some(CellRef::Lane(l, f));
+        }
+    }
+    None
 }
 
 /// Every `memory.grow` of the run answered as the circuit proves it: grown when the size stays

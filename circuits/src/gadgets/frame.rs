@@ -3,6 +3,7 @@
 //! makes a return see exactly the record its call wrote.
 use super::Gadget;
 use crate::builder::{c, Expr, StepBuilder};
+use crate::public::TAG_FUNC;
 use crate::step_witness::StepWitness;
 use halo2curves::bn256::Fr;
 use halowasm_vm::Space;
@@ -35,7 +36,8 @@ fn call_indirect(cb: &mut StepBuilder) {
     let sp = cb.sp();
     let index = cb.read(0, Space::Stack, sp - c(1));
     let target = cb.aux(0);
-    cb.func_table_lookup(index, target.clone(), cb.imm(0));
+    // A row of the function table: (TAG_FUNC + type, table index, the function's first pc).
+    cb.public_lookup_expr(c(TAG_FUNC) + cb.imm(0), index, target.clone());
     cb.sp_delta(-c(1));
     enter(cb, 1, target);
 }
