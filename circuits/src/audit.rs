@@ -1,7 +1,8 @@
 //! The soundness audit: corrupt a valid witness and check that MockProver rejects every
 //! corruption.
 //!
-//! Layer 18, the top: uses `columns`, `execution`, `gadgets`, `selectors`, `witness` and `circuit`. Fills
+//! Layer 19, the top: uses `columns`, `execution`, `gadgets`, `selectors`, `witness`, `physical`
+//! and `circuit`. Fills
 //! nothing of its own: it corrupts cells of the execution table, the memory table and its heap
 //! region, the fixed tables' inputs (image) and the instance column, one at a time.
 //!
@@ -22,7 +23,8 @@ use crate::circuit::VmCircuit;
 use crate::columns::{AUX_PER_ROW, LANES_PER_ROW, NUM_CURSORS, NUM_IMM, SLOTS_PER_ROW};
 use crate::execution::gadget_rows;
 use crate::gadgets::GADGETS;
-use crate::witness::{CellRef, Physical, Witness};
+use crate::physical::Physical;
+use crate::witness::{CellRef, Witness};
 use ff::Field;
 use halo2_proofs::dev::MockProver;
 use halo2curves::bn256::Fr;

@@ -2,9 +2,9 @@
 //! a run, and its synthesis. Also the statement of a run ([`statement`]) and the configured
 //! circuit's shape ([`shape`], [`link_columns`]).
 //!
-//! Layer 17: uses `config`, `layout`, `segment`, `witness` and, for the cells it assigns, the
-//! table modules and `builder`; only `audit` sits above it. Fills every region: the fixed
-//! tables (code, lane, range, function and data tables, through `tables`), then one region
+//! Layer 18: uses `config`, `layout`, `segment`, `witness`, `physical` and, for the cells it
+//! assigns, the table modules and `builder`; only `audit` sits above it. Fills every region: the
+//! fixed tables (code, lane, range and data tables, through `tables`), then one region
 //! with the execution table, the memory table's fixed cells and heap region, and the public
 //! table, then (second phase) the memory table's running product.
 use crate::config::VmConfig;
@@ -454,7 +454,7 @@ fn assign_heap_fixed(
     Ok(())
 }
 
-fn product_rows(w: &Witness, p: &crate::witness::Physical, init: &[(u64, u64)], usable: usize) -> Vec<ProductRow> {
+fn product_rows(w: &Witness, p: &crate::physical::Physical, init: &[(u64, u64)], usable: usize) -> Vec<ProductRow> {
     (0..usable)
         .map(|r| {
             let slots = std::array::from_fn(|s| {

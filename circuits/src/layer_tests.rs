@@ -24,6 +24,7 @@ const LAYERS: &[&str] = &[
     "layout",
     "segment",
     "witness",
+    "physical",
     "circuit",
     "audit",
 ];
@@ -62,6 +63,7 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("layout", "layout.rs", include_str!("layout.rs")),
     ("segment", "segment.rs", include_str!("segment.rs")),
     ("witness", "witness.rs", include_str!("witness.rs")),
+    ("physical", "physical.rs", include_str!("physical.rs")),
     ("circuit", "circuit.rs", include_str!("circuit.rs")),
     ("audit", "audit.rs", include_str!("audit.rs")),
 ];

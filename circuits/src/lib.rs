@@ -20,7 +20,7 @@
 //! 5. `public` — the statement, the instance column and the public table.
 //! 6. `gadgets` — one file per instruction family: the execution table's per-step rules.
 //! 7. `selectors` — which cells say which gadget a step runs (one-hot families and members).
-//! 8. `tables` — the fixed tables: code, lane, range, function and data tables.
+//! 8. `tables` — the fixed tables: code, lane, range and data tables (and the function table's rows).
 //! 9. `heap` — the heap region of the memory table.
 //! 10. `memory_check` — the memory table and its running product.
 //! 11. `execution` — the execution table's gates and lookups.
@@ -29,8 +29,9 @@
 //! 14. `layout` — the shape for a program and `k`; the instance column's positions.
 //! 15. `segment` — a long run cut into segments.
 //! 16. `witness` — the cell values of a run.
-//! 17. `circuit` — [`VmCircuit`]: configuration and synthesis, filling every table.
-//! 18. `audit` — the soundness audit, corrupting a circuit's cells.
+//! 17. `physical` — the witness laid out on the circuit's rows and columns.
+//! 18. `circuit` — [`VmCircuit`]: configuration and synthesis, filling every table.
+//! 19. `audit` — the soundness audit, corrupting a circuit's cells.
 //!
 //! ```no_run
 //! use halowasm_circuits::{Layout, VmCircuit};
@@ -59,6 +60,7 @@ mod heap_tests;
 mod layer_tests;
 mod layout;
 mod memory_check;
+mod physical;
 mod public;
 mod segment;
 #[cfg(test)]
