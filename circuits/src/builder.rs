@@ -42,8 +42,8 @@ pub(crate) fn key(space: Space, addr: Expr) -> Expr {
     cf(pow2(32) * Fr::from(space as u64)) + addr
 }
 
-/// The `pc` after a step's instructions: `pc + 1`, or `pc + 2` past a fused `local.get` or
-/// `const` ([`IMM_FUSED`]); a gadget's default transition.
+/// The `pc` after a step's instructions: `pc + 1 + fused`, past the `local.get` and `const`
+/// fused before the instruction ([`IMM_FUSED`]: 0, 1 or 2); a gadget's default transition.
 pub(crate) fn fallthrough(cols: &ExecColumns) -> Expr {
     cols.pc.cur() + c(1) + cols.imm[IMM_FUSED].cur()
 }
@@ -151,20 +151,22 @@ impl<'a> StepBuilder<'a> {
     pub fn imm(&self, i: usize) -> Expr {
         self.cols.imm[i].cur()
     }
-    /// 1 when a `local.get` or `const` was fused into the step ([`crate::columns::IMM_FUSED`]).
+    /// How many instructions (`local.get`, `const`) were fused before the step's own: 0, 1 or 2
+    /// ([`crate::columns::IMM_FUSED`]).
     pub fn fused(&self) -> Expr {
         self.imm(IMM_FUSED)
     }
-    /// The step's operand depth or fused constant ([`crate::columns::IMM_OPERAND`]).
+    /// The depth of the slot the step reads as its operand ([`crate::columns::IMM_OPERAND`]).
     pub fn operand(&self) -> Expr {
         self.imm(IMM_OPERAND)
     }
-    /// 1 when the fused operand is a constant ([`crate::columns::IMM_CONST`]).
+    /// 1 when the right operand is a fused constant ([`crate::columns::IMM_CONST`]; its value is
+    /// [`crate::columns::IMM_VALUE`]).
     pub fn konst(&self) -> Expr {
         self.imm(IMM_CONST)
     }
-    /// The next instruction after this one: `pc + 1`, or `pc + 2` past a fused `local.get` or
-    /// `const` (what the default transition uses).
+    /// The next instruction after this one and what was fused before it (what the default
+    /// transition uses: [`fallthrough`]).
     pub fn fallthrough(&self) -> Expr {
         fallthrough(self.cols)
     }
