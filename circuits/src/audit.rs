@@ -360,18 +360,18 @@ fn structural_cases(circuit: &VmCircuit) -> Vec<Case> {
     v.push(instance_edit("claim another entry pc".into(), 0, Fr::ONE));
     v.push(instance_edit("claim another signature".into(), 1, Fr::ONE));
     for i in 0..st.args.len() {
-        v.push(instance_edit(format!("claim another argument {i}"), 2 + i, Fr::ONE));
+        v.push(instance_edit(format!("claim another argument {i}"), layout.arg_cell(i), Fr::ONE));
     }
     for i in 0..st.results.len() {
-        v.push(instance_edit(format!("claim another result {i}"), 2 + layout.args_cap as usize + i, Fr::ONE));
+        v.push(instance_edit(format!("claim another result {i}"), layout.result_cell(i), Fr::ONE));
     }
     v.push(instance_edit("claim one more public input read".into(), io, Fr::ONE));
     v.push(instance_edit("claim one more output".into(), io, Fr::from(1u64 << 32)));
     for i in 0..st.public_inputs.len() {
-        v.push(instance_edit(format!("claim another public input {i}"), io + 1 + i, Fr::ONE));
+        v.push(instance_edit(format!("claim another public input {i}"), layout.input_cell(i), Fr::ONE));
     }
     for i in 0..st.outputs.len() {
-        v.push(instance_edit(format!("claim another output {i}"), io + 1 + layout.inputs_cap as usize + i, Fr::ONE));
+        v.push(instance_edit(format!("claim another output {i}"), layout.output_cell(i), Fr::ONE));
     }
     v
 }

@@ -134,7 +134,7 @@ fn forked_word_history_is_rejected() {
     (w.slots[1].v_old[r], w.slots[1].v_new[r], w.slots[1].t_prev[r]) = (0, 0, 0);
     reassign(&mut c, r);
     crate::tests::rewrite_written(&mut c, r, 0, 0);
-    let results_at = 2 + c.layout().args_cap as usize;
+    let results_at = c.layout().result_cell(0);
     c.instance_mut()[results_at] = halo2curves::bn256::Fr::from(0);
     let c = edit(&c, |e| {
         let t = e.iter().position(|x| x.row.key == heap_key(5000)).expect("word 5000");
@@ -232,7 +232,7 @@ fn wrong_data_value_is_rejected() {
     w.slots[1].v_old[r] ^= 1 << 8;
     w.slots[1].v_new[r] ^= 1 << 8;
     reassign(&mut c, r);
-    let results_at = 2 + c.layout().args_cap as usize;
+    let results_at = c.layout().result_cell(0);
     c.instance_mut()[results_at] += halo2curves::bn256::Fr::from(1 << 8);
     rejected_by(&c, "a read data word with another initial value", &[DATA_LOOKUP]);
 }

@@ -230,19 +230,49 @@ impl Layout {
         self.memory_domain().iter().map(|(_, n)| *n as usize).sum()
     }
 
-    /// Instance cell of the IO counts (public inputs and outputs follow it).
-    pub(crate) fn io_base(&self) -> usize {
-        2 + self.args_cap as usize + self.results_cap as usize
+    // Where each value sits in the instance column: `[start pc, signature, start cells, args..,
+    // results.., io counts, public inputs and outputs..]`. What every run fills comes first and
+    // the IO cells, padded with zeros to their capacities, last, a public input and an output
+    // side by side: a statement's nonzero cells then end a few cells after its last public
+    // input or output, and a Blake2b proof's instance vector is cut there (the engine drops
+    // trailing zeros, which the instance polynomial has anyway), so what the verifier pays for
+    // the instance grows with the run's IO, not with the capacity `io_cap(k)`.
+
+    /// Instance cell of the start cells (see [`crate::public`]): right after the start pc and the
+    /// signature.
+    pub(crate) fn start_base(&self) -> usize {
+        2
     }
 
-    /// Instance cell of the start cells (see [`crate::public`]), after the outputs.
-    pub(crate) fn start_base(&self) -> usize {
-        self.io_base() + 1 + self.inputs_cap as usize + self.outputs_cap as usize
+    /// Instance cell of argument `i`.
+    pub(crate) fn arg_cell(&self, i: usize) -> usize {
+        self.start_base() + START_CELLS + i
+    }
+
+    /// Instance cell of result `i`.
+    pub(crate) fn result_cell(&self, i: usize) -> usize {
+        self.arg_cell(self.args_cap as usize) + i
+    }
+
+    /// Instance cell of the IO counts (public inputs and outputs follow it).
+    pub(crate) fn io_base(&self) -> usize {
+        self.result_cell(self.results_cap as usize)
+    }
+
+    /// Instance cell of public input `i`: interleaved with the outputs when the program has both.
+    pub(crate) fn input_cell(&self, i: usize) -> usize {
+        self.io_base() + 1 + i * (1 + (self.outputs_cap > 0) as usize)
+    }
+
+    /// Instance cell of output `i`.
+    pub(crate) fn output_cell(&self, i: usize) -> usize {
+        let inputs = (self.inputs_cap > 0) as usize;
+        self.io_base() + 1 + inputs + i * (1 + inputs)
     }
 
     /// Length of the public input column.
     pub fn instance_len(&self) -> usize {
-        self.start_base() + START_CELLS
+        self.io_base() + 1 + self.inputs_cap as usize + self.outputs_cap as usize
     }
 }
 
@@ -303,10 +333,10 @@ impl PublicStatement {
         }
         v[1] = Fr::from(self.args.len() as u64 + ((self.results.len() as u64) << 16));
         for (i, a) in self.args.iter().enumerate() {
-            v[2 + i] = Fr::from(*a);
+            v[layout.arg_cell(i)] = Fr::from(*a);
         }
         for (i, r) in self.results.iter().enumerate() {
-            v[2 + layout.args_cap as usize + i] = Fr::from(*r);
+            v[layout.result_cell(i)] = Fr::from(*r);
         }
         let io = layout.io_base();
         if self.exited && !self.results.is_empty() {
@@ -318,10 +348,10 @@ impl PublicStatement {
             Some(r) => suspended_counts(ins, outs, &r),
         };
         for (i, x) in self.public_inputs.iter().enumerate() {
-            v[io + 1 + i] = Fr::from(*x);
+            v[layout.input_cell(i)] = Fr::from(*x);
         }
         for (i, x) in self.outputs.iter().enumerate() {
-            v[io + 1 + layout.inputs_cap as usize + i] = Fr::from(*x);
+            v[layout.output_cell(i)] = Fr::from(*x);
         }
         Ok(vec![v])
     }
@@ -334,18 +364,17 @@ pub(crate) fn public_table_rows(layout: &Layout) -> Vec<(u64, u64, usize)> {
         (0..START_CELLS).map(|i| (TAG_START, i as u64, layout.start_base() + i)).collect();
     rows.push((TAG_SIGNATURE, 0, 1));
     for i in 0..layout.args_cap as usize {
-        rows.push((TAG_ARG, i as u64, 2 + i));
+        rows.push((TAG_ARG, i as u64, layout.arg_cell(i)));
     }
     for i in 0..layout.results_cap as usize {
-        rows.push((TAG_RESULT, i as u64, 2 + layout.args_cap as usize + i));
+        rows.push((TAG_RESULT, i as u64, layout.result_cell(i)));
     }
-    let io = layout.io_base();
-    rows.push((TAG_IO_COUNTS, 0, io));
+    rows.push((TAG_IO_COUNTS, 0, layout.io_base()));
     for i in 0..layout.inputs_cap as usize {
-        rows.push((TAG_INPUT, i as u64, io + 1 + i));
+        rows.push((TAG_INPUT, i as u64, layout.input_cell(i)));
     }
     for i in 0..layout.outputs_cap as usize {
-        rows.push((TAG_OUTPUT, i as u64, io + 1 + layout.inputs_cap as usize + i));
+        rows.push((TAG_OUTPUT, i as u64, layout.output_cell(i)));
     }
     rows
 }

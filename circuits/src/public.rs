@@ -1,8 +1,9 @@
 //! Public inputs. The instance column holds
-//! `[start pc, signature, args.., results.., io counts, public inputs.., outputs.., start sp,
-//! start depth, start memory size, first]` (arguments, results, public inputs and outputs
-//! padded with zeros to the layout's capacities; `io counts` = public inputs read + 2^32 ·
-//! outputs written + how the run ended, see [`io_counts`]). The first step's `pc` is copied from
+//! `[start pc, signature, start sp, start depth, start memory size, first, args.., results.., io
+//! counts, public input 0, output 0, public input 1, output 1, ..]` (arguments, results, public
+//! inputs and outputs padded with zeros to the layout's capacities, the inputs and outputs
+//! interleaved when the program has both, so that the padding is all at the end; `io counts` =
+//! public inputs read + 2^32 · outputs written + how the run ended, see [`io_counts`]). The first step's `pc` is copied from
 //! cell 0; the rest is copied into the public table `(tag, index, value)` that `entry`, `arg`,
 //! `result`, `halt`, `exit`, `suspend` and host-IO steps look up, and whose first four rows (the
 //! start cells) the first row's state is pinned to. The function table that `call_indirect`

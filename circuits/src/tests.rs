@@ -73,10 +73,10 @@ fn tampered(base: &VmCircuit, f: impl FnOnce(&mut VmCircuit)) -> VmCircuit {
 fn tampering_is_rejected() {
     let base = circuit(CHECKSUM, "run", &[5, 3]);
     assert_accepts(&base);
-    let results_at = 2 + base.layout().args_cap as usize;
+    let (args_at, results_at) = (base.layout().arg_cell(0), base.layout().result_cell(0));
     let cases: Vec<(&str, Tamper)> = vec![
         ("claimed result", Box::new(move |c| c.instance_mut()[results_at] += halo2curves::bn256::Fr::ONE)),
-        ("claimed argument", Box::new(|c| c.instance_mut()[2] += halo2curves::bn256::Fr::ONE)),
+        ("claimed argument", Box::new(move |c| c.instance_mut()[args_at] += halo2curves::bn256::Fr::ONE)),
         ("entry pc", Box::new(|c| c.instance_mut()[0] += halo2curves::bn256::Fr::ONE)),
         (
             "add result",
@@ -507,7 +507,8 @@ pub(crate) fn reassign(c: &mut VmCircuit, row: usize) {
 /// Claim argument `index` was `value`: the instance, the `arg` step, and every copy of it
 /// (`local.get`) up to step `until`, whose inputs are re-read.
 pub(crate) fn change_argument(c: &mut VmCircuit, index: usize, value: u64, until: usize) {
-    c.instance_mut()[2 + index] = Fr::from(value);
+    let at = c.layout().arg_cell(index);
+    c.instance_mut()[at] = Fr::from(value);
     let arg = rows_of(c, "arg")[index];
     rewrite_written(c, arg, 0, value);
     c.witness_mut().set_lane_bytes(arg, 0, value);
@@ -540,7 +541,7 @@ fn division_traps_are_unprovable() {
     change_argument(&mut ok, 1, 1, r2);
     reassign(&mut ok, r2);
     rewrite_written(&mut ok, r2, 0, 0x8000_0000);
-    let results_at = 2 + ok.layout().args_cap as usize;
+    let results_at = ok.layout().result_cell(0);
     ok.instance_mut()[results_at] = Fr::from(0x8000_0000u64);
     assert_accepts(&ok);
     // x / 0.
@@ -581,14 +582,14 @@ fn io_accepted_and_pinned() {
     let l = base.layout().clone();
     let io = l.io_base();
     let fr = halo2curves::bn256::Fr::from;
-    let (inputs_at, outputs_at) = (io + 1, io + 1 + l.inputs_cap as usize);
+    let (input0, output1, output3) = (l.input_cell(0), l.output_cell(1), l.output_cell(3));
     let cases: Vec<(&str, Tamper)> = vec![
-        ("another public input", Box::new(move |c| c.instance_mut()[inputs_at] += fr(1))),
-        ("another output", Box::new(move |c| c.instance_mut()[outputs_at + 1] += fr(1))),
+        ("another public input", Box::new(move |c| c.instance_mut()[input0] += fr(1))),
+        ("another output", Box::new(move |c| c.instance_mut()[output1] += fr(1))),
         (
             "an extra output",
             Box::new(move |c| {
-                c.instance_mut()[outputs_at + 3] = fr(5);
+                c.instance_mut()[output3] = fr(5);
                 c.instance_mut()[io] += fr(1 << 32);
             }),
         ),

@@ -123,7 +123,7 @@ mod tests {
         let runs = cases32.iter().map(|a| (false, *a)).chain(cases64.iter().map(|a| (true, *a)));
         for (i, (w64, a)) in runs.enumerate() {
             let base = circuit(BITS, if w64 { "b64" } else { "b32" }, &[a]);
-            let results_at = 2 + base.layout().args_cap as usize;
+            let results_at = base.layout().result_cell(0);
             assert_eq!(base.instances()[0][results_at], Fr::from(expected(a, w64)), "{a:#x}");
             assert_accepts(&base);
             if i % 3 == 0 {

@@ -139,7 +139,7 @@ mod tests {
         reassign(&mut ok, abs2);
         rewrite_written(&mut ok, fix, 1, 4);
         reassign(&mut ok, fix);
-        let results_at = 2 + ok.layout().args_cap as usize;
+        let results_at = ok.layout().result_cell(0);
         ok.instance_mut()[results_at] = halo2curves::bn256::Fr::from(4u64);
         assert_accepts(&ok);
     }

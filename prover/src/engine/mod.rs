@@ -32,6 +32,7 @@
 //! points (324 bytes, the same for every `k` of one SRS) and builds that object
 //! ([`VerifierParams::params_for`]) at verification time with `ParamsKZG::from_parts`.
 
+use ff::Field;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -219,7 +220,7 @@ pub fn prove_with<C: Circuit<Fr>, R: rand_core::RngCore>(
         match transcript {
             Transcript::Blake2b => {
                 let mut t = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-                create_shplonk(srs, pk, circuit, &inst, rng, &mut t)?;
+                create_shplonk(srs, pk, circuit, &without_trailing_zeros(instances), rng, &mut t)?;
                 Ok(t.finalize())
             }
             Transcript::Poseidon => {
@@ -229,6 +230,21 @@ pub fn prove_with<C: Circuit<Fr>, R: rand_core::RngCore>(
             }
         }
     })
+}
+
+/// Each instance column without its trailing zeros: what a Blake2b proof's transcript absorbs and
+/// its verifier evaluates. halo2 pads an instance column with zeros to the `2^k` rows on both
+/// sides, so the polynomial, and with it what the proof says, is the same; but the verifier's
+/// work (the Lagrange basis at `x` and the transcript) grows with the vector it is given, and a
+/// circuit whose instance has a long zero-padded capacity (the public inputs and outputs of a
+/// wasm run) would otherwise pay for the capacity. Prover and verifier must cut alike, which
+/// they do here. Poseidon proofs keep their vectors whole: an aggregator verifies them with a
+/// fixed instance count.
+fn without_trailing_zeros(instances: &[Vec<Fr>]) -> Vec<&[Fr]> {
+    instances
+        .iter()
+        .map(|v| &v[..v.iter().rposition(|x| !bool::from(x.is_zero())).map_or(0, |i| i + 1)])
+        .collect()
 }
 
 fn create_shplonk<
@@ -304,9 +320,12 @@ pub fn verify_transcript(
         let inst: Vec<&[Fr]> = instances.iter().map(|v| &v[..]).collect();
         let mut rest = proof;
         let result = match transcript {
-            Transcript::Blake2b => {
-                verify_shplonk(params, vk, &inst, &mut Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest))
-            }
+            Transcript::Blake2b => verify_shplonk(
+                params,
+                vk,
+                &without_trailing_zeros(instances),
+                &mut Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest),
+            ),
             Transcript::Poseidon => verify_shplonk(
                 params,
                 vk,
