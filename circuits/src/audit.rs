@@ -162,8 +162,9 @@ fn row_cells(gadget: usize, other: usize) -> Vec<CellRef> {
         v.extend((0..5).map(|f| CellRef::Slot(s, f)));
     }
     for l in 0..LANES_PER_ROW {
-        v.extend((0..4).map(|f| CellRef::Lane(l, f)));
+        v.extend((0..3).map(|f| CellRef::Lane(l, f)));
     }
+    v.extend((0..crate::columns::LANE_TAG_COLUMNS).map(CellRef::LaneTag));
     v.extend((0..crate::columns::NUM_QUERY).map(CellRef::Query));
     v
 }

@@ -520,11 +520,13 @@ fn assign_witness(
             region.assign_advice(sc.v_new, r, k(sv.v_new[r]));
         }
         for (l, lc) in cols.lanes.iter().enumerate() {
-            let [x, y, z, tag] = p.lanes[l][r];
+            let [x, y, z] = p.lanes[l][r];
             region.assign_advice(lc.x, r, k(x));
             region.assign_advice(lc.y, r, k(y));
             region.assign_advice(lc.z, r, k(z));
-            region.assign_advice(lc.tag, r, k(tag));
+        }
+        for (t, col) in cols.lane_tags.iter().enumerate() {
+            region.assign_advice(*col, r, k(p.lane_tags[t][r]));
         }
         for (i, col) in cols.query.iter().enumerate() {
             region.assign_advice(*col, r, Value::known(p.query[i][r]));
@@ -561,7 +563,8 @@ fn assign_witness(
                 let sc = &cols.slots[s];
                 [sc.enable, sc.key, sc.v_old, sc.t_prev, sc.v_new][f]
             }
-            CellRef::Lane(l, f) => [cols.lanes[l].x, cols.lanes[l].y, cols.lanes[l].z, cols.lanes[l].tag][f],
+            CellRef::Lane(l, f) => [cols.lanes[l].x, cols.lanes[l].y, cols.lanes[l].z][f],
+            CellRef::LaneTag(t) => cols.lane_tags[t],
             CellRef::Query(i) => cols.query[i],
             CellRef::FinalValue => mem.final_value,
             CellRef::FinalTime => mem.final_time,

@@ -51,6 +51,14 @@ pub(crate) const IMM_VALUE: usize = 6;
 /// `sp - operand` holds it, and the result is pushed.
 pub(crate) const IMM_LHS_LOCAL: usize = 7;
 
+/// Tag columns of the lanes: lane column 0, and columns 1.. (see [`ExecColumns::lane_tags`]).
+pub(crate) const LANE_TAG_COLUMNS: usize = 2;
+
+/// Which tag column lane column `col` is looked up with.
+pub(crate) const fn lane_tag(col: usize) -> usize {
+    (col > 0) as usize
+}
+
 /// Cells of a step's public or function-table lookup: `(tag, index, value)` (see
 /// [`ExecColumns::query`]).
 pub(crate) const NUM_QUERY: usize = 3;
@@ -70,10 +78,10 @@ pub(crate) struct SlotColumns {
     pub v_new: Column<Advice>,
 }
 
-/// A lookup lane `(tag, x, y, z)`, looked up in the lane table (tag 0: the all-zero row).
+/// A lookup lane `(x, y, z)`, looked up in the lane table with its row's tag (see
+/// [`ExecColumns::lane_tags`]; tag 0: the all-zero row).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LaneColumns {
-    pub tag: Column<Advice>,
     pub x: Column<Advice>,
     pub y: Column<Advice>,
     pub z: Column<Advice>,
@@ -100,6 +108,11 @@ pub(crate) struct ExecColumns {
     pub aux: [Column<Advice>; AUX_PER_ROW],
     pub slots: [SlotColumns; SLOTS_PER_ROW],
     pub lanes: [LaneColumns; LANES_PER_ROW],
+    /// The lanes' tags: one for lane column 0 and one for columns 1.. of each row. Every gadget's
+    /// lanes on a row share one tag (bytes, a bitwise operation, a bit count), except a shift's
+    /// amount lane, which is column 0 of its second row beside seven byte lanes; so two tag
+    /// columns serve where one per lane served before (see [`lane_tag`]).
+    pub lane_tags: [Column<Advice>; LANE_TAG_COLUMNS],
     /// The tuple a step looks up in the public table (`(tag, index, value)`: an argument, a
     /// result, a public input or output, the signature or the IO counts) or in the function
     /// table (`(TAG_FUNC + type, table index, function pc)`), on the step's first row; zero on
@@ -127,7 +140,8 @@ impl ExecColumns {
         let imm = std::array::from_fn(|_| a());
         let aux = std::array::from_fn(|_| a());
         let slots = std::array::from_fn(|_| SlotColumns { enable: a(), key: a(), v_old: a(), t_prev: a(), v_new: a() });
-        let lanes = std::array::from_fn(|_| LaneColumns { tag: a(), x: a(), y: a(), z: a() });
+        let lanes = std::array::from_fn(|_| LaneColumns { x: a(), y: a(), z: a() });
+        let lane_tags = std::array::from_fn(|_| a());
         let query = std::array::from_fn(|_| a());
         let first = a();
         ExecColumns {
@@ -144,6 +158,7 @@ impl ExecColumns {
             aux,
             slots,
             lanes,
+            lane_tags,
             query,
             first,
         }

@@ -17,7 +17,9 @@
 //! slot enables); rows after the run are zero, and the last [`max_rows`] usable rows are never
 //! live, so no step reaches into the blinding rows.
 use crate::builder::{c, cf, Expr, StepBuilder};
-use crate::columns::{ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_IMM, NUM_LANES, SLOTS_PER_ROW};
+use crate::columns::{
+    lane_tag, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, LANE_TAG_COLUMNS, NUM_AUX, NUM_IMM, NUM_LANES, SLOTS_PER_ROW,
+};
 use crate::gadgets::GADGETS;
 use crate::public::PublicConfig;
 use crate::tables::Tables;
@@ -96,6 +98,40 @@ fn declarations(cols: &ExecColumns) -> Vec<StepBuilder<'_>> {
             cb
         })
         .collect()
+}
+
+/// The declared tags of row `j` of a step, for each lane tag column: `(gadget, tag)` for the
+/// gadgets in `reaching` with lanes there; and for each lane column, the gadgets that leave that
+/// lane undeclared on a row where they use its tag column.
+///
+/// Panics when a gadget declares two lanes that share a tag column with different tags: a
+/// gadget's declarations are code, and such a gadget cannot be laid out (the message says which).
+#[allow(clippy::type_complexity)]
+fn row_lane_tags(
+    builders: &[StepBuilder],
+    reaching: &[usize],
+    j: usize,
+) -> ([Vec<(usize, Expr)>; LANE_TAG_COLUMNS], [Vec<usize>; LANES_PER_ROW]) {
+    let mut tags: [Vec<(usize, Expr)>; LANE_TAG_COLUMNS] = Default::default();
+    let mut idle: [Vec<usize>; LANES_PER_ROW] = Default::default();
+    for &g in reaching {
+        for (t, tag_col) in tags.iter_mut().enumerate() {
+            let cols: Vec<usize> = (0..LANES_PER_ROW).filter(|col| lane_tag(*col) == t).collect();
+            let decl = |col: &usize| builders[g].lane_tags.get(j * LANES_PER_ROW + col).cloned().flatten();
+            let declared: Vec<Expr> = cols.iter().filter_map(decl).collect();
+            let Some(first) = declared.first() else { continue };
+            assert!(
+                declared.iter().all(|e| format!("{e:?}") == format!("{first:?}")),
+                "gadget {}: the lanes of row {j} that share tag column {t} declare different tags",
+                GADGETS[g].name
+            );
+            tag_col.push((g, first.clone()));
+            for col in cols.iter().filter(|col| decl(col).is_none()) {
+                idle[*col].push(g);
+            }
+        }
+    }
+    (tags, idle)
 }
 
 /// What the witness needs of a gadget's declarations: its rows, its lanes' tags and what its
@@ -242,7 +278,7 @@ impl ExecutionConfig {
             }
             let dead = c(1) - live.clone();
             for col in
-                cols.aux.iter().chain(cols.lanes.iter().map(|l| &l.tag)).chain(cols.slots.iter().map(|s| &s.enable))
+                cols.aux.iter().chain(cols.lane_tags.iter()).chain(cols.slots.iter().map(|s| &s.enable))
             {
                 v.push(("rows after the run are empty", dead.clone() * col.cur()));
             }
@@ -282,13 +318,18 @@ impl ExecutionConfig {
                     };
                     v.push(("unused aux cell is zero", idle * cols.aux[col].rot(rot)));
                 }
-                for col in 0..LANES_PER_ROW {
-                    let l = j * LANES_PER_ROW + col;
-                    let declared = reaching
-                        .iter()
-                        .filter_map(|g| builders[*g].lane_tags.get(l).cloned().flatten().map(|t| (*g, t)));
-                    let e = cols.lanes[col].tag.rot(rot) * r_j.clone() - weighted(&sels, declared);
+                let (tags, idle) = row_lane_tags(&builders, &reaching, j);
+                for (t, declared) in tags.into_iter().enumerate() {
+                    let e = cols.lane_tags[t].rot(rot) * r_j.clone() - weighted(&sels, declared);
                     v.push(("lane tag as declared", e));
+                }
+                // A lane the gadget leaves alone on a row whose other lanes it uses is looked up
+                // with their tag, so it is pinned here: `x + y = 0` makes both zero (every tag's
+                // `x` and `y` are small), and the table then fixes `z`.
+                for (col, gs) in idle.into_iter().enumerate().filter(|(_, gs)| !gs.is_empty()) {
+                    let lane = cols.lanes[col];
+                    let e = sel_sum(&sels, gs) * (lane.x.rot(rot) + lane.y.rot(rot));
+                    v.push(("a used row's undeclared lane is zero", e));
                 }
                 for col in 0..SLOTS_PER_ROW {
                     let s = j * SLOTS_PER_ROW + col;
@@ -401,10 +442,11 @@ impl ExecutionConfig {
             }
             v
         });
-        for lane in cols.lanes {
+        for (col, lane) in cols.lanes.into_iter().enumerate() {
+            let tag = cols.lane_tags[lane_tag(col)];
             meta.lookup("lane", |_| {
                 vec![
-                    (lane.tag.cur(), tables.lane[0]),
+                    (tag.cur(), tables.lane[0]),
                     (lane.x.cur(), tables.lane[1]),
                     (lane.y.cur(), tables.lane[2]),
                     (lane.z.cur(), tables.lane[3]),

@@ -5,7 +5,7 @@
 //! Layer 17: uses `columns`, `selectors`, `execution` and `witness`. Fills nothing itself: the
 //! `circuit` module assigns what this lays out, and the audit reads it.
 use crate::columns::{
-    place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_QUERY, NUM_SLOTS, SLOTS_PER_ROW,
+    lane_tag, place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, LANE_TAG_COLUMNS, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_QUERY, NUM_SLOTS, SLOTS_PER_ROW,
 };
 use crate::execution::{gadget_rows, lane_tags};
 use crate::witness::{CellRef, SlotValues, Witness};
@@ -26,8 +26,11 @@ pub(crate) struct Physical {
     pub imm: [Vec<u64>; NUM_IMM],
     pub aux: [Vec<Fr>; AUX_PER_ROW],
     pub slots: [SlotValues; SLOTS_PER_ROW],
-    /// `(x, y, z, tag)` per lane column and row.
-    pub lanes: [Vec<[u64; 4]>; LANES_PER_ROW],
+    /// `(x, y, z)` per lane column and row.
+    pub lanes: [Vec<[u64; 3]>; LANES_PER_ROW],
+    /// The lanes' tags per row: lane column 0's, and the other columns' (see
+    /// [`crate::columns::lane_tag`]).
+    pub lane_tags: [Vec<u64>; LANE_TAG_COLUMNS],
     /// What each row's query cells hold.
     pub query: [Vec<Fr>; NUM_QUERY],
 }
@@ -61,6 +64,7 @@ impl Physical {
                 Fr::from([sv.enable[row] as u64, sv.key[row], sv.v_old[row], sv.t_prev[row], sv.v_new[row]][f])
             }
             CellRef::Lane(l, f) => Fr::from(self.lanes[l][row][f]),
+            CellRef::LaneTag(t) => Fr::from(self.lane_tags[t][row]),
             CellRef::Query(i) => self.query[i][row],
             _ => Fr::ZERO,
         }
@@ -90,7 +94,8 @@ impl Witness {
                 t_prev: vec![0; rows],
                 v_new: vec![0; rows],
             }),
-            lanes: std::array::from_fn(|_| vec![[0; 4]; rows]),
+            lanes: std::array::from_fn(|_| vec![[0; 3]; rows]),
+            lane_tags: std::array::from_fn(|_| vec![0; rows]),
             query: std::array::from_fn(|_| vec![Fr::ZERO; rows]),
         };
         for (i, start) in self.start_rows().into_iter().enumerate() {
@@ -130,8 +135,11 @@ impl Witness {
             for (l, tag) in tags.iter().enumerate() {
                 let (dr, col) = place(l, LANES_PER_ROW);
                 if dr < gadget_rows(g) {
-                    let [x, y, z] = self.lanes[l][i];
-                    p.lanes[col][r + dr] = [x, y, z, *tag];
+                    p.lanes[col][r + dr] = self.lanes[l][i];
+                    // The lanes of a row that share a tag column declare the same tag (checked
+                    // when the gates are made), and an undeclared one is 0.
+                    let t = &mut p.lane_tags[lane_tag(col)][r + dr];
+                    *t = (*t).max(*tag);
                 }
             }
         }
@@ -190,9 +198,12 @@ fn exec_cell(cols: &ExecColumns, index: usize) -> Option<CellRef> {
         }
     }
     for (l, lc) in cols.lanes.iter().enumerate() {
-        if let Some(f) = pos(&[lc.x, lc.y, lc.z, lc.tag]) {
+        if let Some(f) = pos(&[lc.x, lc.y, lc.z]) {
             return Some(CellRef::Lane(l, f));
         }
+    }
+    if let Some(t) = pos(&cols.lane_tags) {
+        return Some(CellRef::LaneTag(t));
     }
     None
 }

@@ -333,6 +333,37 @@ fn memory_widths_accepted_and_pinned() {
     }
 }
 
+/// The lanes share two tag columns per row, so a lane that a gadget leaves undeclared on a row
+/// whose other lanes it uses is looked up with their tag (bytes on a load's last row): the
+/// "undeclared lane is zero" gate must pin it, or any byte would pass there. And a row's tag is
+/// the one its gadget declares, for either tag column.
+#[test]
+fn shared_lane_tags_and_undeclared_lanes_are_pinned() {
+    use crate::columns::{lane_tag, LANES_PER_ROW};
+    use crate::witness::CellRef;
+    let base = circuit(MEMORY, "mem", &[8, 0x7f01_8000_ffff_0180]);
+    assert_accepts(&base);
+    let w = base.witness.as_ref().expect("witness");
+    let (starts, p) = (w.start_rows(), w.physical());
+    let load = crate::gadgets::GADGETS.iter().position(|g| g.name == "load").expect("load gadget");
+    let step = rows_of(&base, "load")[0];
+    let last = starts[step] + crate::execution::gadget_rows(load) - 1;
+    let (first_col, rest) = (p.lane_tags[lane_tag(0)][last], p.lane_tags[lane_tag(1)][last]);
+    assert!(first_col != 0 && rest != 0, "a load's last row holds bytes");
+    let idle = (1..LANES_PER_ROW).rev().find(|col| p.lanes[*col][last] == [0; 3]).expect("an idle lane");
+    // A byte in the idle lane: (Byte, 7, 0, 0) is a row of the lane table.
+    let stray = tampered(&base, |c| c.witness_mut().overrides.push((CellRef::Lane(idle, 0), last, Fr::from(7))));
+    assert_rejects(&stray, "a byte in a load's undeclared lane");
+    // Another tag for either tag column of an `add` row.
+    let add = starts[rows_of(&base, "add/sub")[0]];
+    for t in 0..crate::columns::LANE_TAG_COLUMNS {
+        let other = tampered(&base, |c| {
+            c.witness_mut().overrides.push((CellRef::LaneTag(t), add, Fr::from(crate::builder::LaneTag::Xor as u64)))
+        });
+        assert_rejects(&other, "another lane tag");
+    }
+}
+
 #[test]
 fn extends_accepted_and_pinned() {
     for (i, v) in [0x80u64, 0x7f, 0xffff_8000, 0x8000_0000, 0x1234_5678_7fff_ff7f, u64::MAX, 0].into_iter().enumerate()

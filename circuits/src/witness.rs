@@ -37,8 +37,10 @@ pub(crate) enum CellRef {
     Aux(usize),
     /// Slot `s`, field 0..5: enable, key, v_old, t_prev, v_new.
     Slot(usize, usize),
-    /// Lane `l`, field 0..4: x, y, z, tag.
+    /// Lane column `l`, field 0..3: x, y, z.
     Lane(usize, usize),
+    /// Lane tag column `t` (see [`crate::columns::lane_tag`]).
+    LaneTag(usize),
     /// Query cell `i` (a step's public or function-table lookup).
     Query(usize),
     FinalValue,
