@@ -38,9 +38,10 @@
 //! k = 14 up), scaled; it matched a k = 19 MockProver run of examples/c/memmove.wasm (6.8 GiB
 //! measured, 7.0 GiB estimated) on the 193-polynomial circuit.
 //!
-//! (About 24 KB per row for a real proof, 15 KB for MockProver: MockProver is *cheaper* per row
-//! than the real prover here, and both are linear in `2^k`: k = 20 needs about 24 GiB to prove,
-//! k = 21 about 48 GiB.) The estimate is checked against a measured
+//! (About 24 KB per row for a real proof of the calibrated circuit, 15 KB for MockProver:
+//! MockProver is *cheaper* per row than the real prover here, and both are linear in `2^k`. For
+//! the 179-polynomial circuit of 2026-12-07 the model gives 21.78 GiB at k = 20, and a k = 20
+//! proof of 1,048,563 steps measured 21.48 GiB; k = 21 would need about 43 GiB.) The estimate is checked against a measured
 //! peak by `tests/resources.rs` (k = 14 in CI, 25 % tolerance; k = 16 `#[ignore]`d), so a change
 //! of the circuit that changes the memory per polynomial fails a test instead of a user's run.
 use super::{ProverError, Result};
