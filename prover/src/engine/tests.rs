@@ -115,6 +115,15 @@ fn prove_and_verify() {
         verify(&f.srs, f.pk.get_vk(), &[], &f.proof),
         Err(EngineError::Halo2(Halo2Error::InvalidInstances))
     ));
+    // Trailing zeros of an instance column are no part of what a Blake2b proof states (the
+    // polynomial is zero-padded anyway): with or without them it verifies; a nonzero cell more,
+    // or a zero less before the last nonzero one, does not.
+    let padded = vec![vec![Fr::from(56), Fr::from(3), Fr::ZERO, Fr::ZERO]];
+    verify(&f.srs, f.pk.get_vk(), &padded, &f.proof).unwrap();
+    let appended = vec![vec![Fr::from(56), Fr::from(3), Fr::ZERO, Fr::ONE]];
+    assert!(matches!(verify(&f.srs, f.pk.get_vk(), &appended, &f.proof), Err(EngineError::InvalidProof)));
+    let shifted = vec![vec![Fr::ZERO, Fr::from(56), Fr::from(3)]];
+    assert!(matches!(verify(&f.srs, f.pk.get_vk(), &shifted, &f.proof), Err(EngineError::InvalidProof)));
     // trailing bytes and truncation
     let mut longer = f.proof.clone();
     longer.push(0);
