@@ -259,15 +259,23 @@ impl Layout {
         self.result_cell(self.results_cap as usize)
     }
 
-    /// Instance cell of public input `i`: interleaved with the outputs when the program has both.
+    /// Instance cell of public input `i`. Inputs and outputs alternate while both have cells
+    /// (the program has both: then the two capacities are equal), and the rest of the larger
+    /// follows in order, so the cells are distinct for any capacities a layout states.
     pub(crate) fn input_cell(&self, i: usize) -> usize {
-        self.io_base() + 1 + i * (1 + (self.outputs_cap > 0) as usize)
+        self.io_cell(i, 0)
     }
 
-    /// Instance cell of output `i`.
+    /// Instance cell of output `i` (see [`Layout::input_cell`]).
     pub(crate) fn output_cell(&self, i: usize) -> usize {
-        let inputs = (self.inputs_cap > 0) as usize;
-        self.io_base() + 1 + inputs + i * (1 + inputs)
+        self.io_cell(i, 1)
+    }
+
+    /// Cell of the `i`-th value of the IO side `side` (0 inputs, 1 outputs).
+    fn io_cell(&self, i: usize, side: usize) -> usize {
+        let pairs = self.inputs_cap.min(self.outputs_cap) as usize;
+        let offset = if i < pairs { 2 * i + side } else { 2 * pairs + (i - pairs) };
+        self.io_base() + 1 + offset
     }
 
     /// Length of the public input column.
@@ -377,4 +385,48 @@ pub(crate) fn public_table_rows(layout: &Layout) -> Vec<(u64, u64, usize)> {
         rows.push((TAG_OUTPUT, i as u64, layout.output_cell(i)));
     }
     rows
+}
+
+#[cfg(test)]
+mod instance_cell_tests {
+    use super::*;
+
+    /// Every cell of the instance column is one value's: distinct, inside `instance_len`, and a
+    /// statement's nonzero cells come before the padding (inputs and outputs side by side when
+    /// the program has both), whatever the capacities a layout (perhaps from a key file) states.
+    #[test]
+    fn instance_cells_are_distinct_and_padding_is_last() {
+        for (args, results, inputs, outputs) in [(2, 1, 8, 8), (0, 0, 0, 8), (1, 3, 8, 0), (3, 2, 4, 16), (1, 1, 16, 4)] {
+            let l = Layout {
+                k: 12,
+                stack_cap: 0,
+                frame_cap: 0,
+                globals: 0,
+                heap_words: 0,
+                heap_rows: 0,
+                args_cap: args,
+                results_cap: results,
+                inputs_cap: inputs,
+                outputs_cap: outputs,
+            };
+            let mut cells: Vec<usize> = (0..START_CELLS).map(|i| l.start_base() + i).collect();
+            cells.extend((0..args as usize).map(|i| l.arg_cell(i)));
+            cells.extend((0..results as usize).map(|i| l.result_cell(i)));
+            cells.push(l.io_base());
+            cells.extend((0..inputs as usize).map(|i| l.input_cell(i)));
+            cells.extend((0..outputs as usize).map(|i| l.output_cell(i)));
+            let mut sorted = cells.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), cells.len(), "distinct cells for {l:?}");
+            assert_eq!(sorted, (2..l.instance_len()).collect::<Vec<_>>(), "cells 2.. fill the column for {l:?}");
+            if inputs > 0 && inputs == outputs {
+                assert_eq!((l.input_cell(0), l.output_cell(0)), (l.io_base() + 1, l.io_base() + 2));
+            }
+            // One input and one output read: the statement's last nonzero cell is near the front.
+            if inputs > 0 && outputs > 0 {
+                assert!(l.output_cell(0).max(l.input_cell(0)) <= l.io_base() + 2);
+            }
+        }
+    }
 }
