@@ -277,9 +277,7 @@ impl ExecutionConfig {
                 v.push(("no query cells outside a looking-up step", (c(1) - querying.clone()) * col.cur()));
             }
             let dead = c(1) - live.clone();
-            for col in
-                cols.aux.iter().chain(cols.lane_tags.iter()).chain(cols.slots.iter().map(|s| &s.enable))
-            {
+            for col in cols.aux.iter().chain(cols.lane_tags.iter()).chain(cols.slots.iter().map(|s| &s.enable)) {
                 v.push(("rows after the run are empty", dead.clone() * col.cur()));
             }
             for slot in cols.slots {

@@ -396,7 +396,8 @@ mod instance_cell_tests {
     /// the program has both), whatever the capacities a layout (perhaps from a key file) states.
     #[test]
     fn instance_cells_are_distinct_and_padding_is_last() {
-        for (args, results, inputs, outputs) in [(2, 1, 8, 8), (0, 0, 0, 8), (1, 3, 8, 0), (3, 2, 4, 16), (1, 1, 16, 4)] {
+        for (args, results, inputs, outputs) in [(2, 1, 8, 8), (0, 0, 0, 8), (1, 3, 8, 0), (3, 2, 4, 16), (1, 1, 16, 4)]
+        {
             let l = Layout {
                 k: 12,
                 stack_cap: 0,

@@ -5,7 +5,8 @@
 //! Layer 17: uses `columns`, `selectors`, `execution` and `witness`. Fills nothing itself: the
 //! `circuit` module assigns what this lays out, and the audit reads it.
 use crate::columns::{
-    lane_tag, place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, LANE_TAG_COLUMNS, NUM_AUX, NUM_CURSORS, NUM_IMM, NUM_QUERY, NUM_SLOTS, SLOTS_PER_ROW,
+    lane_tag, place, ExecColumns, AUX_PER_ROW, LANES_PER_ROW, LANE_TAG_COLUMNS, NUM_AUX, NUM_CURSORS, NUM_IMM,
+    NUM_QUERY, NUM_SLOTS, SLOTS_PER_ROW,
 };
 use crate::execution::{gadget_rows, lane_tags};
 use crate::witness::{CellRef, SlotValues, Witness};

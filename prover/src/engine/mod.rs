@@ -241,10 +241,7 @@ pub fn prove_with<C: Circuit<Fr>, R: rand_core::RngCore>(
 /// they do here. Poseidon proofs keep their vectors whole: an aggregator verifies them with a
 /// fixed instance count.
 fn without_trailing_zeros(instances: &[Vec<Fr>]) -> Vec<&[Fr]> {
-    instances
-        .iter()
-        .map(|v| &v[..v.iter().rposition(|x| !bool::from(x.is_zero())).map_or(0, |i| i + 1)])
-        .collect()
+    instances.iter().map(|v| &v[..v.iter().rposition(|x| !bool::from(x.is_zero())).map_or(0, |i| i + 1)]).collect()
 }
 
 fn create_shplonk<
