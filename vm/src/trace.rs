@@ -117,6 +117,13 @@ impl Trace {
         self.steps.is_empty()
     }
 
+    /// Instructions of the code image the run executed: a step counts the instructions it
+    /// stands for ([`Instr::span`]: 2 or 3 for a fused step, else 1), so this is the number of
+    /// steps the same run would take without fused instructions.
+    pub fn instructions(&self, image: &Image) -> u64 {
+        self.steps.iter().map(|s| s.instr(image).span() as u64).sum()
+    }
+
     /// Bytes the trace holds on the heap (its steps and accesses), for memory estimates.
     pub fn heap_bytes(&self) -> u64 {
         (self.steps.capacity() * std::mem::size_of::<Step>() + self.accesses.capacity() * std::mem::size_of::<Access>())

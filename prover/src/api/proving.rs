@@ -138,6 +138,7 @@ impl Program {
         let shape = halowasm_circuits::shape();
         let report = ProveReport {
             steps: run.trace.len(),
+            instructions: run.trace.instructions(&self.image),
             k,
             rows: 1 << k,
             usable_rows: usable_rows(k),

@@ -25,6 +25,9 @@ pub enum KeySource {
 #[derive(Clone, Debug, Serialize)]
 pub struct ProveReport {
     pub steps: usize,
+    /// Instructions of the code image the run executed: the steps it would take without fused
+    /// instructions ([`halowasm_vm::Trace::instructions`]).
+    pub instructions: u64,
     pub k: u32,
     /// `2^k`.
     pub rows: usize,

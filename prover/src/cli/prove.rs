@@ -69,8 +69,9 @@ pub(super) fn cmd_prove(ctx: &Ctx, a: &ProveArgs) -> CmdResult {
         println!("{}({}) = {}", export, a.inv.args.join(", "), results.join(", "));
         print_wasi_streams(&proved.proof.statement);
         println!(
-            "steps: {}   rows: 2^{} = {} ({} usable; the run takes {}, {:.2} per step)   columns: {} advice, {} fixed, {} lookups",
+            "steps: {} ({} instructions)   rows: 2^{} = {} ({} usable; the run takes {}, {:.2} per step)   columns: {} advice, {} fixed, {} lookups",
             r.steps,
+            r.instructions,
             r.k,
             r.rows,
             r.usable_rows,

@@ -31,7 +31,7 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
     let outputs: Vec<i64> = run.outcome.outputs.iter().map(|v| *v as i64).collect();
     let v = serde_json::json!({
         "function": export, "results": results, "steps": run.outcome.steps,
-        "outputs": outputs, "run_ms": run.run_time.as_millis(),
+        "instructions": run.trace.instructions(program.image()), "outputs": outputs, "run_ms": run.run_time.as_millis(),
     });
     ctx.print(v, || {
         println!("results: {}", if results.is_empty() { "(none)".to_string() } else { results.join(", ") });
@@ -39,7 +39,7 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
             let outs: Vec<String> = outputs.iter().map(|v| v.to_string()).collect();
             println!("outputs: {}", outs.join(", "));
         }
-        println!("steps: {}", run.outcome.steps);
+        println!("steps: {} ({} instructions)", run.outcome.steps, run.trace.instructions(program.image()));
     });
     Ok(ExitCode::SUCCESS)
 }

@@ -17,6 +17,10 @@ use crate::instr::{Instr, Operand, UnOp};
 /// Fuse every run of `code` that has a fused form, from the end backwards so that a pair whose
 /// second instruction is itself fused becomes one step (`local.get; eqz; br_if`).
 pub(crate) fn fuse(code: &mut [Instr]) {
+    #[cfg(test)]
+    if tests::UNFUSED.with(|u| u.get()) {
+        return;
+    }
     for p in (0..code.len().saturating_sub(1)).rev() {
         if let Some(f) = fused(code[p], code[p + 1]) {
             code[p] = f;
@@ -62,6 +66,51 @@ fn fused(first: Instr, next: Instr) -> Option<Instr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Set by a test to load images without fused instructions, to compare a run with its
+        /// unfused twin.
+        pub(super) static UNFUSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// A fused run executes the same instructions as its unfused twin in fewer steps, and
+    /// `Trace::instructions` counts them: the unfused run's steps.
+    #[test]
+    fn a_fused_run_counts_the_instructions_of_its_unfused_twin() {
+        use crate::{Inputs, Instance, Limits};
+        // Every fused form: `local.get`/`const` before operators and comparisons, a local
+        // before a constant's operator, a copy, `local.get; eqz; br_if` and `eqz; br_if`.
+        let wat = r#"(module (func (export "f") (param $n i64) (result i64)
+            (local $a i64) (local $b i64) (local $t i64) (local $i i32)
+            (local.set $b (i64.const 1))
+            (block $done (loop $next
+                (br_if $done (i32.eqz (i32.lt_u (local.get $i) (i32.wrap_i64 (local.get $n)))))
+                (local.set $t (i64.add (local.get $a) (local.get $b)))
+                (local.set $a (local.get $b))
+                (local.set $b (local.get $t))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $next (i32.eqz (i32.eqz (i32.and (local.get $i) (i32.const 1023)))))
+                (br $next)))
+            (i64.mul (local.get $a) (i64.const 3))))"#;
+        let wasm = wat::parse_str(wat).expect("valid wat");
+        let fused = crate::load(&wasm).expect("loads");
+        UNFUSED.with(|u| u.set(true));
+        let unfused = crate::load(&wasm);
+        UNFUSED.with(|u| u.set(false));
+        let unfused = unfused.expect("loads");
+        let run = |image| {
+            let out =
+                Instance::new(image, Limits::default()).invoke("f", &[40], Inputs::default(), true).expect("runs");
+            let trace = out.trace.clone().expect("traced");
+            (out, trace)
+        };
+        let (f, ft) = run(&fused);
+        let (u, ut) = run(&unfused);
+        assert_eq!(f.results, u.results);
+        assert!(f.steps < u.steps * 3 / 4, "fusion saved too little: {} of {} steps", f.steps, u.steps);
+        assert_eq!(ft.instructions(&fused), u.steps);
+        assert_eq!(ut.instructions(&unfused), u.steps);
+    }
     use crate::instr::{BinOp, RelOp, Width};
 
     #[test]
