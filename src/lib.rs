@@ -97,6 +97,6 @@ pub use halowasm_prover::api::{
 };
 pub use halowasm_prover::api::{Aggregated, AggregatorMeta, AggregatorVerifierKey, DEFAULT_AGGREGATOR_K};
 pub use halowasm_prover::files::{AggregateFile, BundleFile, ProofFile, SegmentMeta, Statement, TypedValue};
-pub use halowasm_prover::{EngineError, Transcript, VerifierParams};
+pub use halowasm_prover::{EngineError, ProofLayout, Transcript, VerifierParams};
 pub use halowasm_vm as vm;
 pub use halowasm_vm::{Inputs, Limits};

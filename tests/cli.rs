@@ -211,6 +211,7 @@ fn keygen_prove_and_verify_with_vk() {
     assert_eq!(v["steps"], 193);
     // 142 operand moves ran fused into the steps of the operators they feed.
     assert_eq!(v["instructions"], 335);
+    let proof_bytes = v["proof_bytes"].as_u64().unwrap();
     for field in ["k", "rows", "advice_columns", "witness_ms", "keygen_ms", "prove_ms", "verify_ms", "proof_bytes"] {
         assert!(v[field].is_number(), "{field}: {v}");
     }
@@ -255,6 +256,8 @@ fn keygen_prove_and_verify_with_vk() {
     let o = halowasm(&["inspect", vk]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("export:   fib (i64) -> (i64)"), "{}", text(&o));
+    // The key says how long its proofs are.
+    assert!(text(&o).contains(&format!("proofs:   {proof_bytes} bytes: advice ")), "{}", text(&o));
     let o = halowasm(&["inspect", pk.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("proving key"), "{}", text(&o));

@@ -11,6 +11,11 @@ fn fib_round_trip_and_altered_results_rejected() {
     let proved = program.prove(&run, &opts).unwrap();
     let st = program.verify(&proved.proof, &opts).unwrap();
     assert_eq!(st.results[0].value, 832040);
+    // The proof holds what its circuit's layout says, byte for byte (lookups, chunks and
+    // rotations included).
+    let layout = proved.vk.proof_layout();
+    assert!(layout.lookups > 0 && layout.advice_evaluations_rotated > 0, "{layout:?}");
+    assert_eq!(proved.proof.proof.len(), layout.bytes(), "{}", layout.summary());
 
     for alter in [
         |p: &mut halowasm::ProofFile| p.statement.results[0].value += 1,

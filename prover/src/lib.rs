@@ -13,7 +13,7 @@ mod link;
 
 pub use engine::{
     keygen, mock, pk_from_bytes, pk_to_bytes, prove, verifier_params_bytes, verifier_params_from_bytes, verify,
-    verify_with, vk_from_bytes, vk_to_bytes, EngineError, Transcript, VerifierParams,
+    verify_with, vk_from_bytes, vk_to_bytes, EngineError, ProofLayout, Transcript, VerifierParams,
 };
 pub use files::{module_hash, FileError, PkFile, ProofFile, Statement, TypedValue, VkFile};
 pub use halowasm_params::{Srs, SrsCache};

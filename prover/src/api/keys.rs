@@ -224,6 +224,11 @@ impl VerifierKey {
         &self.vk
     }
 
+    /// What this key's proofs hold: their commitments and evaluations, and their length.
+    pub fn proof_layout(&self) -> crate::engine::ProofLayout {
+        crate::engine::ProofLayout::of(self.vk.cs())
+    }
+
     /// The verifier parameters.
     pub fn params(&self) -> &VerifierParams {
         &self.params

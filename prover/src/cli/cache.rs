@@ -14,9 +14,12 @@ pub(super) fn cmd_inspect(ctx: &Ctx, a: &InspectArgs) -> CmdResult {
     }
     if bytes.starts_with(VK_MAGIC) {
         let vk = VerifierKey::from_bytes(&bytes)?;
-        let v = serde_json::json!({"kind": "verifying key", "meta": vk.meta, "bytes": bytes.len()});
+        let layout = vk.proof_layout();
+        let v = serde_json::json!({"kind": "verifying key", "meta": vk.meta, "bytes": bytes.len(), "proof_layout": layout,
+            "proof_bytes": layout.bytes()});
         ctx.print(v, || {
             print_key_meta("verifying key", &vk.meta, bytes.len());
+            println!("proofs:   {}", layout.summary());
             println!("trust:    whoever gives you a verifying key decides what its proofs are about: use one you made");
             println!("          (`halowasm keygen`) or verify with the program (`verify FILE PROOF`); and the SRS");
             println!(

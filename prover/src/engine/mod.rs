@@ -398,9 +398,11 @@ pub fn mock<C: Circuit<Fr>>(k: u32, circuit: &C, instances: Vec<Vec<Fr>>) -> Res
 }
 
 mod key_bytes;
+mod proof_layout;
 mod verifier_params;
 
 pub use key_bytes::{pk_from_bytes, pk_to_bytes, vk_from_bytes, vk_from_bytes_with, vk_to_bytes};
+pub use proof_layout::ProofLayout;
 pub use verifier_params::{verifier_params_bytes, verifier_params_from_bytes, VerifierParams, VERIFIER_PARAMS_TAG};
 
 #[cfg(test)]

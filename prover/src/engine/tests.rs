@@ -105,6 +105,11 @@ fn fixture() -> &'static Fixture {
 #[test]
 fn prove_and_verify() {
     let f = fixture();
+    // Three advice commitments and evaluations, one per permutation chunk of one column (degree
+    // 3), two quotient pieces; no lookups.
+    let layout = ProofLayout::of(f.pk.get_vk().cs());
+    assert_eq!((layout.permutation_chunks, layout.quotient_pieces, layout.lookups), (3, 2, 0));
+    assert_eq!(f.proof.len(), layout.bytes(), "{layout:?}");
     assert_eq!(vk_k(f.pk.get_vk()), K);
     verify(&f.srs, f.pk.get_vk(), &good_instances(), &f.proof).unwrap();
     // wrong instance
