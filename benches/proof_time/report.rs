@@ -12,6 +12,9 @@ pub struct Row {
     /// The export's arguments or public inputs, e.g. `n = 1020`.
     pub input: String,
     pub steps: usize,
+    /// Instructions of the code image the run executed (a fused step counts those it stands
+    /// for); 0 for a row read back from a file written before they were counted.
+    pub instructions: u64,
     /// Rows of the execution table the run takes (a step takes one to a few rows).
     pub execution_rows: usize,
     pub k: u32,
@@ -47,12 +50,13 @@ impl Row {
     pub fn line(&self) -> String {
         let s = &self.shape;
         format!(
-            "{} ({}): {} steps in {} proof(s), {} execution rows ({:.3} per step), k = {} | {} committed polynomials ({} advice, {} \
+            "{} ({}): {} steps ({} instructions) in {} proof(s), {} execution rows ({:.3} per step), k = {} | {} committed polynomials ({} advice, {} \
              fixed, {} selectors, {} instance, {} permutation, {} lookups × 3), degree {} | witness {:.2} s, keygen \
              {:.2} s, prove {:.2} s, verify {:.1} ms | proof {} B, peak {} | load {:.2}",
             self.workload,
             self.input,
             self.steps,
+            self.instructions,
             self.segments,
             self.execution_rows,
             self.rows_per_step(),
@@ -94,13 +98,13 @@ pub fn csv(rows: &[Row]) -> String {
     let mut s = String::from(
         "workload,input,steps,segments,execution_rows,rows_per_step,k,rows,advice,fixed,selectors,instance,permutation,lookups,\
          committed_polys,degree,witness_s,keygen_s,prove_s,assign_s,commit_phase1_s,verify_ms,proof_bytes,peak_mib,\
-         threads,load_1m\n",
+         threads,load_1m,instructions\n",
     );
     for r in rows {
         let sh = &r.shape;
         let _ = writeln!(
             s,
-            "{},\"{}\",{},{},{},{:.3},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.0},{},{:.2}",
+            "{},\"{}\",{},{},{},{:.3},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.0},{},{:.2},{}",
             r.workload,
             r.input,
             r.steps,
@@ -127,6 +131,7 @@ pub fn csv(rows: &[Row]) -> String {
             r.peak as f64 / 1048576.0,
             r.threads,
             r.load,
+            r.instructions,
         );
     }
     s
@@ -151,7 +156,8 @@ fn parse_line(line: &str) -> Option<Row> {
         }
     }
     fields.push(field);
-    if fields.len() != 26 {
+    // 26 fields before the instructions were counted, 27 since.
+    if fields.len() != 26 && fields.len() != 27 {
         return None;
     }
     let n = |i: usize| fields[i].parse::<usize>().ok();
@@ -171,6 +177,7 @@ fn parse_line(line: &str) -> Option<Row> {
         workload: Box::leak(fields[0].clone().into_boxed_str()),
         input: fields[1].clone(),
         steps: n(2)?,
+        instructions: fields.get(26).map_or(Some(0), |f| f.parse().ok())?,
         segments: n(3)?,
         execution_rows: n(4)?,
         k: fields[6].parse().ok()?,
@@ -209,16 +216,17 @@ pub fn markdown(rows: &[Row], machine: &str) -> String {
         );
     }
     s.push_str(
-        "| workload | input | steps | proofs | rows/step | k | polys | witness | keygen | prove | verify | proof | peak mem | load |\n",
+        "| workload | input | steps | instructions | proofs | rows/step | k | polys | witness | keygen | prove | verify | proof | peak mem | load |\n",
     );
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in rows {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:.2} | {} | {} | {:.2} s | {:.2} s | {:.1} s | {:.0} ms | {} B | {} | {:.1} |",
+            "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {:.2} s | {:.2} s | {:.1} s | {:.0} ms | {} B | {} | {:.1} |",
             r.workload,
             r.input,
             r.steps,
+            if r.instructions == 0 { "—".to_string() } else { r.instructions.to_string() },
             r.segments,
             r.rows_per_step(),
             r.k,

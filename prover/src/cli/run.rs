@@ -26,7 +26,7 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
         std::fs::write(path, bytes).map_err(io_err)?;
     }
     if wasi {
-        return wasi_report(ctx, &export, &run);
+        return wasi_report(ctx, &export, &run, run.trace.instructions(program.image()));
     }
     let outputs: Vec<i64> = run.outcome.outputs.iter().map(|v| *v as i64).collect();
     let v = serde_json::json!({
@@ -45,9 +45,10 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
 }
 
 /// The end of `run` of a WASI command: the program's stdout and stderr as a terminal shows them
-/// (in the order written), then `exit code: N   steps: S` on stderr; the exit status is the
-/// program's exit code (`--json`: one object with `stdout`, `stderr`, `exit_code`, `steps`).
-fn wasi_report(ctx: &Ctx, export: &str, run: &Run) -> CmdResult {
+/// (in the order written), then `exit code: N   steps: S (I instructions)` on stderr; the exit
+/// status is the program's exit code (`--json`: one object with `stdout`, `stderr`,
+/// `exit_code`, `steps`, `instructions`).
+fn wasi_report(ctx: &Ctx, export: &str, run: &Run, instructions: u64) -> CmdResult {
     use std::io::Write;
     let out = halowasm_vm::decode_outputs(&run.outcome.outputs);
     let code = out.status();
@@ -55,7 +56,7 @@ fn wasi_report(ctx: &Ctx, export: &str, run: &Run) -> CmdResult {
         let v = serde_json::json!({
             "function": export, "stdout": String::from_utf8_lossy(&out.stdout),
             "stderr": String::from_utf8_lossy(&out.stderr), "exit_code": code,
-            "steps": run.outcome.steps, "outputs": out.other.iter().map(|v| *v as i64).collect::<Vec<_>>(),
+            "steps": run.outcome.steps, "instructions": instructions, "outputs": out.other.iter().map(|v| *v as i64).collect::<Vec<_>>(),
             "run_ms": run.run_time.as_millis(),
         });
         println!("{v}");
@@ -68,7 +69,7 @@ fn wasi_report(ctx: &Ctx, export: &str, run: &Run) -> CmdResult {
             let outs: Vec<String> = out.other.iter().map(|v| (*v as i64).to_string()).collect();
             eprintln!("outputs: {}", outs.join(", "));
         }
-        eprintln!("exit code: {code}   steps: {}", run.outcome.steps);
+        eprintln!("exit code: {code}   steps: {} ({instructions} instructions)", run.outcome.steps);
     }
     Ok(ExitCode::from((code & 0xff) as u8))
 }
