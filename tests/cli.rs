@@ -356,6 +356,16 @@ fn audit_reports_tampering_caught() {
     let o = halowasm(&["audit", &example("fib.wat"), "--invoke", "fib", "--args", "3", "--max-cases", "20"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("tamper: 20 tried, 20 caught"), "{}", text(&o));
+    // A WASI command is audited as it is proven: `_start`, its arguments after `--` (public
+    // inputs of the run: claiming others is one of the structural corruptions).
+    let o = common::halowasm_wasi(&["audit", &example("c/grow.wasm"), "--max-cases", "4", "--json"], &["4"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!((v["tried"].as_u64(), v["caught"].as_u64()), (Some(4), Some(4)), "{v}");
+    assert_eq!(v["steps"], 6206, "grow 4 pages: {v}");
+    // Arguments after `--` are for WASI commands only.
+    let o = common::halowasm_wasi(&["audit", &example("fib.wat"), "--invoke", "fib", "--args", "3"], &["x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
 
 /// `cache list` shows the cached keys and parameters with their sizes; `cache clean` removes them.

@@ -99,6 +99,10 @@ pub(super) struct AuditArgs {
     /// Seed of the sampled rows and values.
     #[arg(long, default_value_t = 0x5eed)]
     pub(super) seed: u64,
+    /// The arguments of a WASI command after `--` (its argv[0] is the file's name), as for `run`
+    /// and `prove`.
+    #[arg(last = true, value_name = "ARGS")]
+    pub(super) program_args: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -287,14 +287,6 @@ fn wasi_invocation(
     Ok((export, prefix))
 }
 
-fn do_run(ctx: &Ctx, inv: &Invocation) -> Result<(Program, Run), CliError> {
-    if inv.invoke.is_empty() {
-        return Err(CliError::Usage("--invoke NAME is required".into()));
-    }
-    let program = Program::read(&inv.file)?;
-    Ok(do_run_of(ctx, program, inv, &inv.invoke, Vec::new())?)
-}
-
 /// Run export `export` of `program` with public inputs `prefix` before those of `--public`.
 fn do_run_of(
     ctx: &Ctx,
@@ -343,7 +335,11 @@ fn cmd_spec(ctx: &Ctx, a: &SpecArgs) -> CmdResult {
 }
 
 fn cmd_audit(ctx: &Ctx, a: &AuditArgs) -> CmdResult {
-    let (program, run) = do_run(ctx, &a.inv)?;
+    // A WASI command is audited like it is proven: `_start` unless `--invoke` names another
+    // export, its arguments after `--` as public inputs.
+    let program = Program::read(&a.inv.file)?;
+    let (export, prefix) = wasi_invocation(&program, &a.inv, &a.program_args)?;
+    let (program, run) = do_run_of(ctx, program, &a.inv, &export, prefix)?;
     // Every case is a MockProver run of a copy of this circuit, one per rayon thread at a time:
     // bounded before the witness is built.
     let k = program.layout_for(&run, &ctx.opts)?.k;
