@@ -25,13 +25,14 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
         };
         std::fs::write(path, bytes).map_err(io_err)?;
     }
+    let instructions = run.trace.instructions(program.image());
     if wasi {
-        return wasi_report(ctx, &export, &run, run.trace.instructions(program.image()));
+        return wasi_report(ctx, &export, &run, instructions);
     }
     let outputs: Vec<i64> = run.outcome.outputs.iter().map(|v| *v as i64).collect();
     let v = serde_json::json!({
         "function": export, "results": results, "steps": run.outcome.steps,
-        "instructions": run.trace.instructions(program.image()), "outputs": outputs, "run_ms": run.run_time.as_millis(),
+        "instructions": instructions, "outputs": outputs, "run_ms": run.run_time.as_millis(),
     });
     ctx.print(v, || {
         println!("results: {}", if results.is_empty() { "(none)".to_string() } else { results.join(", ") });
@@ -39,7 +40,7 @@ pub(super) fn cmd_run(ctx: &Ctx, a: &RunArgs) -> CmdResult {
             let outs: Vec<String> = outputs.iter().map(|v| v.to_string()).collect();
             println!("outputs: {}", outs.join(", "));
         }
-        println!("steps: {} ({} instructions)", run.outcome.steps, run.trace.instructions(program.image()));
+        println!("steps: {} ({instructions} instructions)", run.outcome.steps);
     });
     Ok(ExitCode::SUCCESS)
 }
